@@ -1,0 +1,72 @@
+"""Who may read and write which document, as the live server asks it.
+
+The live server never decides permissions itself: it asks an ``AccessPolicy`` when a
+connection opens, and again whenever the policy says something changed (a stage advance, a
+membership change, a person deactivated), so open connections gain or lose write access at
+once. The co-creation process (``process.policy``) provides the real policy; ``OpenPolicy``
+is the stand-in used before a plan exists (the Secretariat writes, CSOs write, others read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from events.record import Actor, Context, Stakeholder
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated person, as the server knows them from a verified token or cookie."""
+
+    actor: Actor
+    token_id: str = ""  # lets a revoked invitation or a sign-out end its connections
+
+    @property
+    def person_id(self) -> str:
+        return self.actor.person_id
+
+    @property
+    def stakeholder(self) -> Stakeholder:
+        return self.actor.stakeholder
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentAccess:
+    can_read: bool
+    can_write: bool
+    reason: str = ""  # why writing (or reading) is refused, in words a person understands
+    context: Context = field(default_factory=Context)  # plan, stage, open session, for the log
+
+
+AccessListener = Callable[[], Awaitable[None]]
+
+
+class AccessPolicy(Protocol):
+    async def access(self, principal: Principal, document_id: str) -> DocumentAccess:
+        """What ``principal`` may do with ``document_id`` right now."""
+        ...
+
+    def on_change(self, listener: AccessListener) -> None:
+        """Call ``listener`` after anything that may change an answer of ``access``."""
+        ...
+
+
+class OpenPolicy:
+    """Before the process module knows a plan: the Secretariat and CSOs write, others read."""
+
+    WRITERS = frozenset({Stakeholder.SECRETARIAT, Stakeholder.CSO})
+
+    def __init__(self) -> None:
+        self._listeners: list[AccessListener] = []
+
+    async def access(self, principal: Principal, document_id: str) -> DocumentAccess:
+        if principal.stakeholder in self.WRITERS:
+            return DocumentAccess(can_read=True, can_write=True)
+        return DocumentAccess(
+            can_read=True, can_write=False, reason="only CSOs and the Secretariat write now"
+        )
+
+    def on_change(self, listener: AccessListener) -> None:
+        self._listeners.append(listener)
