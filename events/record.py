@@ -256,3 +256,49 @@ def seal(
         prev_hash=prev_hash,
         hash=digest,
     )
+
+
+# Helpers for stores that seal many events at once. They produce exactly ``compute_hash``'s
+# input: the encoding is a run of length-prefixed fields, so the fields an event shares with
+# the rest of its batch (actor, context, recorded_at) can be encoded once and reused.
+
+_LENGTH = struct.Struct(">I").pack
+
+
+def _prefixed(part: bytes) -> bytes:
+    return _LENGTH(len(part)) + part
+
+
+def encode_attribution(actor: Actor, context: Context, recorded_at: datetime) -> bytes:
+    """The encoded actor, context and recorded_at fields, in the order compute_hash takes them."""
+    return b"".join(_prefixed((value or "").encode("utf-8")) for value in (
+        actor.person_id, actor.name, actor.org_id, actor.org_name, str(actor.stakeholder),
+        context.plan_id, context.stage, context.session_id, format_timestamp(recorded_at),
+    ))
+
+
+def chain_hash(
+    *,
+    position: int,
+    stream_id: str,
+    stream_version: int,
+    event_id: str,
+    type: str,
+    payload_format: str,
+    payload: bytes,
+    attribution: bytes,
+    prev_hash: bytes,
+) -> bytes:
+    """``compute_hash`` with the attribution fields pre-encoded by ``encode_attribution``."""
+    return hashlib.sha256(b"".join((
+        HASH_DOMAIN,
+        _prefixed(str(position).encode()),
+        _prefixed(stream_id.encode("utf-8")),
+        _prefixed(str(stream_version).encode()),
+        _prefixed(event_id.encode("utf-8")),
+        _prefixed(type.encode("utf-8")),
+        _prefixed(payload_format.encode("utf-8")),
+        _prefixed(payload),
+        attribution,
+        _prefixed(prev_hash),
+    ))).digest()

@@ -87,7 +87,9 @@ class EventStore(abc.ABC):
         """The current version of a stream, 0 if it has no events."""
 
     @abc.abstractmethod
-    async def verify(self, *, from_position: int = 1, to_position: int | None = None) -> VerifyReport:
+    async def verify(
+        self, *, from_position: int = 1, to_position: int | None = None
+    ) -> VerifyReport:
         """Recompute hashes and links over a range of the log (the whole log by default)."""
 
     @abc.abstractmethod

@@ -1,0 +1,87 @@
+"""The words of the exported template, in Indonesian and English.
+
+Section headings and stage names come from the process (``process.template.GUIDANCE``,
+``process.domain.STAGE_NAMES``) so the export says exactly what the editor says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from process.domain import STAGE_NAMES, Stage
+from process.template import GUIDANCE, SECTIONS
+
+LANGUAGES = ("id", "en")
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "commitment": ("Komitmen", "Commitment"),
+    "dates": ("Tanggal mulai dan berakhir komitmen", "Commitment start and end date"),
+    "lead": ("Aktor/badan pemimpin implementasi", "Lead implementing agency/actor"),
+    "description": ("Deskripsi Komitmen", "Commitment description"),
+    "milestones": ("Tonggak capaian", "Milestones"),
+    "activity": ("Kegiatan dengan hasil yang dapat diverifikasi",
+                 "Activity with a verifiable deliverable"),
+    "start": ("Tanggal mulai", "Start date"),
+    "end": ("Tanggal selesai", "End date"),
+    "output": ("Keluaran", "Output"),
+    "actors": ("Aktor yang terlibat", "Actors involved"),
+    "contact": ("Informasi kontak", "Contact information"),
+    "contact_name": ("Nama penanggung jawab di badan pelaksana",
+                     "Name of the responsible person in the implementing agency"),
+    "contact_title": ("Jabatan, departemen", "Title, department"),
+    "contact_reach": ("Email dan telepon", "Email and phone"),
+    "others": ("Aktor lain yang terlibat", "Other actors involved"),
+    "government": ("Pemerintah", "Government"),
+    "others_society": ("OMS, sektor swasta, multilateral, kelompok kerja",
+                       "CSOs, private sector, multilaterals, working groups"),
+    "stage": ("Tahap", "Stage"),
+    "snapshot": ("Potret tahap (dibekukan)", "Stage snapshot (frozen)"),
+    "current": ("Keadaan terkini", "Current state"),
+    "as_of": ("Per posisi log", "As of log position"),
+    "generated": ("Dibuat", "Generated"),
+    "verification": ("Verifikasi", "Verification"),
+    "checkpoint_intro": (
+        "Riwayat kontribusi rencana ini tercatat dalam log yang ditandatangani.",
+        "The contribution history of this plan is kept in a signed log.",
+    ),
+    "newest_checkpoint": ("Checkpoint terbaru:", "Newest checkpoint:"),
+    "verify_how": (
+        "Siapa pun dapat memeriksanya tanpa mempercayai server: unduh bundel audit lalu "
+        "jalankan 'kokreasi audit verify', dengan kunci publik dari /api/audit/keys.",
+        "Anyone can check it without trusting the server: download the audit bundle and run "
+        "'kokreasi audit verify' with the public keys from /api/audit/keys.",
+    ),
+    "no_checkpoint": ("Belum ada checkpoint yang ditandatangani.",
+                      "No checkpoint has been signed yet."),
+    "empty": ("(belum diisi)", "(not filled in)"),
+    "no_milestones": ("Belum ada tonggak capaian.", "No milestones yet."),
+    "contents": ("Daftar komitmen", "Commitments"),
+}
+
+
+class Labels:
+    def __init__(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+        self.language = language
+        self._index = LANGUAGES.index(language)
+
+    def __getitem__(self, key: str) -> str:
+        return _WORDS[key][self._index]
+
+    def section(self, name: str) -> str:
+        """e.g. ``B. Masalah publik`` / ``B. Public problem``."""
+        guidance = GUIDANCE[name]
+        heading = guidance.heading_id if self.language == "id" else guidance.heading_en
+        return f"{guidance.letter}. {heading}"
+
+    def question(self, name: str) -> str:
+        guidance = GUIDANCE[name]
+        return guidance.question_id if self.language == "id" else guidance.question_en
+
+    def stage(self, stage: Stage | str) -> str:
+        return STAGE_NAMES[Stage(stage)][self._index]
+
+    @property
+    def sections(self) -> Mapping[str, str]:
+        return {name: self.section(name) for name in SECTIONS}

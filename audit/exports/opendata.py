@@ -1,0 +1,211 @@
+"""Open data: commitments, milestones, contributions, sessions and public inputs with their
+responses, as CSV and JSON with stable OGP-style ids (``audit.exports.ids``).
+
+Every table is a list of flat rows with the same columns in CSV and JSON. Contacts are never
+included (the process keeps them sealed); a member of the public who gave input appears only
+under the name and organisation they chose to give.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+from events.record import Stakeholder, format_timestamp, utc_now
+
+from .ids import contribution_id, input_id, milestone_id, session_id
+from .plan import DOC_PREFIX, PlanView
+
+TABLES = ("commitments", "milestones", "contributions", "sessions", "inputs")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenData:
+    plan: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"plan": self.plan, **self.tables}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(v) for v in value)
+    return str(value)
+
+
+def open_data(view: PlanView) -> OpenData:
+    state = view.state
+    plan = view.plan
+    shown = {item.commitment.id: item for item in view.commitments}
+    ogp_ids = {key: item.ogp_id for key, item in shown.items()}
+    commitments, milestones = [], []
+    for item in view.commitments:
+        meta, content = item.content.meta, item.content
+        group = state.working_groups.get(item.commitment.working_group_id)
+        commitments.append({
+            "id": item.ogp_id,
+            "plan_id": plan.id,
+            "commitment_key": item.commitment.id,
+            "number": _text(meta.get("number")) or item.commitment.number,
+            "title": content.title or item.commitment.title,
+            "working_group": group.theme if group else "",
+            "lead_agency": _text(meta.get("lead_agency")),
+            "start_date": _text(meta.get("start_date")),
+            "end_date": _text(meta.get("end_date")),
+            "ogp_values": _text(meta.get("ogp_values")),
+            "milestones": len(content.milestones),
+            "published": item.commitment.id in plan.published,
+            "document_id": item.commitment.document_id,
+            **{f"section_{name}": section.text for name, section in content.sections.items()},
+        })
+        for index, milestone in enumerate(content.milestones):
+            milestones.append({
+                "id": milestone_id(item.ogp_id, index),
+                "commitment_id": item.ogp_id,
+                "number": index + 1,
+                **{key: _text(milestone.get(key)) for key in
+                   ("activity", "deliverable", "start", "end", "output", "actors")},
+            })
+
+    sessions_of_plan = sorted(
+        (s for s in state.sessions.values() if s.plan_id == plan.id),
+        key=lambda s: s.opened_position,
+    )
+    session_ids = {s.id: session_id(i, str(s.method)) for i, s in enumerate(sessions_of_plan)}
+    contributions, per_session = [], Counter[str]()
+    for event in view.events:
+        commitment = _commitment_of(view, event.stream_id)
+        if commitment is not None and commitment not in shown:
+            continue  # a commitment this reader may not see
+        if event.actor.stakeholder is Stakeholder.SYSTEM:
+            continue
+        public = event.actor.stakeholder is Stakeholder.PUBLIC
+        if event.context.session_id and event.stream_id.startswith(DOC_PREFIX):
+            per_session[event.context.session_id] += 1
+        contributions.append({
+            "id": contribution_id(event.position),
+            "position": event.position,
+            "recorded_at": format_timestamp(event.recorded_at),
+            "commitment_id": ogp_ids.get(commitment or "", ""),
+            "type": event.type,
+            "person": "" if public else event.actor.name,
+            "organisation": event.actor.org_name,
+            "stakeholder": str(event.actor.stakeholder),
+            "stage": event.context.stage or "",
+            "session_id": session_ids.get(event.context.session_id or "", ""),
+            "bytes": len(event.payload),
+            "hash": event.hash.hex(),
+        })
+
+    sessions = []
+    for session in sessions_of_plan:
+        attending = [state.organisations[o].name if o in state.organisations else o
+                     for o in session.attendance]
+        sessions.append({
+            "id": session_ids[session.id],
+            "session_key": session.id,
+            "method": str(session.method),
+            "date": session.date,
+            "title": session.title,
+            "open": session.open,
+            "attendance": "; ".join(attending),
+            "organisations_attending": len(attending),
+            "minutes": session.minutes,
+            "document_edits": per_session[session.id],
+        })
+
+    inputs = []
+    per_commitment = Counter[str]()
+    for item_input in sorted(state.inputs.values(), key=lambda i: i.position):
+        if item_input.plan_id != plan.id or item_input.commitment_id not in shown:
+            continue
+        ogp = ogp_ids[item_input.commitment_id]
+        response = item_input.response
+        inputs.append({
+            "id": input_id(ogp, per_commitment[ogp]),
+            "input_key": item_input.id,
+            "commitment_id": ogp,
+            "section": _text(item_input.target.get("section")),
+            "milestone": _text(item_input.target.get("milestone")),
+            "submitted_at": format_timestamp(item_input.submitted_at),
+            "name": item_input.name,
+            "organisation": item_input.organisation,
+            "text": item_input.text,
+            "session_id": session_ids.get(item_input.session_id or "", ""),
+            "response_status": str(response.status) if response else "",
+            "response_reason": response.reason if response else "",
+            "responded_at": format_timestamp(response.at) if response else "",
+            "responded_by": response.actor.org_name if response else "",
+            "change_position": response.change_position if response else None,
+        })
+        per_commitment[ogp] += 1
+
+    plan_row = {
+        "id": plan.id, "title": plan.title, "period": plan.period,
+        "stage": str(view.stage), "snapshot": view.snapshot, "position": view.position,
+        "generated_at": format_timestamp(utc_now()),
+        # The newest signed checkpoint within this view: ties the data to the audit trail.
+        "checkpoint": view.checkpoint.note() if view.checkpoint else None,
+    }
+    return OpenData(plan_row, {
+        "commitments": commitments, "milestones": milestones, "contributions": contributions,
+        "sessions": sessions, "inputs": inputs,
+    })
+
+
+def _commitment_of(view: PlanView, stream_id: str) -> str | None:
+    """The commitment an event is about, when it is about one (its document, an input)."""
+    state = view.state
+    if stream_id.startswith(DOC_PREFIX):
+        return state.documents.get(stream_id[len(DOC_PREFIX):])
+    if stream_id.startswith("input:"):
+        found = state.inputs.get(stream_id[len("input:"):])
+        return found.commitment_id if found else None
+    return None
+
+
+def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+
+
+def write_json(data: OpenData, out: IO[str]) -> None:
+    json.dump(data.to_json(), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_csv_zip(data: OpenData, out: IO[bytes], folder: str = "") -> None:
+    """One CSV per table, plus the JSON of everything."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        add_open_data(archive, data, folder)
+
+
+class Archive(Protocol):
+    def writestr(self, name: str, data: str | bytes, /) -> None: ...
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """CSV with a byte-order mark, so spreadsheets read Indonesian text as UTF-8."""
+    text = io.StringIO()
+    write_csv(rows, text)
+    return "\ufeff" + text.getvalue()
+
+
+def add_open_data(archive: Archive, data: OpenData, folder: str = "") -> None:
+    for name in TABLES:
+        archive.writestr(f"{folder}{name}.csv", csv_text(data.tables[name]))
+    text = io.StringIO()
+    write_json(data, text)
+    archive.writestr(f"{folder}plan.json", text.getvalue())

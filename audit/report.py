@@ -1,0 +1,91 @@
+"""The text an auditor reads after ``kokreasi audit verify``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .replay import Replayed
+from .summary import NO_STAGE
+from .verify import Verified
+
+STAGE_ORDER = ["setup", "draft1", "draft2", "draft3", "draft4", "final", NO_STAGE]
+
+
+def render(result: Verified) -> str:
+    s = result.summary
+    out = [
+        f"OK: audit bundle of plan {result.plan} verifies.",
+        f"Log positions 1..{result.tree_size}: {result.full} events given in full, "
+        f"{result.withheld} of other plans withheld (hash only); the chain links throughout.",
+    ]
+    if result.checkpoints:
+        newest = max(result.checkpoints, key=lambda c: c.checkpoint.tree_size).checkpoint
+        out.append(
+            f"{len(result.checkpoints)} signed checkpoints verify; the newest signs positions "
+            f"1..{newest.tree_size} (root {newest.root.hex()[:16]}..., "
+            f"key {newest.key_id}, {newest.time:%Y-%m-%d %H:%M} UTC)."
+        )
+        unsigned = result.tree_size - result.signed_up_to
+        if unsigned:
+            out.append(f"The last {unsigned} positions are covered by the chain only.")
+    else:
+        out.append("WARNING: the bundle holds no signed checkpoint; only the chain was checked.")
+    keys = ", ".join(result.key_ids) or "none"
+    if result.keys_from_bundle:
+        out.append(
+            f"WARNING: signatures were checked against the keys in the bundle itself ({keys}); "
+            "compare these key ids with the ones the Secretariat publishes, or pass --keys."
+        )
+    else:
+        out.append(f"Signatures were checked against the trusted keys given ({keys}).")
+    if result.consistency is not None:
+        old, newer = result.consistency
+        out.append(
+            f"Consistency: the log the server signed at size {newer.tree_size} "
+            f"({newer.time:%Y-%m-%d %H:%M} UTC) extends this bundle's first {old} positions."
+        )
+    out.append("")
+    out.append(
+        f"Documents rebuilt from their CRDT updates: {len(result.replay.documents)}"
+    )
+    for replayed in sorted(result.replay.documents.values(), key=lambda r: r.stream_id):
+        out.append(f"  {replayed.document_id}: {_describe(replayed)}")
+    out.append("")
+    out.append(f"People: {len(s.people)}; organisations: {len(s.organisations)}")
+    for org_id, (name, stakeholder) in sorted(s.organisations.items(), key=lambda i: i[1]):
+        members = sum(1 for p in s.people.values() if p[1] == name)
+        out.append(f"  {name} [{stakeholder}] ({org_id}): {members} people")
+    out.append("")
+    out.append("Contributions per stage (events by organisation):")
+    stages = sorted(s.by_stage, key=lambda k: (STAGE_ORDER.index(k) if k in STAGE_ORDER else 99, k))
+    for stage in stages:
+        counts = s.by_stage[stage]
+        detail = ", ".join(f"{org} {n}" for org, n in counts.most_common())
+        out.append(f"  {stage}: {sum(counts.values())} ({detail})")
+    return "\n".join(out) + "\n"
+
+
+def _describe(replayed: Replayed) -> str:
+    from process.template import read_commitment
+
+    content = read_commitment(replayed.doc)
+    written = sum(1 for section in content.sections.values() if section.text.strip())
+    return (
+        f"{content.title or '(untitled)'!r}, {written}/{len(content.sections)} sections "
+        f"written, {len(content.milestones)} milestones ({replayed.updates} updates)"
+    )
+
+
+def write_documents(result: Verified, directory: Path) -> list[Path]:
+    """Each rebuilt document as JSON (title, meta, sections A-G, milestones, contacts)."""
+    from process.template import read_commitment
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for replayed in result.replay.documents.values():
+        path = directory / f"{replayed.document_id}.json"
+        content = read_commitment(replayed.doc).as_json()
+        path.write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n")
+        written.append(path)
+    return written

@@ -1,0 +1,253 @@
+"""The production backend: PostgreSQL through asyncpg, a small pool plus one LISTEN connection.
+
+Every append transaction locks the single ``log_head`` row (``SELECT ... FOR UPDATE``) before
+it reads the head, and holds it until commit. The next writer therefore reads a head that has
+committed, which makes position order equal commit order: a reader tailing by position can
+never see position n+1 while n is still open, and a rolled-back append leaves no hole.
+A committed append sends ``NOTIFY kokreasi_events``; subscribers treat it only as a wake-up
+and read by position, so a lost notification costs latency, never an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+
+from . import migrations
+from .base import LogStore
+from .errors import StoreUnavailable
+from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle
+from .record import RecordedEvent, utc_now
+from .rows import COLUMN_LIST, COLUMNS, decode_rows
+from .store import Head
+from .versions import VersionCache
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "kokreasi_events"
+POOL_SIZE = 4
+CONNECT_TIMEOUT = 5.0
+
+_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+_TYPES = (
+    "bigint", "text", "bigint", "text", "text", "text", "bytea",
+    "text", "text", "text", "text", "text", "text", "text", "text",
+    "timestamptz", "bytea", "bytea",
+)
+# One statement for the whole batch: each column travels as one array parameter.
+_INSERT = (
+    f"INSERT INTO events ({COLUMN_LIST}) SELECT * FROM unnest("
+    + ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(_TYPES, start=1))
+    + ")"
+)
+# One index seek per stream (a correlated max), not a scan of each stream's versions.
+_STREAM_VERSIONS = (
+    "SELECT s, (SELECT max(stream_version) FROM events WHERE stream_id = s) "
+    "FROM unnest($1::text[]) AS s"
+)
+# A lateral lookup per id: "event_id = ANY($1)" gets a generic plan that scans the table once
+# the prepared statement has been planned against a small log.
+_KNOWN_IDS = (
+    "SELECT e.event_id, e.position, e.stream_id, e.type, e.payload "
+    "FROM unnest($1::text[]) AS i(id) JOIN LATERAL ("
+    "SELECT event_id, position, stream_id, type, payload FROM events WHERE event_id = i.id"
+    ") AS e ON true"
+)
+_ADVANCE_HEAD = (
+    "WITH moved AS (UPDATE log_head SET position = $1, hash = $2 WHERE singleton) "
+    f"SELECT pg_notify('{CHANNEL}', $1::text)"
+)
+
+assert len(_TYPES) == len(COLUMNS)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@contextlib.asynccontextmanager
+async def _translated(what: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except _DRIVER_ERRORS as error:
+        raise StoreUnavailable(f"PostgreSQL event log, {what}: {error}") from error
+
+
+async def _migrate(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        # Several instances may start at once; one applies, the others then find it done.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('kokreasi.migrations'))")
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {migrations.SCHEMA_MIGRATIONS_TABLE} ("
+            "version integer PRIMARY KEY, name text NOT NULL, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        applied = {row[0] for row in await conn.fetch(
+            f"SELECT version FROM {migrations.SCHEMA_MIGRATIONS_TABLE}"
+        )}
+        for migration in migrations.load("postgres"):
+            if migration.version not in applied:
+                await conn.execute(migration.sql)
+                await conn.execute(
+                    f"INSERT INTO {migrations.SCHEMA_MIGRATIONS_TABLE} (version, name) "
+                    "VALUES ($1, $2)",
+                    migration.version, migration.name,
+                )
+
+
+class PostgresStore(LogStore):
+    _poll_interval = 1.0
+
+    def __init__(self, database_url: str, pool: asyncpg.Pool, **options: Any) -> None:
+        super().__init__(**options)
+        self._url = database_url
+        self._pool = pool
+        self._listener: asyncpg.Connection | None = None
+        self._listener_lock = asyncio.Lock()
+        self._versions = VersionCache()
+
+    @classmethod
+    async def open(cls, database_url: str, **options: Any) -> PostgresStore:
+        async with _translated("connecting"):
+            pool = await asyncpg.create_pool(
+                database_url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT,
+                command_timeout=60,
+            )
+        try:
+            async with _translated("migrating"), pool.acquire() as conn:
+                await _migrate(conn)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(database_url, pool, **options)
+
+    async def _commit_batch(self, batch: list[PendingAppend]) -> None:
+        async with _translated("appending"), self._pool.acquire() as conn:
+            try:
+                plan = await self._transaction(conn, batch, look_up_ids=False)
+            except asyncpg.UniqueViolationError as error:
+                if error.constraint_name != "events_event_id_key":
+                    raise
+                # Some event was already stored: a resent append. Redo, checking every id.
+                plan = await self._transaction(conn, batch, look_up_ids=True)
+        settle(plan.outcomes)
+        if plan.rows:
+            self._wake_subscribers()
+
+    async def _transaction(
+        self, conn: asyncpg.Connection, batch: list[PendingAppend], *, look_up_ids: bool
+    ) -> Plan:
+        """One attempt at committing ``batch``. Event ids are looked up only when needed: a
+        resent id shows up as a unique violation (then ``look_up_ids``) or, if the resend
+        also carries a now-stale expected version, as a failed check, which looking the ids
+        up settles before anything is written."""
+        async with conn.transaction():
+            position, head_hash = await conn.fetchrow(
+                "SELECT position, hash FROM log_head WHERE singleton FOR UPDATE"
+            )
+            head = Head(position, head_hash)
+            versions, missing = self._versions.lookup(head, {a.stream_id for a in batch})
+            if missing:
+                found = dict(list(row) for row in await conn.fetch(_STREAM_VERSIONS, missing))
+                versions.update((stream, found.get(stream) or 0) for stream in missing)
+            now = utc_now()
+            known: dict[str, KnownEvent] = {}
+            if look_up_ids:
+                known = await self._known(conn, batch)
+            plan = plan_batch(batch, head, dict(versions), dict(known), now, now)
+            if not look_up_ids and any(outcome.error for outcome in plan.outcomes):
+                known = await self._known(conn, batch)
+                plan = plan_batch(batch, head, dict(versions), known, now, now)
+            if plan.rows:
+                columns = (list(column) for column in zip(*plan.rows, strict=True))
+                await conn.execute(_INSERT, *columns)
+                await conn.execute(_ADVANCE_HEAD, plan.head.position, plan.head.hash)
+            final_versions = dict(versions)
+            for row in plan.rows:
+                final_versions[row[1]] = row[2]
+        self._versions.committed(plan.head, final_versions)
+        return plan
+
+    @staticmethod
+    async def _known(conn: asyncpg.Connection, batch: list[PendingAppend]) -> dict[str, KnownEvent]:
+        ids = [event_id for append in batch for event_id in append.event_ids]
+        return {
+            row[0]: KnownEvent(row[1], row[2], row[3], row[4])
+            for row in await conn.fetch(_KNOWN_IDS, ids)
+        }
+
+    async def read_all(
+        self, *, after_position: int = 0, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        self._check_open()
+        async with _translated("reading"):
+            rows = await self._pool.fetch(
+                f"SELECT {COLUMN_LIST} FROM events WHERE position > $1 "
+                "ORDER BY position LIMIT $2",
+                after_position, limit,
+            )
+        return decode_rows(rows, _identity)
+
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        self._check_open()
+        async with _translated("reading"):
+            rows = await self._pool.fetch(
+                f"SELECT {COLUMN_LIST} FROM events WHERE stream_id = $1 AND stream_version > $2 "
+                "ORDER BY stream_version LIMIT $3",
+                stream_id, after_version, limit,
+            )
+        return decode_rows(rows, _identity)
+
+    async def head(self) -> Head:
+        self._check_open()
+        async with _translated("reading the head"):
+            row = await self._pool.fetchrow("SELECT position, hash FROM log_head")
+        return Head(row[0], row[1])
+
+    async def stream_version(self, stream_id: str) -> int:
+        self._check_open()
+        async with _translated("reading a stream version"):
+            version = await self._pool.fetchval(
+                "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1",
+                stream_id,
+            )
+        return int(version)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake_subscribers()
+
+    async def _ensure_listener(self) -> None:
+        """Open the LISTEN connection on first use; reopen it if it was lost. On failure the
+        subscribers keep working by polling."""
+        if self._closed or (self._listener is not None and not self._listener.is_closed()):
+            return
+        async with self._listener_lock:
+            if self._listener is not None and not self._listener.is_closed():
+                return
+            try:
+                listener = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+                await listener.add_listener(CHANNEL, self._on_notify)
+            except _DRIVER_ERRORS as error:
+                log.warning("cannot LISTEN for appends, polling instead: %s", error)
+                return
+            self._listener = listener
+
+    async def _wait_for_append(self, woken: asyncio.Event) -> None:
+        await self._ensure_listener()
+        await super()._wait_for_append(woken)
+
+    async def _close_backend(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(*_DRIVER_ERRORS):
+                await self._listener.close(timeout=2)
+            self._listener = None
+        with contextlib.suppress(*_DRIVER_ERRORS):
+            await asyncio.wait_for(self._pool.close(), 5)

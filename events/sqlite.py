@@ -1,0 +1,270 @@
+"""The embedded backend: one SQLite file in WAL mode, fsynced on every commit.
+
+sqlite3 blocks, so each connection lives on a thread of its own and the event loop only
+awaits it: one writer connection (every append, through group commit) and one reader
+connection (WAL lets it read while the writer commits). Writers in other processes are
+serialised by ``BEGIN IMMEDIATE``, which takes the database write lock before the log head is
+read: position order is commit order. Appends of other processes wake no one here, so an
+idle subscriber also polls every ``_poll_interval``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import migrations
+from .base import LogStore
+from .errors import StoreUnavailable
+from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle
+from .record import RecordedEvent, format_timestamp, utc_now
+from .rows import COLUMN_LIST, COLUMNS, decode_rows
+from .store import Head
+from .versions import VersionCache
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 10_000
+
+_INSERT = (
+    f"INSERT INTO events ({COLUMN_LIST}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+)
+
+# Lists travel as one JSON parameter: no limit on bound parameters, one statement to prepare.
+_STREAM_VERSIONS = (
+    "SELECT s.value, (SELECT max(stream_version) FROM events WHERE stream_id = s.value) "
+    "FROM json_each(?) AS s"
+)
+_KNOWN_IDS = (
+    "SELECT event_id, position, stream_id, type, payload FROM events "
+    "WHERE event_id IN (SELECT value FROM json_each(?))"
+)
+
+# Stores of this process on the same file wake each other's subscribers at once.
+_neighbours: dict[str, weakref.WeakSet[SqliteStore]] = {}
+
+
+def path_of(database_url: str) -> Path:
+    if not database_url.startswith("sqlite:///") or len(database_url) <= len("sqlite:///"):
+        raise StoreUnavailable(f"{database_url!r} is not a sqlite:///PATH URL")
+    return Path(database_url[len("sqlite:///"):])
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. The switch needs the file to itself and SQLite reports "locked" at once
+    instead of waiting, so processes opening a new log together retry for a while."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+class _Connection:
+    """A sqlite3 connection confined to its own thread."""
+
+    def __init__(self, path: Path, *, read_only: bool) -> None:
+        self.path = path
+        self._read_only = read_only
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="kokreasi-sqlite")
+        self._conn: sqlite3.Connection | None = None
+
+    def _connect(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _enable_wal(conn)
+        conn.execute("PRAGMA synchronous = FULL")
+        if self._read_only:
+            conn.execute("PRAGMA query_only = 1")
+        self._conn = conn
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        def call() -> T:
+            if self._conn is None:
+                self._connect()
+            return work(self._conn, *args)
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"SQLite event log {self.path}: {error}") from error
+
+    async def close(self) -> None:
+        def close() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, close)
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {migrations.SCHEMA_MIGRATIONS_TABLE} ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT"
+    )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        applied = {row[0] for row in conn.execute(
+            f"SELECT version FROM {migrations.SCHEMA_MIGRATIONS_TABLE}"
+        )}
+        for migration in migrations.load("sqlite"):
+            if migration.version in applied:
+                continue
+            for statement in migrations.sqlite_statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                f"INSERT INTO {migrations.SCHEMA_MIGRATIONS_TABLE} VALUES (?, ?, ?)",
+                (migration.version, migration.name, format_timestamp(utc_now())),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _commit(conn: sqlite3.Connection, batch: list[PendingAppend], cache: VersionCache) -> Plan:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        position, head_hash = conn.execute("SELECT position, hash FROM log_head").fetchone()
+        head = Head(position, head_hash)
+        versions, missing = cache.lookup(head, {append.stream_id for append in batch})
+        if missing:
+            # One index seek per stream (a correlated max), not a scan of its versions.
+            versions.update(
+                (stream_id, version or 0)
+                for stream_id, version in conn.execute(_STREAM_VERSIONS, (json.dumps(missing),))
+            )
+        ids = json.dumps([event_id for append in batch for event_id in append.event_ids])
+        known = {
+            row[0]: KnownEvent(row[1], row[2], row[3], row[4])
+            for row in conn.execute(_KNOWN_IDS, (ids,))
+        }
+        now = utc_now()
+        plan = plan_batch(batch, head, versions, known, now, format_timestamp(now))
+        if plan.rows:
+            conn.executemany(_INSERT, plan.rows)
+            conn.execute(
+                "UPDATE log_head SET position = ?, hash = ? WHERE singleton = 1",
+                (plan.head.position, plan.head.hash),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    cache.committed(plan.head, versions)  # plan_batch left the batch's new versions in it
+    return plan
+
+
+def _decode(rows: Iterable[Any]) -> list[RecordedEvent]:
+    return decode_rows(rows, datetime.fromisoformat)
+
+
+def _read_all(conn: sqlite3.Connection, after: int, limit: int) -> list[RecordedEvent]:
+    return _decode(conn.execute(
+        f"SELECT {COLUMN_LIST} FROM events WHERE position > ? ORDER BY position LIMIT ?",
+        (after, limit),
+    ))
+
+
+def _read_stream(
+    conn: sqlite3.Connection, stream_id: str, after: int, limit: int
+) -> list[RecordedEvent]:
+    return _decode(conn.execute(
+        f"SELECT {COLUMN_LIST} FROM events WHERE stream_id = ? AND stream_version > ? "
+        "ORDER BY stream_version LIMIT ?",
+        (stream_id, after, limit),
+    ))
+
+
+def _head(conn: sqlite3.Connection) -> Head:
+    position, head_hash = conn.execute("SELECT position, hash FROM log_head").fetchone()
+    return Head(position, head_hash)
+
+
+def _stream_version(conn: sqlite3.Connection, stream_id: str) -> int:
+    row = conn.execute(
+        "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = ?", (stream_id,)
+    ).fetchone()
+    return int(row[0])
+
+
+class SqliteStore(LogStore):
+    _poll_interval = 0.1
+
+    def __init__(self, path: Path, **options: Any) -> None:
+        super().__init__(**options)
+        self.path = path
+        self._writer = _Connection(path, read_only=False)
+        self._reader = _Connection(path, read_only=True)
+        self._key = str(path.resolve())
+        self._versions = VersionCache()  # used only on the writer thread
+
+    @classmethod
+    async def open(cls, database_url: str, **options: Any) -> SqliteStore:
+        path = path_of(database_url)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreUnavailable(f"cannot create the directory of {path}: {error}") from error
+        store = cls(path, **options)
+        try:
+            await store._writer.run(_migrate)
+        except BaseException:
+            await store._close_backend()
+            raise
+        _neighbours.setdefault(store._key, weakref.WeakSet()).add(store)
+        return store
+
+    async def _commit_batch(self, batch: list[PendingAppend]) -> None:
+        plan = await self._writer.run(_commit, batch, self._versions)
+        settle(plan.outcomes)
+        if plan.rows:
+            for store in list(_neighbours.get(self._key, ())):
+                store._wake_subscribers()
+
+    async def read_all(
+        self, *, after_position: int = 0, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        self._check_open()
+        return await self._reader.run(_read_all, after_position, -1 if limit is None else limit)
+
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        self._check_open()
+        return await self._reader.run(
+            _read_stream, stream_id, after_version, -1 if limit is None else limit
+        )
+
+    async def head(self) -> Head:
+        self._check_open()
+        return await self._reader.run(_head)
+
+    async def stream_version(self, stream_id: str) -> int:
+        self._check_open()
+        return await self._reader.run(_stream_version, stream_id)
+
+    async def _close_backend(self) -> None:
+        neighbours = _neighbours.get(self._key)
+        if neighbours is not None:
+            neighbours.discard(self)
+        await self._writer.close()
+        await self._reader.close()

@@ -1,0 +1,119 @@
+"""The vocabulary of the co-creation process: stages, methods, statuses and the event types.
+
+Every change to the process is one of the domain events registered here, with a JSON payload.
+Each aggregate has its own stream (``events.record.STREAM_ID_PATTERN``):
+
+==================  ==========================================================================
+stream              events
+==================  ==========================================================================
+``plan:{id}``       plan.created, plan.stage_advanced, plan.published, commitment.created
+``org:{id}``        organisation.registered
+``person:{id}``     person.invited, person.invitation_issued, person.deactivated
+``wg:{id}``         working_group.created, working_group.member_added
+``session:{id}``    session.opened, session.attendance_recorded, session.minutes_recorded,
+                    session.closed
+``input:{id}``      input.submitted, input.responded
+==================  ==========================================================================
+
+Commitments are recorded on their plan's stream so that a commitment can never be created
+concurrently with a stage advance without one of the two noticing (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from events.catalog import register
+
+
+class Stage(StrEnum):
+    SETUP = "setup"
+    DRAFT1 = "draft1"
+    DRAFT2 = "draft2"
+    DRAFT3 = "draft3"
+    DRAFT4 = "draft4"
+    FINAL = "final"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+STAGE_NAMES: dict[Stage, tuple[str, str]] = {
+    Stage.SETUP: ("Persiapan", "Setup"),
+    Stage.DRAFT1: ("Draft Rencana Aksi 1", "Draft 1"),
+    Stage.DRAFT2: ("Draft Rencana Aksi 2", "Draft 2"),
+    Stage.DRAFT3: ("Draft Rencana Aksi 3", "Draft 3"),
+    Stage.DRAFT4: ("Draft Rencana Aksi 4", "Draft 4"),
+    Stage.FINAL: ("Rencana Aksi Final", "Final"),
+}
+
+
+def next_stage(stage: Stage) -> Stage | None:
+    index = STAGE_ORDER.index(stage)
+    return STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+
+
+class Method(StrEnum):
+    """Co-creation methods (Metode Ko-Kreasi)."""
+
+    FD = "FD"  # formal discussion
+    IW = "IW"  # internal workshop
+    TC = "TC"  # tele-conference
+    PC = "PC"  # public consultation, face to face
+    PCD = "PCD"  # public consultation via the digital platform
+
+
+class ResponseStatus(StrEnum):
+    ACCEPTED = "accepted"
+    PARTLY = "partly"
+    NOT_ACCEPTED = "not_accepted"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+CRITERIA = ("focus", "research", "plans", "experts")
+"""Joining criteria of a working group (a) to (d): the organisation's work focuses on the
+theme, it has done research or projects on it, it has plans on it, it has experts in it."""
+
+PLAN_CREATED = register("plan.created")
+PLAN_STAGE_ADVANCED = register("plan.stage_advanced")
+PLAN_PUBLISHED = register("plan.published")
+COMMITMENT_CREATED = register("commitment.created")
+ORGANISATION_REGISTERED = register("organisation.registered")
+PERSON_INVITED = register("person.invited")
+PERSON_INVITATION_ISSUED = register("person.invitation_issued")
+PERSON_DEACTIVATED = register("person.deactivated")
+WORKING_GROUP_CREATED = register("working_group.created")
+WORKING_GROUP_MEMBER_ADDED = register("working_group.member_added")
+SESSION_OPENED = register("session.opened")
+SESSION_ATTENDANCE_RECORDED = register("session.attendance_recorded")
+SESSION_MINUTES_RECORDED = register("session.minutes_recorded")
+SESSION_CLOSED = register("session.closed")
+INPUT_SUBMITTED = register("input.submitted")
+INPUT_RESPONDED = register("input.responded")
+
+
+def plan_stream(plan_id: str) -> str:
+    return f"plan:{plan_id}"
+
+
+def org_stream(org_id: str) -> str:
+    return f"org:{org_id}"
+
+
+def person_stream(person_id: str) -> str:
+    return f"person:{person_id}"
+
+
+def working_group_stream(group_id: str) -> str:
+    return f"wg:{group_id}"
+
+
+def session_stream(session_id: str) -> str:
+    return f"session:{session_id}"
+
+
+def input_stream(input_id: str) -> str:
+    return f"input:{input_id}"
+
+
+def document_stream(document_id: str) -> str:
+    return f"doc:{document_id}"

@@ -1,0 +1,186 @@
+"""The OpenAPI 3.1 document of the process API, built from the route table in ``api``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .schema import Schema
+
+_STR = {"type": "string"}
+_STR_OR_NULL = {"type": ["string", "null"]}
+_INT = {"type": "integer"}
+_BOOL = {"type": "boolean"}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list(key: str, item: str) -> Schema:
+    return {"type": "object", "properties": {key: {"type": "array", "items": _ref(item)}}}
+
+
+def _object(**properties: Schema) -> Schema:
+    return {"type": "object", "properties": properties}
+
+
+ACTOR = _object(person_id=_STR, name=_STR, org_id=_STR, org_name=_STR, stakeholder=_STR)
+
+COMPONENTS: dict[str, Schema] = {
+    "Error": {**_object(error=_STR, message=_STR), "required": ["error", "message"]},
+    "Actor": ACTOR,
+    "Me": {**ACTOR, "properties": {**ACTOR["properties"], "known": _BOOL}},
+    "Commitment": {
+        **_object(id=_STR, plan_id=_STR, working_group_id=_STR, number=_STR, title=_STR,
+                  document_id={**_STR, "description": "the id used in /ws/{document_id}"},
+                  published=_BOOL, can_write=_BOOL, write_refusal=_STR),
+        "required": ["id", "number", "title", "document_id"],
+    },
+    "Plan": _object(
+        id=_STR, title=_STR, period=_STR,
+        stage={"type": "string", "enum": ["setup", "draft1", "draft2", "draft3", "draft4",
+                                          "final"]},
+        stage_name=_object(id=_STR, en=_STR), next_stage=_STR_OR_NULL,
+        commitments={"type": "array", "items": _ref("Commitment")},
+        history={"type": "array", "items": _object(
+            **{"from": _STR}, to=_STR, position=_INT, at=_STR, by=_ref("Actor"),
+            warnings={"type": "array", "items": _ref("Warning")})},
+    ),
+    "PlanList": _list("plans", "Plan"),
+    "Warning": _object(code=_STR, message_id=_STR, message_en=_STR, commitment_id=_STR,
+                       where=_STR),
+    "Checklist": _object(plan_id=_STR, **{"from": _STR}, to=_STR_OR_NULL,
+                         warnings={"type": "array", "items": _ref("Warning")}),
+    "Advance": _object(plan=_ref("Plan"), checklist=_ref("Checklist")),
+    "Organisation": _object(id=_STR, name=_STR, stakeholder=_STR),
+    "OrganisationList": _list("organisations", "Organisation"),
+    "Person": _object(id=_STR, name=_STR, org_id=_STR, org_name=_STR, stakeholder=_STR,
+                      active=_BOOL, contact={**_STR_OR_NULL,
+                                             "description": "only for the Secretariat"}),
+    "PersonList": _list("people", "Person"),
+    "InvitationLink": _object(invitation_path=_STR, invitation_url=_STR),
+    "Invitation": _object(person=_ref("Person"), invitation_path=_STR, invitation_url=_STR),
+    "WorkingGroup": _object(
+        id=_STR, plan_id=_STR, theme=_STR, description=_STR,
+        members={"type": "array", "items": _object(
+            org_id=_STR, org_name=_STR, person_id=_STR_OR_NULL, added_at=_STR,
+            criteria=_object(focus=_STR, research=_STR, plans=_STR, experts=_STR))},
+        commitment_ids={"type": "array", "items": _STR},
+    ),
+    "WorkingGroupList": _list("working_groups", "WorkingGroup"),
+    "Session": _object(
+        id=_STR, plan_id=_STR, method={"type": "string", "enum": ["FD", "IW", "TC", "PC",
+                                                                   "PCD"]},
+        date=_STR, title=_STR, open=_BOOL, minutes=_STR, opened_position=_INT,
+        closed_position={"type": ["integer", "null"]},
+        attendance={"type": "array", "items": _object(org_id=_STR, org_name=_STR)},
+    ),
+    "SessionList": _list("sessions", "Session"),
+    "Input": _object(
+        id=_STR, plan_id=_STR, commitment_id=_STR,
+        target=_object(section=_STR, milestone=_INT), text=_STR, name=_STR,
+        organisation=_STR, submitted_at=_STR, position=_INT, session_id=_STR_OR_NULL,
+        status={"type": "string", "enum": ["open", "accepted", "partly", "not_accepted",
+                                           "out_of_scope"]},
+        responses={"type": "array", "items": _object(
+            status=_STR, reason=_STR, change_position={"type": ["integer", "null"]},
+            by=_ref("Actor"), at=_STR, position=_INT)},
+        contact={**_STR_OR_NULL, "description": "only for the Secretariat"},
+    ),
+    "InputList": _list("inputs", "Input"),
+    "Document": _object(
+        commitment_id=_STR, title=_STR, meta={"type": "object"},
+        sections={"type": "object", "additionalProperties": _object(text=_STR, html=_STR)},
+        milestones={"type": "array", "items": {"type": "object"}},
+        contacts={"type": "object"},
+    ),
+    "Validation": _object(
+        commitment_id=_STR, ok=_BOOL,
+        problems={"type": "array", "items": _object(code=_STR, where=_STR, message_id=_STR,
+                                                    message_en=_STR)},
+    ),
+}
+
+_ERROR_TEXT = {
+    400: "Bad request (malformed JSON, invalid invitation)",
+    401: "Not signed in, or the sign-in is no longer valid",
+    403: "Not allowed for you (the message says why)",
+    404: "Unknown id",
+    409: "Not at this stage, or changed by someone else at the same time",
+    422: "A field is missing or has the wrong type or value",
+    429: "Too much public input; see Retry-After",
+}
+
+
+def build_document() -> dict[str, Any]:
+    from .api import OPERATIONS
+
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", op.path)
+        ]
+        if op.path in ("/api/working-groups", "/api/sessions") and op.method == "GET":
+            parameters.append({"name": "plan_id", "in": "query", "required": False,
+                               "schema": {"type": "string"}})
+        success: dict[str, Any] = {"description": "OK" if op.status < 300 else "Redirect"}
+        if op.response:
+            success["content"] = {"application/json": {"schema": _ref(op.response)}}
+        responses: dict[str, Any] = {str(op.status): success}
+        for code in (*op.errors, 422 if op.body else None, 503):
+            if code is not None:
+                responses[str(code)] = {
+                    "description": _ERROR_TEXT.get(code, "The event log is unavailable"),
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                }
+        entry: dict[str, Any] = {
+            "operationId": op.handler.__name__,
+            "summary": op.summary,
+            "description": f"Who may call it: {op.who}.",
+            "tags": [op.tag],
+            "parameters": parameters,
+            "responses": responses,
+        }
+        if op.body is not None:
+            entry["requestBody"] = {
+                "required": bool(op.body.get("required")),
+                "content": {"application/json": {"schema": op.body}},
+            }
+        paths.setdefault(op.path, {})[op.method.lower()] = entry
+    paths["/openapi.json"] = {"get": {
+        "operationId": "openapi", "summary": "This document", "tags": ["meta"],
+        "responses": {"200": {"description": "OK"}},
+    }}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kokreasi process API",
+            "version": "1",
+            "description": (
+                "The co-creation process of an Open Government National Action Plan: plans "
+                "and stages, organisations, people and invitations, thematic working groups, "
+                "commitments, sessions, public input and reasoned responses, validation "
+                "reports. Sign in with `Authorization: Bearer TOKEN` (see `kokreasi token`) or "
+                "the `kokreasi_session` cookie an invitation link sets. Commitment text is "
+                "edited live over `ws://HOST/ws/{document_id}` (y-websocket protocol)."
+            ),
+        },
+        "components": {
+            "schemas": COMPONENTS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "kokreasi_session"},
+            },
+        },
+        "security": [{"bearer": []}, {"cookie": []}, {}],
+        "paths": paths,
+    }
+
+
+async def openapi_endpoint(request: Request) -> Response:
+    return JSONResponse(build_document())

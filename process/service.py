@@ -1,0 +1,528 @@
+"""The commands of the co-creation process: check against the state, append, read back.
+
+Every command takes the actor as the server authenticated them (never from a request body),
+checks the permission table (``rules``) and the state, appends one domain event with the
+stream's expected version, and returns only once the state has folded it, so the caller reads
+its own write. A refused command appends nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from events.errors import ConcurrencyError, EventStoreError, InvalidEventError
+from events.record import Actor, Context, NewEvent, Stakeholder
+
+from . import domain as d
+from . import rules
+from .domain import CRITERIA, Method, ResponseStatus, Stage, next_stage
+from .errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavailable
+from .invitations import sign_invitation
+from .privacy import ContactSealer
+from .runtime import ProcessRuntime, StateUnavailable
+from .state import (
+    Commitment,
+    Input,
+    Organisation,
+    Person,
+    Plan,
+    ProcessState,
+    Session,
+    WorkingGroup,
+)
+from .template import SECTIONS, read_commitment
+from .validation import Problem, validate
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+ANONYMOUS_ID = "anonymous"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def anonymous_actor(name: str = "", organisation: str = "") -> Actor:
+    """Who gave public input without signing in: what they chose to tell, nothing more."""
+    return Actor(ANONYMOUS_ID, name or "Anonim", "public", organisation or "Publik",
+                 Stakeholder.PUBLIC)
+
+
+class ProcessService:
+    def __init__(self, runtime: ProcessRuntime, secret_key: bytes) -> None:
+        self.runtime = runtime
+        self.secret_key = secret_key
+        self.sealer = ContactSealer(secret_key)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def state(self) -> ProcessState:
+        try:
+            return await self.runtime.ready()
+        except (StateUnavailable, EventStoreError) as error:
+            raise Unavailable(f"the event log cannot be read right now: {error}") from error
+
+    async def resolve(self, actor: Actor | None) -> Actor | None:
+        """The actor as the log knows them now; refuses a deactivated person."""
+        if actor is None:
+            return None
+        state = await self.state()
+        current = state.actor_for(actor)
+        if current is None:
+            raise NotSignedIn(
+                "Akun ini sudah dinonaktifkan / this account has been deactivated",
+                code="deactivated",
+            )
+        return current
+
+    def plan(self, state: ProcessState, plan_id: str) -> Plan:
+        found = state.plans.get(plan_id)
+        if found is None:
+            raise NotFound(f"no plan with id {plan_id!r}")
+        return found
+
+    def commitment(self, state: ProcessState, commitment_id: str) -> Commitment:
+        found = state.commitments.get(commitment_id)
+        if found is None:
+            raise NotFound(f"no commitment with id {commitment_id!r}")
+        return found
+
+    def organisation(self, state: ProcessState, org_id: str) -> Organisation:
+        found = state.organisations.get(org_id)
+        if found is None:
+            raise NotFound(f"no organisation with id {org_id!r}")
+        return found
+
+    def person(self, state: ProcessState, person_id: str) -> Person:
+        found = state.people.get(person_id)
+        if found is None:
+            raise NotFound(f"no person with id {person_id!r}")
+        return found
+
+    def working_group(self, state: ProcessState, group_id: str) -> WorkingGroup:
+        found = state.working_groups.get(group_id)
+        if found is None:
+            raise NotFound(f"no working group with id {group_id!r}")
+        return found
+
+    def session(self, state: ProcessState, session_id: str) -> Session:
+        found = state.sessions.get(session_id)
+        if found is None:
+            raise NotFound(f"no session with id {session_id!r}")
+        return found
+
+    def input(self, state: ProcessState, input_id: str) -> Input:
+        found = state.inputs.get(input_id)
+        if found is None:
+            raise NotFound(f"no input with id {input_id!r}")
+        return found
+
+    async def validation(self, commitment: Commitment) -> list[Problem]:
+        doc = await self.runtime.document(commitment.document_id)
+        return validate(read_commitment(doc))
+
+    async def checklist(self, plan: Plan) -> dict[str, Any]:
+        """The stage gate: what the Secretariat should see before advancing ``plan``."""
+        state = await self.state()
+        target = next_stage(plan.stage)
+        warnings: list[dict[str, Any]] = []
+
+        def warn(code: str, message_id: str, message_en: str, **where: str) -> None:
+            warnings.append({"code": code, "message_id": message_id, "message_en": message_en,
+                             **where})
+
+        commitments = state.commitments_of(plan.id)
+        if plan.stage is Stage.SETUP:
+            if not commitments:
+                warn("no_commitments", "Belum ada komitmen", "the plan has no commitments yet")
+            for group in state.working_groups.values():
+                if group.plan_id == plan.id and not group.members:
+                    warn("empty_working_group",
+                         f"Kelompok kerja \u201c{group.theme}\u201d belum punya anggota",
+                         f"working group \u201c{group.theme}\u201d has no members",
+                         working_group_id=group.id)
+        elif target is not None:
+            for commitment in commitments:
+                for problem in await self.validation(commitment):
+                    warn(problem.code,
+                         f"Komitmen {commitment.number}: {problem.message_id}",
+                         f"commitment {commitment.number}: {problem.message_en}",
+                         commitment_id=commitment.id, where=problem.where)
+        for session in state.sessions.values():
+            if session.plan_id == plan.id and session.open:
+                warn("session_open", f"Sesi \u201c{session.title}\u201d masih terbuka",
+                     f"session \u201c{session.title}\u201d is still open", session_id=session.id)
+        if target is Stage.DRAFT4:
+            for commitment in commitments:
+                if commitment.id not in plan.published:
+                    warn("not_published",
+                         f"Komitmen {commitment.number} belum dipublikasikan untuk konsultasi",
+                         f"commitment {commitment.number} is not published for the consultation",
+                         commitment_id=commitment.id)
+        if target is Stage.FINAL:
+            for item in state.inputs.values():
+                if item.plan_id == plan.id and item.response is None:
+                    warn("input_without_response",
+                         "Ada masukan publik yang belum ditanggapi",
+                         "a public input has no reasoned response yet", input_id=item.id)
+        return {
+            "plan_id": plan.id,
+            "from": str(plan.stage),
+            "to": str(target) if target is not None else None,
+            "warnings": warnings,
+        }
+
+    # -- appending --------------------------------------------------------------------------
+
+    async def _append(
+        self, stream_id: str, event_type: str, payload: dict[str, Any], actor: Actor,
+        context: Context, state: ProcessState,
+    ) -> int:
+        event = NewEvent(event_type, payload, actor, context)
+        try:
+            positions = await self.runtime.store.append(
+                stream_id, [event], expected_version=state.version_of(stream_id)
+            )
+            await self.runtime.wait_for(positions[-1])
+        except ConcurrencyError as error:
+            raise Conflict(
+                "Data ini baru saja diubah orang lain; muat ulang lalu coba lagi / "
+                "someone changed this at the same moment; reload and try again"
+            ) from error
+        except InvalidEventError as error:
+            raise Invalid(str(error)) from error
+        except (EventStoreError, StateUnavailable) as error:
+            raise Unavailable(f"the event log cannot be written right now: {error}") from error
+        return positions[-1]
+
+    def _context(self, state: ProcessState, plan: Plan | None, actor: Actor | None) -> Context:
+        if plan is None:
+            return Context()
+        session = state.open_session_for(plan.id, actor.org_id) if actor is not None else None
+        return Context(plan.id, str(plan.stage), session.id if session is not None else None)
+
+    @staticmethod
+    def _require(decision: rules.Decision) -> None:
+        if not decision.allowed:
+            raise (Conflict if decision.stage_conflict else Forbidden)(decision.reason)
+
+    @staticmethod
+    def _signed_in(actor: Actor | None) -> Actor:
+        if actor is None:
+            raise NotSignedIn("Silakan masuk terlebih dahulu / please sign in first")
+        return actor
+
+    async def _manager(self, actor: Actor | None) -> tuple[Actor, ProcessState]:
+        signed_in = self._signed_in(await self.resolve(actor))
+        self._require(rules.can_manage(signed_in))
+        return signed_in, await self.state()
+
+    @staticmethod
+    def _new_id(given: str | None, existing: dict[str, Any], kind: str) -> str:
+        if given is None:
+            return new_id()
+        if not ID_PATTERN.match(given):
+            raise Invalid(f"{kind} id {given!r} must be 1-64 letters, digits, '.', '_' or '-'")
+        if given in existing:
+            raise Conflict(f"a {kind} with id {given!r} already exists", code="exists")
+        return given
+
+    # -- plans ------------------------------------------------------------------------------
+
+    async def create_plan(
+        self, actor: Actor | None, title: str, period: str = "", plan_id: str | None = None
+    ) -> Plan:
+        who, state = await self._manager(actor)
+        plan_id = self._new_id(plan_id, state.plans, "plan")
+        payload = {"plan_id": plan_id, "title": _text(title, "title"), "period": period,
+                   "stage": str(Stage.SETUP)}
+        await self._append(d.plan_stream(plan_id), d.PLAN_CREATED, payload, who,
+                           Context(plan_id, str(Stage.SETUP)), state)
+        return state.plans[plan_id]
+
+    async def advance_stage(
+        self, actor: Actor | None, plan_id: str, from_stage: str, acknowledge: bool
+    ) -> tuple[Plan, dict[str, Any]]:
+        """Advance to the next stage, recording the checklist warnings open at the time.
+
+        ``from_stage`` must name the current stage, so two people pressing the button at once
+        advance one stage, not two; with warnings open, ``acknowledge`` must be true."""
+        who = self._signed_in(await self.resolve(actor))
+        state = await self.state()
+        plan = self.plan(state, plan_id)
+        self._require(rules.can_advance(who, plan))
+        if from_stage != plan.stage:
+            raise Conflict(
+                f"the plan is at {plan.stage}, not {from_stage}; reload to see the change",
+                code="stage_moved",
+            )
+        checklist = await self.checklist(plan)
+        if checklist["warnings"] and not acknowledge:
+            raise Conflict(
+                f"{len(checklist['warnings'])} checklist warnings are open; review them and "
+                "advance with acknowledge_warnings set to true",
+                code="checklist_not_acknowledged",
+            )
+        payload = {"plan_id": plan.id, "from": checklist["from"], "to": checklist["to"],
+                   "warnings": checklist["warnings"]}
+        await self._append(d.plan_stream(plan.id), d.PLAN_STAGE_ADVANCED, payload, who,
+                           self._context(state, plan, who), state)
+        return plan, checklist
+
+    async def publish(
+        self, actor: Actor | None, plan_id: str, commitment_ids: Sequence[str] | None
+    ) -> Plan:
+        who, state = await self._manager(actor)
+        plan = self.plan(state, plan_id)
+        ids = list(plan.commitment_ids if commitment_ids is None else commitment_ids)
+        for commitment_id in ids:
+            if self.commitment(state, commitment_id).plan_id != plan.id:
+                raise Invalid(f"commitment {commitment_id!r} belongs to another plan")
+        payload = {"plan_id": plan.id, "commitment_ids": ids, "stage": str(plan.stage)}
+        await self._append(d.plan_stream(plan.id), d.PLAN_PUBLISHED, payload, who,
+                           self._context(state, plan, who), state)
+        return plan
+
+    # -- organisations and people -----------------------------------------------------------
+
+    async def register_organisation(
+        self, actor: Actor | None, name: str, stakeholder: str, org_id: str | None = None
+    ) -> Organisation:
+        who, state = await self._manager(actor)
+        try:
+            kind = Stakeholder(stakeholder)
+        except ValueError:
+            kind = Stakeholder.SYSTEM
+        if kind is Stakeholder.SYSTEM:
+            raise Invalid("stakeholder must be one of cso, kldi, secretariat, public, auditor")
+        org_id = self._new_id(org_id, state.organisations, "organisation")
+        payload = {"org_id": org_id, "name": _text(name, "name"), "stakeholder": str(kind)}
+        await self._append(d.org_stream(org_id), d.ORGANISATION_REGISTERED, payload, who,
+                           Context(), state)
+        return state.organisations[org_id]
+
+    async def invite_person(
+        self, actor: Actor | None, name: str, org_id: str, contact: str | None = None,
+        person_id: str | None = None,
+    ) -> tuple[Person, str]:
+        """Record the person and return them with their signed invitation token."""
+        who, state = await self._manager(actor)
+        self.organisation(state, org_id)
+        person_id = self._new_id(person_id, state.people, "person")
+        invitation_id = new_id()
+        payload = {
+            "person_id": person_id, "name": _text(name, "name"), "org_id": org_id,
+            "contact_sealed": self.sealer.seal(contact) if contact else None,
+            "invitation_id": invitation_id,
+        }
+        await self._append(d.person_stream(person_id), d.PERSON_INVITED, payload, who,
+                           Context(), state)
+        return state.people[person_id], sign_invitation(self.secret_key, person_id,
+                                                        invitation_id)
+
+    async def reissue_invitation(self, actor: Actor | None, person_id: str) -> str:
+        """A new link for the person; their earlier links stop working."""
+        who, state = await self._manager(actor)
+        person = self.person(state, person_id)
+        if not person.active:
+            raise Conflict("this person is deactivated", code="deactivated")
+        invitation_id = new_id()
+        await self._append(d.person_stream(person_id), d.PERSON_INVITATION_ISSUED,
+                           {"person_id": person_id, "invitation_id": invitation_id}, who,
+                           Context(), state)
+        return sign_invitation(self.secret_key, person_id, invitation_id)
+
+    async def deactivate_person(self, actor: Actor | None, person_id: str, reason: str) -> Person:
+        who, state = await self._manager(actor)
+        person = self.person(state, person_id)
+        if not person.active:
+            return person  # already so; nothing to record
+        await self._append(d.person_stream(person_id), d.PERSON_DEACTIVATED,
+                           {"person_id": person_id, "reason": reason}, who, Context(), state)
+        return person
+
+    # -- working groups and commitments -----------------------------------------------------
+
+    async def create_working_group(
+        self, actor: Actor | None, plan_id: str, theme: str, description: str = "",
+        group_id: str | None = None,
+    ) -> WorkingGroup:
+        who, state = await self._manager(actor)
+        plan = self.plan(state, plan_id)
+        group_id = self._new_id(group_id, state.working_groups, "working group")
+        payload = {"working_group_id": group_id, "plan_id": plan.id,
+                   "theme": _text(theme, "theme"), "description": description}
+        await self._append(d.working_group_stream(group_id), d.WORKING_GROUP_CREATED, payload,
+                           who, self._context(state, plan, who), state)
+        return state.working_groups[group_id]
+
+    async def add_member(
+        self, actor: Actor | None, group_id: str, org_id: str, person_id: str | None,
+        criteria: dict[str, str],
+    ) -> WorkingGroup:
+        """Add an organisation (or one person of it) with the joining criteria it meets."""
+        who, state = await self._manager(actor)
+        group = self.working_group(state, group_id)
+        org = self.organisation(state, org_id)
+        if org.stakeholder not in (Stakeholder.CSO, Stakeholder.KLDI, Stakeholder.SECRETARIAT):
+            raise Invalid("working groups are made of CSOs, K/L/D/I and the Secretariat")
+        if person_id is not None and self.person(state, person_id).org_id != org_id:
+            raise Invalid(f"person {person_id!r} does not belong to organisation {org_id!r}")
+        unknown = sorted(set(criteria) - set(CRITERIA))
+        if unknown:
+            raise Invalid(f"unknown joining criteria {unknown}; use {list(CRITERIA)}")
+        met = {k: v.strip() for k, v in criteria.items() if v.strip()}
+        if not met:
+            raise Invalid(
+                "record at least one joining criterion (focus, research, plans, experts) "
+                "with a short explanation"
+            )
+        payload = {"working_group_id": group.id, "org_id": org_id, "person_id": person_id,
+                   "criteria": met}
+        plan = state.plans.get(group.plan_id)
+        await self._append(d.working_group_stream(group.id), d.WORKING_GROUP_MEMBER_ADDED,
+                           payload, who, self._context(state, plan, who), state)
+        return group
+
+    async def create_commitment(
+        self, actor: Actor | None, plan_id: str, group_id: str, title: str,
+        number: str | None = None, commitment_id: str | None = None,
+        document_id: str | None = None,
+    ) -> Commitment:
+        who, state = await self._manager(actor)
+        plan = self.plan(state, plan_id)
+        if plan.stage is Stage.FINAL:
+            raise Conflict(rules.FINAL_FROZEN)
+        group = self.working_group(state, group_id)
+        if group.plan_id != plan.id:
+            raise Invalid(f"working group {group_id!r} belongs to another plan")
+        commitment_id = self._new_id(commitment_id, state.commitments, "commitment")
+        number = number.strip() if number else state.next_number(plan.id)
+        if any(c.number == number for c in state.commitments_of(plan.id)):
+            raise Conflict(f"commitment number {number!r} is taken in this plan", code="exists")
+        document_id = self._new_id(document_id, state.documents, "document")
+        payload = {"commitment_id": commitment_id, "plan_id": plan.id,
+                   "working_group_id": group.id, "number": number,
+                   "title": _text(title, "title"), "document_id": document_id}
+        await self._append(d.plan_stream(plan.id), d.COMMITMENT_CREATED, payload, who,
+                           self._context(state, plan, who), state)
+        return state.commitments[commitment_id]
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    async def open_session(
+        self, actor: Actor | None, plan_id: str, method: str, held_on: str, title: str,
+        session_id: str | None = None,
+    ) -> Session:
+        who, state = await self._manager(actor)
+        plan = self.plan(state, plan_id)
+        try:
+            kind = Method(method)
+        except ValueError:
+            raise Invalid(f"method must be one of {[str(m) for m in Method]}") from None
+        session_id = self._new_id(session_id, state.sessions, "session")
+        payload = {"session_id": session_id, "plan_id": plan.id, "method": str(kind),
+                   "date": _iso_date(held_on), "title": _text(title, "title")}
+        await self._append(d.session_stream(session_id), d.SESSION_OPENED, payload, who,
+                           self._context(state, plan, who), state)
+        return state.sessions[session_id]
+
+    async def _session_event(
+        self, actor: Actor | None, session_id: str, event_type: str, payload: dict[str, Any]
+    ) -> Session:
+        who, state = await self._manager(actor)
+        session = self.session(state, session_id)
+        if not session.open:
+            raise Conflict("this session is closed", code="session_closed")
+        await self._append(d.session_stream(session.id), event_type,
+                           {"session_id": session.id, **payload}, who,
+                           self._context(state, state.plans.get(session.plan_id), who), state)
+        return session
+
+    async def record_attendance(
+        self, actor: Actor | None, session_id: str, org_ids: Sequence[str]
+    ) -> Session:
+        state = await self.state()
+        for org_id in org_ids:
+            self.organisation(state, org_id)
+        if not org_ids:
+            raise Invalid("name at least one attending organisation")
+        return await self._session_event(actor, session_id, d.SESSION_ATTENDANCE_RECORDED,
+                                         {"org_ids": list(org_ids)})
+
+    async def record_minutes(self, actor: Actor | None, session_id: str, minutes: str) -> Session:
+        return await self._session_event(actor, session_id, d.SESSION_MINUTES_RECORDED,
+                                         {"minutes": _text(minutes, "minutes")})
+
+    async def close_session(self, actor: Actor | None, session_id: str) -> Session:
+        return await self._session_event(actor, session_id, d.SESSION_CLOSED, {})
+
+    # -- public input and reasoned responses ------------------------------------------------
+
+    async def submit_input(
+        self, actor: Actor | None, commitment_id: str, text: str, target: dict[str, Any],
+        name: str = "", organisation: str = "", contact: str | None = None,
+    ) -> Input:
+        who = await self.resolve(actor)
+        state = await self.state()
+        commitment = self.commitment(state, commitment_id)
+        self._require(rules.can_give_input(state, who, commitment))
+        section = target.get("section")
+        milestone = target.get("milestone")
+        if section is not None and section not in SECTIONS:
+            raise Invalid(f"section must be one of {list(SECTIONS)}")
+        if milestone is not None and (isinstance(milestone, bool) or not isinstance(
+                milestone, int) or milestone < 1):
+            raise Invalid("milestone must be the milestone's number, 1 or more")
+        plan = state.plans[commitment.plan_id]
+        author = who if who is not None else anonymous_actor(name, organisation)
+        input_id = new_id()
+        payload = {
+            "input_id": input_id, "plan_id": plan.id, "commitment_id": commitment.id,
+            "target": {k: v for k, v in (("section", section), ("milestone", milestone))
+                       if v is not None},
+            "text": _text(text, "text"), "name": name, "organisation": organisation,
+            "contact_sealed": self.sealer.seal(contact) if contact else None,
+        }
+        await self._append(d.input_stream(input_id), d.INPUT_SUBMITTED, payload, author,
+                           self._context(state, plan, who), state)
+        return state.inputs[input_id]
+
+    async def respond(
+        self, actor: Actor | None, input_id: str, status: str, reason: str,
+        change_position: int | None = None,
+    ) -> Input:
+        who = self._signed_in(await self.resolve(actor))
+        state = await self.state()
+        item = self.input(state, input_id)
+        self._require(rules.can_respond(state, who, item))
+        try:
+            verdict = ResponseStatus(status)
+        except ValueError:
+            raise Invalid(f"status must be one of {[str(s) for s in ResponseStatus]}") from None
+        if not reason.strip():
+            raise Invalid("a reasoned response needs a reason", code="reason_required")
+        if change_position is not None and not 0 < change_position <= state.position:
+            raise Invalid(f"change_position {change_position} is not a position in the log")
+        payload = {"input_id": item.id, "status": str(verdict), "reason": reason.strip(),
+                   "change_position": change_position}
+        plan = state.plans[item.plan_id]
+        await self._append(d.input_stream(item.id), d.INPUT_RESPONDED, payload, who,
+                           self._context(state, plan, who), state)
+        return item
+
+
+def _text(value: str, field: str) -> str:
+    if not value.strip():
+        raise Invalid(f"{field} must not be empty")
+    return value.strip()
+
+
+def _iso_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise Invalid(f"date {value!r} must be YYYY-MM-DD") from None

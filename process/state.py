@@ -1,0 +1,369 @@
+"""The state of the co-creation process, folded from the log.
+
+``ProcessState.apply`` is a pure fold: given the same events in the same order, every server
+instance arrives at the same state. It never raises on an event it does not understand (an
+unknown id, a newer payload), because one odd event must not stop every instance from
+following the log; it records nothing for it instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from events.record import Actor, RecordedEvent, Stakeholder
+
+from . import domain as d
+from .domain import Method, Stage
+
+
+@dataclass
+class StageChange:
+    from_stage: Stage
+    to_stage: Stage
+    warnings: list[str]
+    position: int  # the snapshot of the stage that ended is the log before this position
+    actor: Actor
+    at: datetime
+
+
+@dataclass
+class Plan:
+    id: str
+    title: str
+    period: str
+    stage: Stage
+    created_at: datetime
+    commitment_ids: list[str] = field(default_factory=list)
+    published: set[str] = field(default_factory=set)  # commitment ids the public may read
+    history: list[StageChange] = field(default_factory=list)
+
+
+@dataclass
+class Organisation:
+    id: str
+    name: str
+    stakeholder: Stakeholder
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    org_id: str
+    contact_sealed: str | None
+    invitation_id: str  # only the newest invitation link of a person signs them in
+    active: bool = True
+    deactivated_reason: str = ""
+
+
+@dataclass
+class Membership:
+    org_id: str
+    person_id: str | None  # None: the whole organisation is a member
+    criteria: dict[str, str]
+    added_at: datetime
+
+
+@dataclass
+class WorkingGroup:
+    id: str
+    plan_id: str
+    theme: str
+    description: str
+    members: list[Membership] = field(default_factory=list)
+
+
+@dataclass
+class Commitment:
+    id: str
+    plan_id: str
+    working_group_id: str
+    number: str
+    title: str
+    document_id: str
+    created_at: datetime
+
+
+@dataclass
+class Session:
+    id: str
+    plan_id: str
+    method: Method
+    date: str
+    title: str
+    opened_at: datetime
+    open: bool = True
+    attendance: list[str] = field(default_factory=list)  # organisation ids
+    minutes: str = ""
+    opened_position: int = 0
+    closed_position: int | None = None
+
+
+@dataclass
+class Response:
+    status: d.ResponseStatus
+    reason: str
+    change_position: int | None
+    actor: Actor
+    at: datetime
+    position: int
+
+
+@dataclass
+class Input:
+    id: str
+    plan_id: str
+    commitment_id: str
+    target: dict[str, Any]
+    text: str
+    name: str
+    organisation: str
+    contact_sealed: str | None
+    submitted_at: datetime
+    position: int
+    session_id: str | None
+    responses: list[Response] = field(default_factory=list)
+
+    @property
+    def response(self) -> Response | None:
+        return self.responses[-1] if self.responses else None
+
+
+ACCESS_EVENTS = frozenset({
+    d.PLAN_CREATED,
+    d.PLAN_STAGE_ADVANCED,
+    d.PLAN_PUBLISHED,
+    d.COMMITMENT_CREATED,
+    d.ORGANISATION_REGISTERED,
+    d.PERSON_INVITED,
+    d.PERSON_DEACTIVATED,
+    d.WORKING_GROUP_MEMBER_ADDED,
+    d.SESSION_OPENED,
+    d.SESSION_ATTENDANCE_RECORDED,
+    d.SESSION_CLOSED,
+})
+"""Event types after which an answer of the access policy may differ."""
+
+
+class ProcessState:
+    def __init__(self) -> None:
+        self.position = 0
+        self.versions: dict[str, int] = {}
+        self.plans: dict[str, Plan] = {}
+        self.organisations: dict[str, Organisation] = {}
+        self.people: dict[str, Person] = {}
+        self.working_groups: dict[str, WorkingGroup] = {}
+        self.commitments: dict[str, Commitment] = {}
+        self.documents: dict[str, str] = {}  # document id -> commitment id
+        self.sessions: dict[str, Session] = {}
+        self.inputs: dict[str, Input] = {}
+
+    # -- the fold ---------------------------------------------------------------------------
+
+    def apply(self, event: RecordedEvent) -> bool:
+        """Fold one event in; return whether access decisions may have changed."""
+        if event.position <= self.position:
+            return False  # already folded (a re-delivered event)
+        self.position = event.position
+        self.versions[event.stream_id] = event.stream_version
+        handler = _HANDLERS.get(event.type)
+        if handler is None:
+            return False
+        payload = event.json_payload()
+        if not isinstance(payload, dict):
+            return False
+        try:
+            handler(self, event, payload)
+        except (KeyError, TypeError, ValueError):
+            return False  # an event this version cannot read; see the module docstring
+        return event.type in ACCESS_EVENTS
+
+    def version_of(self, stream_id: str) -> int:
+        return self.versions.get(stream_id, 0)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def actor_for(self, actor: Actor) -> Actor | None:
+        """The actor as the log knows them now; None for a deactivated person.
+
+        Tokens carry a person id and the claims at the time they were minted; once the person
+        exists here, their name and organisation come from the log (so stale claims lose)."""
+        person = self.people.get(actor.person_id)
+        if person is None:
+            return actor
+        if not person.active:
+            return None
+        org = self.organisations.get(person.org_id)
+        if org is None:
+            return None
+        return Actor(person.id, person.name, org.id, org.name, org.stakeholder)
+
+    def is_member(self, actor: Actor, working_group_id: str) -> bool:
+        group = self.working_groups.get(working_group_id)
+        if group is None:
+            return False
+        return any(
+            m.org_id == actor.org_id and m.person_id in (None, actor.person_id)
+            for m in group.members
+        )
+
+    def open_session_for(self, plan_id: str, org_id: str) -> Session | None:
+        """The most recently opened session of the plan that the organisation attends."""
+        attended = [
+            s for s in self.sessions.values()
+            if s.open and s.plan_id == plan_id and org_id in s.attendance
+        ]
+        return max(attended, key=lambda s: s.opened_position, default=None)
+
+    def commitments_of(self, plan_id: str) -> list[Commitment]:
+        plan = self.plans.get(plan_id)
+        if plan is None:
+            return []
+        return [self.commitments[c] for c in plan.commitment_ids]
+
+    def inputs_of(self, commitment_id: str) -> list[Input]:
+        return [i for i in self.inputs.values() if i.commitment_id == commitment_id]
+
+    def next_number(self, plan_id: str) -> str:
+        numbers = [c.number for c in self.commitments_of(plan_id)]
+        return str(1 + max((int(n) for n in numbers if n.isdigit()), default=0))
+
+
+# -- event handlers: (state, event, payload) -> None ----------------------------------------
+
+
+def _plan_created(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.plans[p["plan_id"]] = Plan(
+        p["plan_id"], p["title"], p.get("period", ""), Stage(p["stage"]), e.recorded_at
+    )
+
+
+def _stage_advanced(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    plan = s.plans[p["plan_id"]]
+    change = StageChange(
+        Stage(p["from"]), Stage(p["to"]), list(p.get("warnings", [])), e.position, e.actor,
+        e.recorded_at,
+    )
+    plan.stage = change.to_stage
+    plan.history.append(change)
+
+
+def _published(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    plan = s.plans[p["plan_id"]]
+    plan.published.update(c for c in p["commitment_ids"] if c in s.commitments)
+
+
+def _commitment_created(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    plan = s.plans[p["plan_id"]]
+    commitment = Commitment(
+        p["commitment_id"], plan.id, p["working_group_id"], str(p["number"]), p["title"],
+        p["document_id"], e.recorded_at,
+    )
+    s.commitments[commitment.id] = commitment
+    s.documents[commitment.document_id] = commitment.id
+    plan.commitment_ids.append(commitment.id)
+
+
+def _org_registered(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.organisations[p["org_id"]] = Organisation(
+        p["org_id"], p["name"], Stakeholder(p["stakeholder"])
+    )
+
+
+def _person_invited(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.people[p["person_id"]] = Person(
+        p["person_id"], p["name"], p["org_id"], p.get("contact_sealed"), p["invitation_id"]
+    )
+
+
+def _invitation_issued(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.people[p["person_id"]].invitation_id = p["invitation_id"]
+
+
+def _person_deactivated(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    person = s.people[p["person_id"]]
+    person.active = False
+    person.deactivated_reason = p.get("reason", "")
+
+
+def _wg_created(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.working_groups[p["working_group_id"]] = WorkingGroup(
+        p["working_group_id"], p["plan_id"], p["theme"], p.get("description", "")
+    )
+
+
+def _member_added(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    group = s.working_groups[p["working_group_id"]]
+    group.members.append(
+        Membership(p["org_id"], p.get("person_id"), dict(p.get("criteria", {})), e.recorded_at)
+    )
+
+
+def _session_opened(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.sessions[p["session_id"]] = Session(
+        p["session_id"], p["plan_id"], Method(p["method"]), p["date"], p["title"],
+        e.recorded_at, opened_position=e.position,
+    )
+
+
+def _attendance(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    session = s.sessions[p["session_id"]]
+    for org_id in p["org_ids"]:
+        if org_id not in session.attendance:
+            session.attendance.append(org_id)
+
+
+def _minutes(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.sessions[p["session_id"]].minutes = p["minutes"]
+
+
+def _session_closed(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    session = s.sessions[p["session_id"]]
+    session.open = False
+    session.closed_position = e.position
+
+
+def _input_submitted(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.inputs[p["input_id"]] = Input(
+        p["input_id"], p["plan_id"], p["commitment_id"], dict(p.get("target") or {}), p["text"],
+        p.get("name") or "", p.get("organisation") or "", p.get("contact_sealed"),
+        e.recorded_at, e.position, e.context.session_id,
+    )
+
+
+def _input_responded(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    s.inputs[p["input_id"]].responses.append(
+        Response(
+            d.ResponseStatus(p["status"]), p["reason"], p.get("change_position"), e.actor,
+            e.recorded_at, e.position,
+        )
+    )
+
+
+_HANDLERS = {
+    d.PLAN_CREATED: _plan_created,
+    d.PLAN_STAGE_ADVANCED: _stage_advanced,
+    d.PLAN_PUBLISHED: _published,
+    d.COMMITMENT_CREATED: _commitment_created,
+    d.ORGANISATION_REGISTERED: _org_registered,
+    d.PERSON_INVITED: _person_invited,
+    d.PERSON_INVITATION_ISSUED: _invitation_issued,
+    d.PERSON_DEACTIVATED: _person_deactivated,
+    d.WORKING_GROUP_CREATED: _wg_created,
+    d.WORKING_GROUP_MEMBER_ADDED: _member_added,
+    d.SESSION_OPENED: _session_opened,
+    d.SESSION_ATTENDANCE_RECORDED: _attendance,
+    d.SESSION_MINUTES_RECORDED: _minutes,
+    d.SESSION_CLOSED: _session_closed,
+    d.INPUT_SUBMITTED: _input_submitted,
+    d.INPUT_RESPONDED: _input_responded,
+}
+
+
+def fold(events: list[RecordedEvent]) -> ProcessState:
+    state = ProcessState()
+    for event in events:
+        state.apply(event)
+    return state

@@ -1,0 +1,160 @@
+"""Every projection as one fold over the log: ``fold.apply(event)`` for each event in order,
+then ``fold.drain()`` for the rows to store with the new checkpoint.
+
+No I/O here: the runner reads events and writes the drained ``Changes`` in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from events.catalog import CRDT_UPDATE
+from events.record import RecordedEvent, format_timestamp
+
+from .documents import DocumentState, Edit, actor_to_json, document_id_of
+
+STAGE_ADVANCED = "plan.stage_advanced"
+COMMITMENT_CREATED = "commitment.created"
+
+ContributionKey = tuple[str, str, str, str, str]  # document, stage, session, person, org
+
+
+@dataclass(slots=True)
+class Contribution:
+    plan_id: str
+    person_name: str
+    org_name: str
+    stakeholder: str
+    inserted: int = 0
+    deleted: int = 0
+    edits: int = 0
+    first_at: str = ""
+    last_at: str = ""
+    first_position: int = 0
+    last_position: int = 0
+
+
+@dataclass(slots=True)
+class Changes:
+    """Rows produced since the last drain, in the shape of the tables of ``storage``."""
+
+    doc_states: list[tuple[Any, ...]] = field(default_factory=list)
+    checkpoints: list[tuple[Any, ...]] = field(default_factory=list)
+    doc_events: list[tuple[Any, ...]] = field(default_factory=list)
+    deletions: list[tuple[Any, ...]] = field(default_factory=list)
+    snapshots: list[tuple[Any, ...]] = field(default_factory=list)
+    contributions: dict[ContributionKey, Contribution] = field(default_factory=dict)
+    position: int = 0
+
+
+def contribution_row(key: ContributionKey, c: Contribution) -> tuple[Any, ...]:
+    document_id, stage, session, person_id, org_id = key
+    return (
+        document_id, c.plan_id, stage, session, person_id, c.person_name, org_id, c.org_name,
+        c.stakeholder, c.inserted, c.deleted, c.edits, c.first_at, c.last_at,
+        c.first_position, c.last_position,
+    )
+
+
+def _timestamp(moment: datetime) -> str:
+    """``events.record.format_timestamp``, a few times faster for the usual UTC values."""
+    if moment.tzinfo is UTC:
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    return format_timestamp(moment)
+
+
+class ProjectionFold:
+    def __init__(self, documents: dict[str, DocumentState] | None = None) -> None:
+        self.documents: dict[str, DocumentState] = documents or {}
+        self._changes = Changes()
+        self._dirty: set[str] = set()
+
+    def document(self, document_id: str) -> DocumentState:
+        state = self.documents.get(document_id)
+        if state is None:
+            state = self.documents[document_id] = DocumentState(document_id)
+        return state
+
+    def apply(self, event: RecordedEvent) -> None:
+        self._changes.position = event.position
+        if event.type == CRDT_UPDATE:
+            document_id = document_id_of(event.stream_id)
+            if document_id is not None:
+                self._apply_edit(self.document(document_id).apply(event))
+        elif event.type == COMMITMENT_CREATED:
+            payload = event.json_payload()
+            if isinstance(payload, dict) and payload.get("document_id"):
+                state = self.document(str(payload["document_id"]))
+                state.plan_id = str(payload.get("plan_id") or state.plan_id or "") or None
+                self._dirty.add(state.document_id)
+        elif event.type == STAGE_ADVANCED:
+            self._snapshot(event)
+
+    def _apply_edit(self, edit: Edit) -> None:
+        event, changes = edit.event, self._changes
+        actor, context = event.actor, event.context
+        at = _timestamp(event.recorded_at)
+        deleted = sum(edit.deleted.values())
+        changes.doc_events.append((
+            event.position, edit.document_id, event.stream_version, actor.person_id,
+            actor.name, actor.org_id, actor.org_name, str(actor.stakeholder), context.plan_id,
+            context.stage, context.session_id, at, edit.inserted, deleted,
+        ))
+        for author, chars in edit.deleted.items():
+            changes.deletions.append(
+                (event.position, edit.document_id, actor.person_id, author, chars)
+            )
+        key = (edit.document_id, context.stage or "", context.session_id or "",
+               actor.person_id, actor.org_id)
+        row = changes.contributions.get(key)
+        if row is None:
+            row = changes.contributions[key] = Contribution(
+                context.plan_id or "", actor.name, actor.org_name, str(actor.stakeholder),
+                first_at=at, first_position=event.position,
+            )
+        row.inserted += edit.inserted
+        row.deleted += deleted
+        row.edits += 1
+        row.last_at = at
+        row.last_position = event.position
+        state = self.documents[edit.document_id]
+        self._dirty.add(edit.document_id)
+        if state.due_for_checkpoint():
+            changes.checkpoints.append(
+                (edit.document_id, state.version, state.position, state.encode_state())
+            )
+            state.checkpoint_version = state.version
+
+    def _snapshot(self, event: RecordedEvent) -> None:
+        payload = event.json_payload()
+        if not isinstance(payload, dict):
+            return
+        plan_id = payload.get("plan_id")
+        label = str(payload.get("from") or event.context.stage or "")
+        if not plan_id or not label:
+            return
+        at = _timestamp(event.recorded_at)
+        for state in self.documents.values():
+            if state.plan_id == plan_id:
+                self._changes.snapshots.append((
+                    state.document_id, label, payload.get("to"), plan_id, event.position,
+                    state.version, at, state.encode_state(),
+                ))
+
+    def drain(self) -> Changes:
+        """The rows to store now; the fold starts collecting afresh."""
+        changes = self._changes
+        for document_id in sorted(self._dirty):
+            state = self.documents[document_id]
+            bindings = {str(c): actor_to_json(a) for c, a in state.bindings.items()}
+            changes.doc_states.append((
+                document_id, state.plan_id, state.version, state.position,
+                state.checkpoint_version, state.encode_state(),
+                json.dumps(bindings, sort_keys=True),
+            ))
+        self._dirty.clear()
+        self._changes = Changes(position=changes.position)
+        return changes

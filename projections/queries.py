@@ -1,0 +1,254 @@
+"""The questions people ask of the projections, answered as JSON-ready data.
+
+Shared by the HTTP API and the command line. Every function reads the projection tables
+and, where a state is needed, replays the log from the nearest stored state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from events.record import Actor, Stakeholder
+from events.store import EventStore
+from process.template import SECTIONS, TITLE, read_commitment
+
+from .attribution import Blame, attribute
+from .diff import compare
+from .replay import apply_log, document_at, position_at_time
+from .storage import Storage
+from .summary import ChangeRecorder
+
+HISTORY_FILTERS = {
+    "person": "person_id", "org": "org_id", "stakeholder": "stakeholder", "stage": "stage",
+    "session": "session_id",
+}
+CONTRIBUTION_FILTERS = {**HISTORY_FILTERS, "plan": "plan_id", "document": "document_id"}
+CONTRIBUTION_GROUPS = {
+    "person": ("person_id", "person_name", "org_id", "org_name", "stakeholder"),
+    "org": ("org_id", "org_name", "stakeholder"),
+    "stakeholder": ("stakeholder",),
+    "document": ("document_id",),
+    "stage": ("stage",),
+    "session": ("session_id",),
+    "plan": ("plan_id",),
+}
+MAX_PAGE = 500
+
+
+class QueryError(ValueError):
+    """A request the projections cannot answer as asked; the message says why."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """Which version of a document to show: a stage snapshot, a position, or now."""
+
+    position: int | None  # None: now
+    label: str
+    state: bytes | None = None  # the snapshot's stored state, when it is one
+
+
+def _where(filters: dict[str, str], allowed: dict[str, str]) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name, value in filters.items():
+        if name not in allowed:
+            raise QueryError(f"unknown filter {name!r}; use one of {', '.join(allowed)}")
+        clauses.append(f"{allowed[name]} = ?")
+        params.append(value)
+    return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+
+async def history(
+    storage: Storage, store: EventStore, document_id: str, *, filters: dict[str, str],
+    after: int = 0, limit: int = 50,
+) -> dict[str, Any]:
+    """Events of a document after position ``after``, oldest first, with summaries."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise QueryError(f"limit must be between 1 and {MAX_PAGE}")
+    where, params = _where(filters, HISTORY_FILTERS)
+    rows = await storage.fetch(
+        "SELECT position, stream_version, person_id, person_name, org_id, org_name, "
+        "stakeholder, plan_id, stage, session_id, recorded_at, inserted, deleted "
+        f"FROM doc_event WHERE document_id = ? AND position > ?{where} "
+        "ORDER BY position LIMIT ?", document_id, after, *params, limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    details: dict[int, Any] = {}
+    if rows:
+        current = await document_at(storage, store, document_id, int(rows[0][0]) - 1)
+        recorder = ChangeRecorder(current.doc)
+        wanted = {int(r[0]) for r in rows}
+
+        def on_event(_doc: Any, event: Any) -> None:
+            changes = recorder.take()
+            if event.position in wanted:
+                details[event.position] = changes
+
+        try:
+            await apply_log(store, current, int(rows[-1][0]), on_event=on_event)
+        finally:
+            recorder.close()
+    events = []
+    for row in rows:
+        changes = details.get(int(row[0]))
+        events.append({
+            "position": row[0], "stream_version": row[1],
+            "actor": {"person_id": row[2], "name": row[3], "org_id": row[4],
+                      "org_name": row[5], "stakeholder": row[6]},
+            "plan_id": row[7], "stage": row[8], "session_id": row[9], "recorded_at": row[10],
+            "inserted": row[11], "deleted": row[12],
+            "summary": changes.summary() if changes is not None else "",
+            "changes": changes.as_json() if changes is not None else {},
+        })
+    return {
+        "document_id": document_id, "events": events,
+        "next_after": events[-1]["position"] if more else None,
+    }
+
+
+async def content_at(
+    storage: Storage, store: EventStore, document_id: str, *, position: int | None = None,
+    moment: datetime | None = None,
+) -> dict[str, Any]:
+    if moment is not None:
+        position = await position_at_time(storage, document_id, moment)
+    await _require_document(storage, store, document_id)
+    current = await document_at(storage, store, document_id, position)
+    return {
+        "document_id": document_id, "position": current.position,
+        "stream_version": current.version,
+        "content": read_commitment(current.doc).as_json(),
+    }
+
+
+async def _require_document(storage: Storage, store: EventStore, document_id: str) -> None:
+    row = await storage.fetchone("SELECT 1 FROM doc_state WHERE document_id = ?", document_id)
+    if row is None and not await store.stream_version(f"doc:{document_id}"):
+        raise NotFound(f"no document {document_id!r}")
+
+
+async def blame_at(
+    storage: Storage, store: EventStore, document_id: str, version: Version,
+) -> tuple[Blame, int]:
+    current = await document_at(storage, store, document_id, version.position)
+    state = version.state if version.state is not None else current.state()
+    blame = attribute(state, current.bindings)
+    return blame, current.position
+
+
+async def attribution(
+    storage: Storage, store: EventStore, document_id: str, position: int | None = None,
+) -> dict[str, Any]:
+    await _require_document(storage, store, document_id)
+    blame, at = await blame_at(storage, store, document_id, Version(position, "now"))
+    deletions = await deleted_text(storage, document_id, 0, at)
+    return {"document_id": document_id, "position": at, **blame.as_json(),
+            "deletions": deletions}
+
+
+async def deleted_text(
+    storage: Storage, document_id: str, after: int, upto: int,
+) -> list[dict[str, Any]]:
+    """Who deleted whose text, in characters, between two positions."""
+    rows = await storage.fetch(
+        "SELECT d.deleter_id, e.person_name, e.org_id, e.org_name, e.stakeholder, "
+        "d.author_id, SUM(d.chars) FROM doc_deletion d JOIN doc_event e "
+        "ON e.position = d.position WHERE d.document_id = ? AND d.position > ? "
+        "AND d.position <= ? GROUP BY d.deleter_id, e.person_name, e.org_id, e.org_name, "
+        "e.stakeholder, d.author_id ORDER BY d.deleter_id, d.author_id",
+        document_id, after, upto,
+    )
+    return [
+        {"deleted_by": {"person_id": r[0], "name": r[1], "org_id": r[2], "org_name": r[3],
+                        "stakeholder": r[4]},
+         "written_by": r[5], "chars": int(r[6])}
+        for r in rows
+    ]
+
+
+async def snapshots(storage: Storage, document_id: str) -> list[dict[str, Any]]:
+    rows = await storage.fetch(
+        "SELECT label, next_stage, plan_id, position, stream_version, recorded_at "
+        "FROM stage_snapshot WHERE document_id = ? ORDER BY position", document_id,
+    )
+    return [
+        {"label": r[0], "next_stage": r[1], "plan_id": r[2], "position": r[3],
+         "stream_version": r[4], "recorded_at": r[5]}
+        for r in rows
+    ]
+
+
+async def resolve_version(storage: Storage, document_id: str, ref: str) -> Version:
+    """``draft2`` (a stage snapshot), ``1234`` (a position) or ``now``."""
+    if ref == "now":
+        return Version(None, "now")
+    if ref.isdigit():
+        return Version(int(ref), ref)
+    row = await storage.fetchone(
+        "SELECT position, state FROM stage_snapshot WHERE document_id = ? AND label = ?",
+        document_id, ref,
+    )
+    if row is None:
+        raise NotFound(f"document {document_id!r} has no snapshot {ref!r}")
+    return Version(int(row[0]), ref, bytes(row[1]))
+
+
+async def compare_versions(
+    storage: Storage, store: EventStore, document_id: str, from_ref: str, to_ref: str,
+) -> dict[str, Any]:
+    await _require_document(storage, store, document_id)
+    older = await resolve_version(storage, document_id, from_ref)
+    newer = await resolve_version(storage, document_id, to_ref)
+    before, before_at = await blame_at(storage, store, document_id, older)
+    after, after_at = await blame_at(storage, store, document_id, newer)
+    if before_at > after_at:
+        raise QueryError(f"{from_ref!r} is later than {to_ref!r}; swap them")
+    deleters: dict[str, set[str]] = {}
+    for row in await deleted_text(storage, document_id, before_at, after_at):
+        person = row["deleted_by"]
+        deleters.setdefault(row["written_by"], set()).add(person["person_id"])
+        after.people.setdefault(person["person_id"], Actor(
+            person["person_id"], person["name"], person["org_id"], person["org_name"],
+            Stakeholder(person["stakeholder"]),
+        ))
+    return {
+        "document_id": document_id,
+        "from": {"ref": from_ref, "position": before_at},
+        "to": {"ref": to_ref, "position": after_at},
+        "sections": compare(before, after, [TITLE, *SECTIONS], deleters),
+    }
+
+
+async def contributions(
+    storage: Storage, *, filters: dict[str, str], group_by: list[str],
+) -> list[dict[str, Any]]:
+    where, params = _where(filters, CONTRIBUTION_FILTERS)
+    columns: list[str] = []
+    for group in group_by or ["person"]:
+        if group not in CONTRIBUTION_GROUPS:
+            raise QueryError(
+                f"cannot group by {group!r}; use one of {', '.join(CONTRIBUTION_GROUPS)}"
+            )
+        columns += [c for c in CONTRIBUTION_GROUPS[group] if c not in columns]
+    listed = ", ".join(columns)
+    rows = await storage.fetch(
+        f"SELECT {listed}, SUM(inserted), SUM(deleted), SUM(edits), MIN(first_at), "
+        f"MAX(last_at) FROM contribution WHERE 1 = 1{where} GROUP BY {listed} "
+        f"ORDER BY {listed}", *params,
+    )
+    out = []
+    for row in rows:
+        item: dict[str, Any] = dict(zip(columns, row[: len(columns)], strict=True))
+        inserted, deleted, edits, first_at, last_at = row[len(columns):]
+        item.update({"inserted": int(inserted), "deleted": int(deleted), "edits": int(edits),
+                     "first_at": first_at, "last_at": last_at})
+        out.append(item)
+    return out

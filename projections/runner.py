@@ -1,0 +1,248 @@
+"""The one impure part of the projections: read the log after the checkpoint, fold, store.
+
+Each flush writes the fold's rows and the new checkpoint position in ONE transaction, after
+checking that the stored checkpoint is still the one this runner started from. So a crash at
+any point leaves the tables exactly as of some earlier checkpoint, a restart continues from
+there, and a second runner on the same database can never apply an event twice: the one that
+finds the checkpoint moved reloads its state from the tables instead of writing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from events.store import EventStore
+
+from .documents import DocumentState, actor_from_json
+from .fold import Changes, ProjectionFold, contribution_row
+from .storage import Storage, Transaction
+
+log = logging.getLogger("kokreasi.projections")
+
+NAME = "kokreasi"
+READ_BATCH = 5000
+FLUSH_INTERVAL = 0.1
+
+Progress = Callable[[int, int], None]  # (position reached, head position)
+
+
+class StaleCheckpoint(Exception):
+    """Another runner stored events past this runner's checkpoint; reload before writing."""
+
+
+class ProjectionRunner:
+    def __init__(
+        self, store: EventStore, storage: Storage, *, batch_size: int = READ_BATCH,
+        before_checkpoint: Callable[[], Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.storage = storage
+        self.batch_size = batch_size
+        self.fold = ProjectionFold()
+        self.position = 0
+        # A test hook run inside the transaction after the rows, before the checkpoint.
+        self._before_checkpoint = before_checkpoint
+        self._flush_lock = asyncio.Lock()
+        self._pending = False
+        self._broken = False
+        self.caught_up = asyncio.Event()
+        self._advanced = asyncio.Condition()
+
+    async def load(self) -> None:
+        """Resume from the stored checkpoint and the document states stored with it."""
+        async with self.storage.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO projection_checkpoint (name, position) VALUES (?, 0) "
+                "ON CONFLICT (name) DO NOTHING", NAME,
+            )
+            rows = await tx.fetch("SELECT position FROM projection_checkpoint WHERE name = ?",
+                                  NAME)
+            states = await tx.fetch(
+                "SELECT document_id, plan_id, stream_version, position, checkpoint_version, "
+                "state, bindings FROM doc_state"
+            )
+        documents: dict[str, DocumentState] = {}
+        for document_id, plan_id, version, position, checkpoint_version, state, raw in states:
+            bindings = {int(c): actor_from_json(a) for c, a in json.loads(raw).items()}
+            documents[document_id] = DocumentState.restore(
+                document_id, bytes(state), plan_id=plan_id, version=int(version),
+                position=int(position), checkpoint_version=int(checkpoint_version),
+                bindings=bindings,
+            )
+        self.fold = ProjectionFold(documents)
+        self.position = int(rows[0][0])
+        async with self._advanced:
+            self._advanced.notify_all()
+        self._pending = False
+        self._broken = False
+
+    async def rebuild(self, progress: Progress | None = None) -> int:
+        """Drop every projection row and fold the whole log again; returns events folded."""
+        await self.storage.clear()
+        await self.load()
+        return await self.catch_up(progress)
+
+    async def catch_up(self, progress: Progress | None = None) -> int:
+        """Fold everything the log holds now; returns how many events that was."""
+        head = (await self.store.head()).position
+        folded = 0
+        after = self.position
+        # The next batch is read while this one is folded and stored.
+        reading = asyncio.ensure_future(
+            self.store.read_all(after_position=after, limit=self.batch_size)
+        )
+        try:
+            while batch := await reading:
+                after = batch[-1].position
+                reading = asyncio.ensure_future(
+                    self.store.read_all(after_position=after, limit=self.batch_size)
+                )
+                for event in batch:
+                    self.fold.apply(event)
+                self._pending = True
+                folded += len(batch)
+                await self.flush()
+                if progress is not None:
+                    progress(self.position, max(head, self.position))
+        finally:
+            if not reading.done():
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+        return folded
+
+    async def flush(self) -> None:
+        """Store what the fold produced since the last flush. Raises ``StaleCheckpoint``
+        (after reloading) when another runner got there first."""
+        async with self._flush_lock:
+            if self._broken:
+                raise RuntimeError("a failed flush left the fold ahead of the tables; load()")
+            if not self._pending:
+                return
+            changes = self.fold.drain()
+            self._pending = False
+            try:
+                async with self.storage.transaction() as tx:
+                    await self._write(tx, changes)
+            except StaleCheckpoint:
+                log.info("another runner moved the projections on; reloading")
+                await self.load()
+                raise
+            except BaseException:
+                # The fold is ahead of the tables now: only a reload makes them agree again.
+                self._broken = True
+                raise
+            self.position = changes.position
+        async with self._advanced:
+            self._advanced.notify_all()
+
+    async def wait_until(self, position: int) -> None:
+        async with self._advanced:
+            await self._advanced.wait_for(lambda: self.position >= position)
+
+    async def _write(self, tx: Transaction, changes: Changes) -> None:
+        rows = await tx.fetch(
+            "SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE"
+            if _is_postgres(self.storage) else
+            "SELECT position FROM projection_checkpoint WHERE name = ?", NAME,
+        )
+        if not rows or int(rows[0][0]) != self.position:
+            raise StaleCheckpoint()
+        await tx.executemany(
+            "INSERT INTO doc_event (position, document_id, stream_version, person_id, "
+            "person_name, org_id, org_name, stakeholder, plan_id, stage, session_id, "
+            "recorded_at, inserted, deleted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            changes.doc_events,
+        )
+        await tx.executemany(
+            "INSERT INTO doc_deletion (position, document_id, deleter_id, author_id, chars) "
+            "VALUES (?,?,?,?,?)", changes.deletions,
+        )
+        await tx.executemany(
+            "INSERT INTO doc_checkpoint (document_id, stream_version, position, state) "
+            "VALUES (?,?,?,?)", changes.checkpoints,
+        )
+        await tx.executemany(
+            "INSERT INTO stage_snapshot (document_id, label, next_stage, plan_id, position, "
+            "stream_version, recorded_at, state) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (document_id, label) DO UPDATE SET next_stage = excluded.next_stage, "
+            "plan_id = excluded.plan_id, position = excluded.position, "
+            "stream_version = excluded.stream_version, recorded_at = excluded.recorded_at, "
+            "state = excluded.state", changes.snapshots,
+        )
+        await tx.executemany(
+            "INSERT INTO contribution (document_id, plan_id, stage, session_id, person_id, "
+            "person_name, org_id, org_name, stakeholder, inserted, deleted, edits, first_at, "
+            "last_at, first_position, last_position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (document_id, stage, session_id, person_id, org_id) DO UPDATE SET "
+            "inserted = contribution.inserted + excluded.inserted, "
+            "deleted = contribution.deleted + excluded.deleted, "
+            "edits = contribution.edits + excluded.edits, last_at = excluded.last_at, "
+            "last_position = excluded.last_position, person_name = excluded.person_name, "
+            "org_name = excluded.org_name",
+            [contribution_row(k, c) for k, c in changes.contributions.items()],
+        )
+        await tx.executemany(
+            "INSERT INTO doc_state (document_id, plan_id, stream_version, position, "
+            "checkpoint_version, state, bindings) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT (document_id) DO UPDATE SET plan_id = excluded.plan_id, "
+            "stream_version = excluded.stream_version, position = excluded.position, "
+            "checkpoint_version = excluded.checkpoint_version, state = excluded.state, "
+            "bindings = excluded.bindings", changes.doc_states,
+        )
+        if self._before_checkpoint is not None:
+            self._before_checkpoint()
+        await tx.execute(
+            "UPDATE projection_checkpoint SET position = ? WHERE name = ?",
+            changes.position, NAME,
+        )
+
+    async def follow_until_head(self) -> None:
+        """Catch up to the log's head as it is now, reloading whenever another runner got
+        there first (what ``follow`` does, without then waiting for live appends)."""
+        while True:
+            try:
+                await self.catch_up()
+                return
+            except StaleCheckpoint:
+                continue
+
+    async def follow(self) -> None:
+        """Catch up, then fold live appends as they come, until cancelled."""
+        while True:
+            await self.load()
+            try:
+                await self.catch_up()
+                self.caught_up.set()
+                await self._follow_live()
+                return
+            except StaleCheckpoint:
+                continue
+
+    async def _follow_live(self) -> None:
+        live = asyncio.create_task(self._consume())
+        try:
+            while not live.done():
+                await asyncio.wait({live}, timeout=FLUSH_INTERVAL)
+                await self.flush()
+            live.result()
+        finally:
+            live.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await live
+
+    async def _consume(self) -> None:
+        async for event in self.store.subscribe(after_position=self.position):
+            self.fold.apply(event)
+            self._pending = True
+
+
+def _is_postgres(storage: Storage) -> bool:
+    from .storage import PostgresStorage
+
+    return isinstance(storage, PostgresStorage)

@@ -1,0 +1,286 @@
+"""Where projection rows live: the log's own database, through connections of our own.
+
+One interface, two implementations (SQLite file, PostgreSQL), shown equivalent by one
+conformance suite (``tests/projections/test_storage.py``). SQL is written once with ``?``
+placeholders; the PostgreSQL side numbers them. A transaction either stores everything it
+was given or nothing, which is what makes the runner's checkpoint exactly-once.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+Row = tuple[Any, ...]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS projection_checkpoint (
+    name TEXT PRIMARY KEY, position {int} NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_state (
+    document_id TEXT PRIMARY KEY, plan_id TEXT, stream_version {int} NOT NULL,
+    position {int} NOT NULL, checkpoint_version {int} NOT NULL, state {blob} NOT NULL,
+    bindings TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_checkpoint (
+    document_id TEXT NOT NULL, stream_version {int} NOT NULL, position {int} NOT NULL,
+    state {blob} NOT NULL, PRIMARY KEY (document_id, stream_version));
+CREATE TABLE IF NOT EXISTS doc_event (
+    position {int} PRIMARY KEY, document_id TEXT NOT NULL, stream_version {int} NOT NULL,
+    person_id TEXT NOT NULL, person_name TEXT NOT NULL, org_id TEXT NOT NULL,
+    org_name TEXT NOT NULL, stakeholder TEXT NOT NULL, plan_id TEXT, stage TEXT,
+    session_id TEXT, recorded_at TEXT NOT NULL, inserted {int} NOT NULL,
+    deleted {int} NOT NULL);
+CREATE INDEX IF NOT EXISTS doc_event_by_document ON doc_event (document_id, position);
+CREATE TABLE IF NOT EXISTS doc_deletion (
+    position {int} NOT NULL, document_id TEXT NOT NULL, deleter_id TEXT NOT NULL,
+    author_id TEXT NOT NULL, chars {int} NOT NULL, PRIMARY KEY (position, author_id));
+CREATE INDEX IF NOT EXISTS doc_deletion_by_document ON doc_deletion (document_id, position);
+CREATE TABLE IF NOT EXISTS stage_snapshot (
+    document_id TEXT NOT NULL, label TEXT NOT NULL, next_stage TEXT, plan_id TEXT,
+    position {int} NOT NULL, stream_version {int} NOT NULL, recorded_at TEXT NOT NULL,
+    state {blob} NOT NULL, PRIMARY KEY (document_id, label));
+CREATE TABLE IF NOT EXISTS contribution (
+    document_id TEXT NOT NULL, plan_id TEXT NOT NULL, stage TEXT NOT NULL,
+    session_id TEXT NOT NULL, person_id TEXT NOT NULL, person_name TEXT NOT NULL,
+    org_id TEXT NOT NULL, org_name TEXT NOT NULL, stakeholder TEXT NOT NULL,
+    inserted {int} NOT NULL, deleted {int} NOT NULL, edits {int} NOT NULL,
+    first_at TEXT NOT NULL, last_at TEXT NOT NULL,
+    first_position {int} NOT NULL, last_position {int} NOT NULL,
+    PRIMARY KEY (document_id, stage, session_id, person_id, org_id));
+"""
+
+PROJECTION_TABLES = (
+    "doc_state", "doc_checkpoint", "doc_event", "doc_deletion", "stage_snapshot",
+    "contribution", "projection_checkpoint",
+)
+
+
+class StorageError(Exception):
+    """The projection database failed; the transaction stored nothing."""
+
+
+class Transaction(abc.ABC):
+    @abc.abstractmethod
+    async def execute(self, sql: str, *params: Any) -> None: ...
+
+    @abc.abstractmethod
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abc.abstractmethod
+    async def fetch(self, sql: str, *params: Any) -> list[Row]: ...
+
+
+class Storage(abc.ABC):
+    """Projection tables in the database of the log."""
+
+    @abc.abstractmethod
+    def transaction(self) -> Any:
+        """``async with storage.transaction() as tx``: all of it or none of it."""
+
+    @abc.abstractmethod
+    async def fetch(self, sql: str, *params: Any) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, *params: Any) -> Row | None:
+        rows = await self.fetch(sql, *params)
+        return rows[0] if rows else None
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    async def clear(self) -> None:
+        """Drop every projection row (the log is untouched), for a rebuild from zero."""
+        async with self.transaction() as tx:
+            for table in PROJECTION_TABLES:
+                await tx.execute(f"DELETE FROM {table}")
+
+    async def __aenter__(self) -> Storage:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+async def open_storage(database_url: str) -> Storage:
+    if database_url.startswith("sqlite:"):
+        return await SqliteStorage.open(sqlite_path(database_url))
+    if database_url.startswith(("postgresql://", "postgres://")):
+        return await PostgresStorage.open(database_url)
+    raise StorageError(f"database URL {database_url!r} is neither sqlite:/// nor postgresql://")
+
+
+def sqlite_path(database_url: str) -> Path:
+    """``sqlite:///PATH``, read the way the log reads it (``events.sqlite.path_of``)."""
+    if not database_url.startswith("sqlite:///") or len(database_url) <= len("sqlite:///"):
+        raise StorageError(f"{database_url!r} is not a sqlite:///PATH URL")
+    return Path(database_url[len("sqlite:///"):])
+
+
+class _SqliteTransaction(Transaction):
+    def __init__(self, owner: SqliteStorage) -> None:
+        self._owner = owner
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        await self._owner._run(lambda c: c.execute(sql, params))
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._owner._run(lambda c: c.executemany(sql, rows))
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        rows: list[Row] = await self._owner._run(
+            lambda c: [tuple(r) for r in c.execute(sql, params).fetchall()]
+        )
+        return rows
+
+
+class SqliteStorage(Storage):
+    """One writer connection on one thread; reads on a second connection so they never see
+    a transaction in progress. WAL lets both work beside the log's own connections."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="projections-w")
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="projections-r")
+        self._write_conn: sqlite3.Connection | None = None
+        self._read_conn: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteStorage:
+        storage = cls(path)
+        try:
+            await storage._run(storage._connect_writer)
+            await asyncio.get_running_loop().run_in_executor(
+                storage._reader, storage._connect_reader
+            )
+        except sqlite3.Error as error:
+            await storage.close()
+            raise StorageError(f"cannot open projections in {path}: {error}") from error
+        return storage
+
+    def _connect(self) -> sqlite3.Connection:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def _connect_writer(self, _: Any = None) -> None:
+        self._write_conn = self._connect()
+        self._write_conn.executescript(SCHEMA.format(int="INTEGER", blob="BLOB"))
+
+    def _connect_reader(self) -> None:
+        self._read_conn = self._connect()
+
+    async def _run(self, work: Any) -> Any:
+        def call() -> Any:
+            return work(self._write_conn)
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._writer, call)
+        except sqlite3.Error as error:
+            raise StorageError(str(error)) from error
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._lock:
+            await self._run(lambda c: c.execute("BEGIN IMMEDIATE"))
+            try:
+                yield _SqliteTransaction(self)
+            except BaseException:
+                await self._run(lambda c: c.execute("ROLLBACK"))
+                raise
+            await self._run(lambda c: c.execute("COMMIT"))
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        def call() -> list[Row]:
+            assert self._read_conn is not None
+            return [tuple(row) for row in self._read_conn.execute(sql, params).fetchall()]
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._reader, call)
+        except sqlite3.Error as error:
+            raise StorageError(str(error)) from error
+
+    async def close(self) -> None:
+        def close_writer() -> None:
+            if self._write_conn is not None:
+                self._write_conn.close()
+                self._write_conn = None
+
+        def close_reader() -> None:
+            if self._read_conn is not None:
+                self._read_conn.close()
+                self._read_conn = None
+
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, close_writer)
+        await loop.run_in_executor(self._reader, close_reader)
+        self._writer.shutdown(wait=True)
+        self._reader.shutdown(wait=True)
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _numbered(sql: str) -> str:
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+class _PostgresTransaction(Transaction):
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        await self._conn.execute(_numbered(sql), *params)
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            await self._conn.executemany(_numbered(sql), rows)
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        return [tuple(r) for r in await self._conn.fetch(_numbered(sql), *params)]
+
+
+class PostgresStorage(Storage):
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, database_url: str) -> PostgresStorage:
+        try:
+            pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+            # Two runners starting together must not race on CREATE TABLE IF NOT EXISTS.
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock(7201570)")
+                await conn.execute(SCHEMA.format(int="BIGINT", blob="BYTEA"))
+        except (OSError, asyncpg.PostgresError) as error:
+            raise StorageError(f"cannot open projections in PostgreSQL: {error}") from error
+        return cls(pool)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield _PostgresTransaction(conn)
+        except asyncpg.PostgresError as error:
+            raise StorageError(str(error)) from error
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        try:
+            async with self._pool.acquire() as conn:
+                rows = await conn.fetch(_numbered(sql), *params)
+        except asyncpg.PostgresError as error:
+            raise StorageError(str(error)) from error
+        return [tuple(row) for row in rows]
+
+    async def close(self) -> None:
+        await self._pool.close()

@@ -1,0 +1,115 @@
+"""Readable summaries of document events: "inserted 'abc' in problem", "deleted 12 characters
+in commitment", "set milestones.1.deliverable".
+
+Only computed for the events a person asks to see: the recorder watches a replayed document
+while those events are applied, so the fold itself never pays for rendering text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
+
+from process.template import CONTACTS, META, MILESTONES, SECTIONS, TITLE
+
+QUOTE_LIMIT = 60
+
+
+@dataclass(slots=True)
+class SectionChange:
+    inserted: list[str] = field(default_factory=list)
+    deleted: int = 0
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EventChanges:
+    sections: dict[str, SectionChange] = field(default_factory=dict)
+
+    def section(self, name: str) -> SectionChange:
+        return self.sections.setdefault(name, SectionChange())
+
+    def summary(self) -> str:
+        parts: list[str] = []
+        for name, change in self.sections.items():
+            text = "".join(change.inserted)
+            if text:
+                shown = text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
+                parts.append(f"inserted {shown!r} in {name}")
+            if change.deleted:
+                noun = "character" if change.deleted == 1 else "characters"
+                parts.append(f"deleted {change.deleted} {noun} in {name}")
+            parts.extend(f"set {f}" for f in change.fields)
+        return "; ".join(parts) or "no visible change"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            name: {"inserted": "".join(c.inserted), "deleted": c.deleted, "fields": c.fields}
+            for name, c in self.sections.items()
+        }
+
+
+def layout(doc: Doc[Any]) -> dict[str, Any]:
+    roots: dict[str, Any] = {
+        TITLE: doc.get(TITLE, type=Text), META: doc.get(META, type=Map),
+        MILESTONES: doc.get(MILESTONES, type=Array), CONTACTS: doc.get(CONTACTS, type=Map),
+    }
+    roots.update({name: doc.get(name, type=XmlFragment) for name in SECTIONS})
+    return roots
+
+
+class ChangeRecorder:
+    """Collects what each transaction on ``doc`` changed, section by section."""
+
+    def __init__(self, doc: Doc[Any]) -> None:
+        self.current = EventChanges()
+        self._subscriptions = [
+            (root, root.observe_deep(self._observer(name))) for name, root in layout(doc).items()
+        ]
+
+    def take(self) -> EventChanges:
+        changes, self.current = self.current, EventChanges()
+        return changes
+
+    def close(self) -> None:
+        for root, subscription in self._subscriptions:
+            root.unobserve(subscription)
+
+    def _observer(self, name: str) -> Callable[[list[Any]], None]:
+        def on_events(events: list[Any]) -> None:
+            for event in events:
+                self._record(name, event)
+
+        return on_events
+
+    def _record(self, name: str, event: Any) -> None:
+        change = self.current.section(name)
+        target = event.target
+        if isinstance(target, Map):
+            prefix = ".".join(str(p) for p in (name, *event.path))
+            change.fields.extend(f"{prefix}.{key}" for key in event.keys)
+            return
+        for op in event.delta:
+            if "insert" in op:
+                value = op["insert"]
+                if isinstance(value, str):
+                    change.inserted.append(value)
+                elif isinstance(value, list):
+                    change.inserted.extend(_plain(v) for v in value)
+            elif "delete" in op:
+                change.deleted += int(op["delete"])
+
+
+def _plain(node: Any) -> str:
+    if isinstance(node, XmlText | Text):
+        return str(node) if isinstance(node, Text) else "".join(
+            c for c, _ in node.diff() if isinstance(c, str)
+        )
+    if isinstance(node, XmlElement | XmlFragment):
+        return "".join(_plain(child) for child in node.children)
+    if isinstance(node, Map):
+        return " ".join(str(v) for v in (node.to_py() or {}).values() if isinstance(v, str))
+    return node if isinstance(node, str) else ""

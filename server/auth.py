@@ -1,0 +1,40 @@
+"""Who is asking: the principal of an HTTP request or a websocket, from a token or the cookie."""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from .access import Principal
+from .tokens import TokenError, read_token
+
+SESSION_COOKIE = "kokreasi_session"
+
+
+def token_from(connection: HTTPConnection) -> str | None:
+    """``Authorization: Bearer``, then ``?token=`` (websockets cannot set headers in browsers),
+    then the session cookie the web app sets."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    query = connection.query_params.get("token")
+    if query:
+        return query
+    return connection.cookies.get(SESSION_COOKIE) or None
+
+
+def authenticate(connection: HTTPConnection) -> Principal | None:
+    """The principal, or ``None`` when no token was given. Raises ``TokenError`` for a bad one."""
+    token = token_from(connection)
+    if token is None:
+        return None
+    secret: bytes = connection.app.state.settings.secret_key
+    return read_token(secret, token)
+
+
+async def principal_from_request(connection: HTTPConnection) -> Principal | None:
+    """The signed-in principal of a request, or ``None`` if it has no valid token or cookie."""
+    try:
+        return authenticate(connection)
+    except TokenError:
+        return None

@@ -1,0 +1,196 @@
+"""The websocket endpoint: a thin shell between a socket and its room.
+
+Each connection has one reader (this endpoint) and one writer task draining a bounded send
+queue, so a broadcast is encoded once and appended to every recipient's queue without a task
+per message; a client whose queue overflows is dropped instead of slowing its room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from . import protocol
+from .access import AccessPolicy, DocumentAccess, Principal
+from .auth import authenticate
+from .limits import Limits, PersonLimiter
+from .loading import DOCUMENT_ID
+from .metrics import Metrics
+from .rooms import CloseCode, Room, RoomManager
+from .tokens import TokenError
+
+log = logging.getLogger("kokreasi.connection")
+
+MAX_RATE_WAIT = 10.0  # seconds of rate-limit debt before a writer is cut off
+
+
+class Connection:
+    """One client of one room (implements ``rooms.Peer``)."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        principal: Principal,
+        access: DocumentAccess,
+        *,
+        wants_saved: bool,
+        limits: Limits,
+        metrics: Metrics,
+    ) -> None:
+        self.websocket = websocket
+        self.principal = principal
+        self.access = access
+        self.wants_saved = wants_saved
+        self.written_clients: set[int] = set()
+        self.last_denied = float("-inf")
+        self._limits = limits
+        self._metrics = metrics
+        self._queue: deque[bytes] = deque()
+        self._queued_bytes = 0
+        self._ready = asyncio.Event()
+        self._close: tuple[int, str] | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._close is not None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write())
+
+    def send(self, frame: bytes) -> None:
+        if self._close is not None:
+            return
+        self._queue.append(frame)
+        self._queued_bytes += len(frame)
+        if (self._queued_bytes > self._limits.max_send_queue_bytes
+                or len(self._queue) > self._limits.max_send_queue_messages):
+            self._metrics.slow_disconnects.inc()
+            self._queue.clear()
+            self._queued_bytes = 0
+            self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to resync")
+            if self._writer is not None:
+                self._writer.cancel()  # it may be stuck sending to this very client
+            asyncio.get_running_loop().create_task(self._close_now())
+            return
+        self._ready.set()
+
+    def close(self, code: int, reason: str) -> None:
+        if self._close is None:
+            self._close = (code, reason)
+            self._ready.set()
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                await self._ready.wait()
+                self._ready.clear()
+                while self._queue:
+                    frame = self._queue.popleft()
+                    self._queued_bytes -= len(frame)
+                    await self.websocket.send_bytes(frame)
+                if self._close is not None:
+                    await self._close_now()
+                    return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self._close = self._close or (CloseCode.GOING_AWAY, "gone")
+
+    async def _close_now(self) -> None:
+        code, reason = self._close or (1000, "")
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+            await self.websocket.close(code, reason)
+
+    async def finish(self) -> None:
+        self.close(1000, "")
+        if self._writer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+
+async def reject(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept only to close with a code and reason the client can show (an HTTP 403 during the
+    handshake reaches browser code as a bare, unexplained failure)."""
+    await websocket.accept()
+    await websocket.close(code, reason)
+
+
+async def endpoint(websocket: WebSocket) -> None:
+    state = websocket.app.state
+    document_id = websocket.path_params["document_id"]
+    try:
+        principal = authenticate(websocket)
+    except TokenError as error:
+        await reject(websocket, CloseCode.UNAUTHORIZED, str(error))
+        return
+    if principal is None:
+        await reject(websocket, CloseCode.UNAUTHORIZED, "sign in first: no token or session")
+        return
+    if not DOCUMENT_ID.match(document_id):
+        await reject(websocket, CloseCode.BAD_MESSAGE, "malformed document id")
+        return
+    policy: AccessPolicy = state.policy
+    access = await policy.access(principal, document_id)
+    if not access.can_read:
+        await reject(websocket, CloseCode.FORBIDDEN, (access.reason or "no access")[:120])
+        return
+    await websocket.accept()
+    limits: Limits = state.limits
+    metrics: Metrics = state.metrics
+    connection = Connection(
+        websocket, principal, access,
+        wants_saved=websocket.query_params.get("saved") == "1",
+        limits=limits, metrics=metrics,
+    )
+    metrics.connections_total.inc()
+    connection.start()
+    rooms: RoomManager = state.rooms
+    room = await rooms.join(document_id, connection)
+    state.connections.add(connection)
+    try:
+        await _read(websocket, connection, room, limits, state.limiter)
+    finally:
+        state.connections.discard(connection)
+        room.leave(connection)
+        await connection.finish()
+
+
+async def _read(
+    websocket: WebSocket,
+    connection: Connection,
+    room: Room,
+    limits: Limits,
+    limiter: PersonLimiter,
+) -> None:
+    person = connection.principal.person_id
+    while not connection.closed:
+        event = await websocket.receive()
+        if event["type"] == "websocket.disconnect":
+            return
+        data = event.get("bytes")
+        if data is None:
+            connection.close(CloseCode.BAD_MESSAGE, "y-websocket frames are binary")
+            return
+        if len(data) > limits.max_message_bytes:
+            connection.close(CloseCode.TOO_BIG,
+                             f"message over the {limits.max_message_bytes}-byte limit")
+            return
+        try:
+            message = protocol.decode(data)
+            if connection.access.can_write and isinstance(
+                message, protocol.SyncUpdate | protocol.SyncStep2
+            ):
+                debt = limiter.take(person)
+                if debt > MAX_RATE_WAIT:
+                    connection.close(CloseCode.RATE_LIMITED, "too many edits; slow down")
+                    return
+                if debt:
+                    await asyncio.sleep(debt)  # stop reading: the client's sends back up
+            room.receive(connection, message)
+        except protocol.ProtocolError as error:
+            log.info("closing a connection of %s: %s", person, error)
+            connection.close(CloseCode.BAD_MESSAGE, str(error)[:120])
+            return

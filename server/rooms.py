@@ -1,0 +1,619 @@
+"""Rooms: one live Yjs document per open commitment, and the path of every edit through it.
+
+Write path (one worker task per room, so a room's updates are logged and applied in the order
+they arrived): check the update (well formed, writer may write, client ids belong to the
+writer, not empty), append it to ``doc:{id}`` and wait for the commit, and only then apply it
+to the room's document, send it to the other clients here and publish it to other instances.
+An edit that is not in the log is never shown to anyone.
+
+Everything that changes a room's document or version runs in that worker: client updates,
+updates from other instances and catch-ups from the log, so they never interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pycrdt
+
+from events.catalog import CRDT_UPDATE
+from events.errors import (
+    ConcurrencyError,
+    EventStoreError,
+    InvalidEventError,
+    StoreUnavailable,
+)
+from events.record import NewEvent
+from events.store import EventStore
+
+from . import protocol
+from .access import DocumentAccess, Principal
+from .awareness import Entry, RoomAwareness, encode_update
+from .fanout import AwarenessFanout, LoggedUpdate, UpdatesMessage, encode_message
+from .limits import Limits
+from .loading import (
+    CheckpointStore,
+    LoadedDocument,
+    catch_up,
+    checkpoint_of,
+    load_document,
+    stream_of,
+)
+from .metrics import Metrics
+from .updates import (
+    ClientBindings,
+    MalformedUpdate,
+    advance,
+    check_update,
+    doc_deletions,
+)
+from .ystructs import DeleteSet, outline
+
+log = logging.getLogger("kokreasi.rooms")
+
+MAX_BATCH = 256  # updates per append; one group-commit round trip for a busy room
+CHECKPOINT_EVERY = 1000  # events between periodic checkpoints of a busy room
+APPEND_RETRIES = 3  # when the database fails
+MAX_CONFLICTS = 100  # when other instances keep winning the race for the next version
+
+
+class CloseCode:
+    UNAUTHORIZED = 4401  # no token, bad signature, expired
+    FORBIDDEN = 4403  # may not read this document
+    BAD_MESSAGE = 4400  # malformed frame or update
+    CLIENT_ID_TAKEN = 4409  # update carries another person's Yjs client id
+    RATE_LIMITED = 4429
+    TOO_SLOW = 4408  # send queue overflowed
+    TOO_BIG = 1009
+    UNAVAILABLE = 1011  # the log could not take the edit; reconnect to resend it
+    GOING_AWAY = 1001
+
+
+class Peer(Protocol):
+    """What a room needs from a connection: sending never blocks, closing never waits."""
+
+    principal: Principal
+    access: DocumentAccess
+    wants_saved: bool
+    written_clients: set[int]
+    last_denied: float
+
+    @property
+    def closed(self) -> bool: ...
+
+    def send(self, frame: bytes) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(slots=True)
+class _ClientUpdate:
+    peer: Peer
+    update: bytes
+    received: float
+
+
+@dataclass(slots=True)
+class _Remote:
+    message: UpdatesMessage
+
+
+@dataclass(slots=True)
+class _CatchUp:
+    pass
+
+
+_Work = _ClientUpdate | _Remote | _CatchUp
+
+
+@dataclass(slots=True)
+class RoomServices:
+    store: EventStore
+    metrics: Metrics
+    limits: Limits
+    instance_id: str
+    publish: Callable[[str, bytes], None]
+    checkpoints: CheckpointStore | None = None
+
+
+@dataclass(slots=True)
+class _Accepted:
+    peer: Peer
+    update: bytes
+    writers: dict[int, int]
+    received: float
+
+
+class Room:
+    def __init__(self, document_id: str, loaded: LoadedDocument, services: RoomServices) -> None:
+        self.document_id = document_id
+        self.stream_id = stream_of(document_id)
+        self._loaded = loaded
+        self.bindings = ClientBindings(loaded.bindings)
+        self.peers: set[Peer] = set()
+        self.awareness = RoomAwareness()
+        self._services = services
+        self._work: deque[_Work] = deque()
+        self._wakeup = asyncio.Event()
+        self._pending_local: dict[int, Entry] = {}
+        self._pending_remote: dict[int, Entry] = {}
+        self._flush_scheduled = False
+        self._since_checkpoint = 0
+        self._worker = asyncio.create_task(self._run(), name=f"room {document_id}")
+        self._stopping = False
+        self.idle_since: float | None = time.monotonic()
+
+    @property
+    def doc(self) -> pycrdt.Doc[Any]:
+        return self._loaded.doc
+
+    @property
+    def version(self) -> int:
+        return self._loaded.version
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._work)
+
+    # Connections ----------------------------------------------------------------------------
+
+    def join(self, peer: Peer) -> None:
+        self.peers.add(peer)
+        self.idle_since = None
+        if peer.access.can_write:
+            # Ask the client for what the server lacks (its sync step 2), e.g. after a crash.
+            peer.send(protocol.sync_step1(self.doc.get_state()))
+        present = self.awareness.current()
+        if present:
+            peer.send(protocol.awareness(encode_update(present)))
+
+    def leave(self, peer: Peer) -> None:
+        self.peers.discard(peer)
+        gone = self.awareness.remove_owner(peer)
+        if gone:
+            self._queue_awareness(gone, local=True)
+        if not self.peers:
+            self.idle_since = time.monotonic()
+
+    def access_changed(self, peer: Peer, access: DocumentAccess) -> None:
+        gained_write = access.can_write and not peer.access.can_write
+        peer.access = access
+        if gained_write:
+            peer.send(protocol.sync_step1(self.doc.get_state()))
+
+    # Messages from a local connection ---------------------------------------------------
+
+    def receive(self, peer: Peer, message: protocol.Message) -> None:
+        """Handle one decoded message. Raises ``ProtocolError`` for a malformed one."""
+        if isinstance(message, protocol.SyncStep1):
+            try:
+                missing = self.doc.get_update(message.state_vector)
+            except ValueError as error:
+                raise protocol.ProtocolError(f"bad state vector: {error}") from error
+            peer.send(protocol.sync_step2(missing))
+        elif isinstance(message, protocol.SyncStep2 | protocol.SyncUpdate):
+            if not peer.access.can_write:
+                if message.update != b"\x00\x00":
+                    self.deny(peer)
+                return
+            self._work.append(_ClientUpdate(peer, message.update, time.perf_counter()))
+            self._wakeup.set()
+        elif isinstance(message, protocol.AwarenessMessage):
+            person = peer.principal.person_id
+            entries = self.awareness.from_connection(
+                peer, peer.principal.actor, message.update,
+                lambda client_id: self.bindings.owner(client_id) in (None, person),
+            )
+            if entries:
+                self._queue_awareness(entries, local=True)
+        elif isinstance(message, protocol.QueryAwareness):
+            peer.send(protocol.awareness(encode_update(self.awareness.current())))
+        # Auth and saved messages only ever go from the server to clients: ignore echoes.
+
+    def deny(self, peer: Peer, reason: str | None = None) -> None:
+        """Tell a client its edit was refused, at most once per interval."""
+        self._services.metrics.updates_refused.inc()
+        now = time.monotonic()
+        if now - peer.last_denied < self._services.limits.denied_notice_interval:
+            return
+        peer.last_denied = now
+        peer.send(protocol.permission_denied(
+            reason or peer.access.reason or "you may not edit this document now"
+        ))
+
+    # Awareness, coalesced per event-loop turn ---------------------------------------------
+
+    def _queue_awareness(self, entries: list[Entry], *, local: bool) -> None:
+        pending = self._pending_local if local else self._pending_remote
+        for entry in entries:
+            pending[entry.client_id] = entry
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_awareness)
+
+    def _flush_awareness(self) -> None:
+        self._flush_scheduled = False
+        local = list(self._pending_local.values())
+        entries = local + list(self._pending_remote.values())
+        self._pending_local.clear()
+        self._pending_remote.clear()
+        if not entries:
+            return
+        frame = protocol.awareness(encode_update(entries))
+        for peer in self.peers:
+            peer.send(frame)
+        if local:
+            self._services.publish(self.document_id, encode_message(
+                AwarenessFanout(self._services.instance_id, self.document_id, local)
+            ))
+
+    def remote_awareness(self, message: AwarenessFanout) -> None:
+        entries = self.awareness.from_remote(("instance", message.instance_id), message.entries)
+        if entries:
+            self._queue_awareness(entries, local=False)
+
+    # The worker --------------------------------------------------------------------------
+
+    def remote_updates(self, message: UpdatesMessage) -> None:
+        self._work.append(_Remote(message))
+        self._wakeup.set()
+
+    def request_catch_up(self) -> None:
+        self._work.append(_CatchUp())
+        self._wakeup.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._work:
+                try:
+                    await self._step()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("room %s: unexpected error in the write path",
+                                  self.document_id)
+            if self._stopping:
+                return
+
+    async def _step(self) -> None:
+        head = self._work[0]
+        if isinstance(head, _Remote):
+            self._work.popleft()
+            await self._apply_remote(head.message)
+            return
+        if isinstance(head, _CatchUp):
+            self._work.popleft()
+            await self._catch_up()
+            return
+        batch: list[_ClientUpdate] = []
+        while self._work and isinstance(self._work[0], _ClientUpdate) and len(batch) < MAX_BATCH:
+            item = self._work.popleft()
+            assert isinstance(item, _ClientUpdate)
+            batch.append(item)
+        await self._commit(batch)
+
+    async def _commit(self, batch: list[_ClientUpdate]) -> None:
+        metrics = self._services.metrics
+        accepted: list[_Accepted] = []
+        failures = conflicts = 0
+        while failures <= APPEND_RETRIES and conflicts <= MAX_CONFLICTS:
+            accepted, repeats = self._check(batch)
+            if not accepted:
+                self._ack_all(repeats)
+                return
+            events = [
+                NewEvent(CRDT_UPDATE, item.update, item.peer.principal.actor,
+                         item.peer.access.context)
+                for item in accepted
+            ]
+            started = time.perf_counter()
+            try:
+                positions = await self._services.store.append(
+                    self.stream_id, events, expected_version=self.version
+                )
+            except ConcurrencyError:
+                # Another instance wrote this document: take its edits, then check again.
+                # Each conflict means the other instance made progress, so this ends; the
+                # jitter keeps two busy instances from colliding in lockstep.
+                conflicts += 1
+                await self._catch_up()
+                if conflicts > 2:
+                    await asyncio.sleep(random.uniform(0, 0.002 * conflicts))
+                continue
+            except StoreUnavailable as error:
+                failures += 1
+                if failures <= APPEND_RETRIES:
+                    log.warning("room %s: log unavailable, retrying: %s", self.document_id, error)
+                    await asyncio.sleep(0.1 * 2**failures)
+                    continue
+                self._fail(accepted, "the log is unavailable; reconnect to resend your edits")
+                return
+            except InvalidEventError as error:
+                log.error("room %s: log refused a batch: %s", self.document_id, error)
+                self._fail(accepted, f"the log refused the edit: {error}")
+                return
+            metrics.append_latency.observe(time.perf_counter() - started)
+            self._applied(accepted, positions)
+            self._ack_all(repeats)
+            return
+        self._fail(accepted, "the document is too busy; reconnect to resend your edits")
+
+    def _check(self, batch: list[_ClientUpdate]) -> tuple[list[_Accepted], list[Peer]]:
+        """Decide each update of a batch against the room plus the batch's earlier updates.
+
+        Returns the updates to log and the writers of empty ones (acknowledged once the
+        batch is durable, since their acknowledgement covers the whole room state)."""
+        metrics = self._services.metrics
+        limit = min(self._services.limits.max_message_bytes, self._services.store.max_payload)
+        state = protocol.decode_state_vector(self.doc.get_state())
+        deletions: DeleteSet | None = None
+
+        def room_deletions() -> DeleteSet:
+            nonlocal deletions
+            if deletions is None:
+                deletions = doc_deletions(self.doc)
+            return deletions
+
+        claimed: dict[int, str] = {}
+        accepted: list[_Accepted] = []
+        repeats: list[Peer] = []
+        for item in batch:
+            peer = item.peer
+            if not peer.access.can_write:  # lost write access while this waited
+                self.deny(peer)
+                continue
+            try:
+                checked = check_update(
+                    item.update, protocol.encode_state_vector(state), room_deletions
+                )
+            except MalformedUpdate as error:
+                metrics.updates_refused.inc()
+                peer.close(CloseCode.BAD_MESSAGE, str(error)[:120])
+                continue
+            person = peer.principal.person_id
+            if checked.empty:
+                metrics.updates_empty.inc()
+                self._claim_known(peer, item.update)
+                repeats.append(peer)
+                continue
+            if len(checked.update) > limit:
+                metrics.updates_refused.inc()
+                peer.close(CloseCode.TOO_BIG, f"update over the {limit}-byte limit")
+                continue
+            taken = self.bindings.conflict(checked.writers, person)
+            if taken is None:
+                taken = next((c for c in checked.writers if claimed.get(c, person) != person),
+                             None)
+            if taken is not None:
+                self.deny(peer, f"Yjs client id {taken} belongs to another person")
+                peer.close(CloseCode.CLIENT_ID_TAKEN,
+                           f"client id {taken} belongs to another person")
+                continue
+            for client in checked.writers:
+                claimed[client] = person
+            state = advance(state, checked.writers)
+            accepted.append(_Accepted(peer, checked.update, dict(checked.writers), item.received))
+        return accepted, repeats
+
+    def _claim_known(self, peer: Peer, update: bytes) -> None:
+        """A repeat of edits already logged: let the writer's saved state cover its own ids."""
+        if not peer.wants_saved:
+            return
+        with contextlib.suppress(ValueError, protocol.ProtocolError):
+            clients = outline(update).writers
+            person = peer.principal.person_id
+            peer.written_clients.update(c for c in clients if self.bindings.owner(c) == person)
+
+    def _ack_all(self, peers: list[Peer]) -> None:
+        if any(peer.wants_saved for peer in peers):
+            state = protocol.decode_state_vector(self.doc.get_state())
+            for peer in set(peers):
+                self._ack(peer, state)
+
+    def _ack(self, peer: Peer, state: dict[int, int]) -> None:
+        if peer.wants_saved and not peer.closed:
+            durable = {c: state.get(c, 0) for c in peer.written_clients}
+            peer.send(protocol.saved(protocol.encode_state_vector(durable)))
+
+    def _fail(self, accepted: list[_Accepted], reason: str) -> None:
+        for item in accepted:
+            item.peer.close(CloseCode.UNAVAILABLE, reason[:120])
+
+    def _applied(self, accepted: list[_Accepted], positions: list[int]) -> None:
+        metrics = self._services.metrics
+        first_version = self.version + 1
+        logged = []
+        for index, item in enumerate(accepted):
+            self.doc.apply_update(item.update)
+            person = item.peer.principal.person_id
+            self.bindings.bind(item.writers, person)
+            self._loaded.bindings.update({c: person for c in item.writers})
+            item.peer.written_clients.update(item.writers)
+            frame = protocol.sync_update(item.update)
+            for peer in self.peers:
+                if peer is not item.peer:
+                    peer.send(frame)
+            logged.append(LoggedUpdate(first_version + index, positions[index], person,
+                                       item.update))
+            metrics.fanout_latency.observe(time.perf_counter() - item.received)
+        self._loaded.version = first_version + len(accepted) - 1
+        metrics.updates.inc(len(accepted))
+        state = protocol.decode_state_vector(self.doc.get_state())
+        for peer in {item.peer for item in accepted}:
+            self._ack(peer, state)
+        self._services.publish(self.document_id, encode_message(
+            UpdatesMessage(self._services.instance_id, self.document_id, logged)
+        ))
+        self._since_checkpoint += len(accepted)
+
+    async def _apply_remote(self, message: UpdatesMessage) -> None:
+        for logged in message.updates:
+            if logged.version <= self.version:
+                continue  # already caught up from the log
+            if logged.version != self.version + 1:
+                await self._catch_up()  # a message went missing: the log has it
+                return
+            self.doc.apply_update(logged.update)
+            clients = outline(logged.update).writers
+            self.bindings.bind(clients, logged.person_id)
+            self._loaded.bindings.update(self.bindings.as_dict())
+            self._loaded.version = logged.version
+            self._broadcast(logged.update)
+
+    async def _catch_up(self) -> None:
+        before = self.doc.get_state()
+        applied = await catch_up(self._services.store, self.document_id, self._loaded)
+        self.bindings = ClientBindings(self._loaded.bindings)
+        if applied:
+            self._broadcast(self.doc.get_update(before))
+
+    def _broadcast(self, update: bytes) -> None:
+        frame = protocol.sync_update(update)
+        for peer in self.peers:
+            peer.send(frame)
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def wants_checkpoint(self) -> bool:
+        return self._since_checkpoint >= CHECKPOINT_EVERY
+
+    async def checkpoint(self) -> None:
+        if self._services.checkpoints is None:
+            return
+        self._since_checkpoint = 0
+        await self._services.checkpoints.save(self.document_id, checkpoint_of(self._loaded))
+
+    async def stop(self) -> None:
+        """Finish the queued appends, then save a checkpoint."""
+        self._stopping = True
+        self._wakeup.set()
+        await self._worker
+        await self.checkpoint()
+
+
+class RoomManager:
+    """The loaded rooms of this instance: loaded on first join, unloaded when idle."""
+
+    def __init__(self, services: RoomServices, *, idle_grace: float = 30.0) -> None:
+        self._services = services
+        self._idle_grace = idle_grace
+        self.rooms: dict[str, Room] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._janitor: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._janitor = asyncio.create_task(self._sweep(), name="room janitor")
+
+    def _lock(self, document_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(document_id, asyncio.Lock())
+
+    async def join(self, document_id: str, peer: Peer) -> Room:
+        async with self._lock(document_id):
+            room = self.rooms.get(document_id)
+            if room is None:
+                loaded = await load_document(
+                    self._services.store, document_id, self._services.checkpoints
+                )
+                room = Room(document_id, loaded, self._services)
+                self.rooms[document_id] = room
+            room.join(peer)
+            return room
+
+    def on_broker_message(self, document_id: str, data: bytes) -> None:
+        from .fanout import decode_message  # local: keeps the hot import list short
+
+        try:
+            message = decode_message(data)
+        except protocol.ProtocolError as error:
+            log.warning("dropping a malformed fan-out message: %s", error)
+            return
+        if message.instance_id == self._services.instance_id:
+            return  # our own echo
+        room = self.rooms.get(message.document_id)
+        if room is None:
+            return  # not loaded here; it will load from the log when someone joins
+        if isinstance(message, UpdatesMessage):
+            room.remote_updates(message)
+        else:
+            room.remote_awareness(message)
+
+    async def on_broker_reconnect(self) -> None:
+        for room in list(self.rooms.values()):
+            room.request_catch_up()
+
+    async def refresh_access(
+        self, ask: Callable[[Principal, str], Awaitable[DocumentAccess]]
+    ) -> None:
+        """Re-ask the policy for every open connection; apply the answers at once."""
+        for room in list(self.rooms.values()):
+            for peer in list(room.peers):
+                access = await ask(peer.principal, room.document_id)
+                if not access.can_read:
+                    peer.close(CloseCode.FORBIDDEN, (access.reason or "access withdrawn")[:120])
+                    room.leave(peer)
+                else:
+                    room.access_changed(peer, access)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(min(self._idle_grace, 5.0) / 2)
+            now = time.monotonic()
+            for document_id, room in list(self.rooms.items()):
+                try:
+                    if room.wants_checkpoint():
+                        await room.checkpoint()
+                    if room.peers and not room.busy:
+                        await self._check_fresh(room)
+                    idle = room.idle_since
+                    if idle is not None and now - idle >= self._idle_grace and not room.busy:
+                        await self._unload(document_id)
+                except Exception:  # one bad room must not stop the sweeping of the others
+                    log.exception("room %s: housekeeping failed", document_id)
+
+    async def _check_fresh(self, room: Room) -> None:
+        """A safety net under fan-out: a message lost on the way (a Redis restart between
+        publish and delivery) shows up as the log being ahead of the room."""
+        try:
+            latest = await self._services.store.stream_version(room.stream_id)
+        except EventStoreError as error:
+            log.warning("room %s: cannot check the log: %s", room.document_id, error)
+            return
+        if latest > room.version:
+            room.request_catch_up()
+
+    async def _unload(self, document_id: str) -> None:
+        async with self._lock(document_id):
+            room = self.rooms.get(document_id)
+            if room is None or room.peers:
+                return
+            await room.stop()  # joins wait on the lock, so nobody joins a stopping room
+            del self.rooms[document_id]
+        lock = self._locks.get(document_id)
+        if lock is not None and not lock.locked() and document_id not in self.rooms:
+            del self._locks[document_id]
+
+    async def close(self) -> None:
+        if self._janitor is not None:
+            self._janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._janitor
+        for room in list(self.rooms.values()):
+            for peer in list(room.peers):
+                peer.close(CloseCode.GOING_AWAY, "server shutting down")
+        rooms = list(self.rooms.values())
+        self.rooms.clear()
+        for room in rooms:
+            try:
+                await room.stop()
+            except Exception:
+                log.exception("room %s: could not stop cleanly", room.document_id)

@@ -1,0 +1,123 @@
+"""What a Yjs update from a client brings, decided before anything is logged (no I/O).
+
+The server logs only what the room lacks: ``get_update(update, room_state)`` drops the structs
+the room already has (a reconnecting client's sync step 2 may repeat them), so each edit is in
+the log exactly once. Decoding the update there also proves it well formed. An update that
+adds no struct and deletes nothing the room has not deleted already is empty and not logged.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pycrdt
+
+from .protocol import ProtocolError, Reader, read_delete_set
+from .ystructs import DeleteSet, outline
+
+EMPTY_UPDATE = b"\x00\x00"
+
+
+class MalformedUpdate(ValueError):
+    """The bytes are not a Yjs v1 update."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedUpdate:
+    update: bytes  # the part the room lacks: what gets logged, applied and broadcast
+    writers: Mapping[int, int]  # client id -> clock after this update, for each new struct
+    empty: bool
+
+
+def check_update(
+    update: bytes, room_state: bytes, room_deletions: Callable[[], DeleteSet]
+) -> CheckedUpdate:
+    """Trim ``update`` to what a room at ``room_state`` lacks and say whether anything is left.
+
+    ``room_deletions`` is only called for deletion-only updates, the rare case that needs it."""
+    if update == EMPTY_UPDATE:
+        return CheckedUpdate(update, {}, True)
+    try:
+        missing = pycrdt.get_update(update, room_state)
+        shape = outline(missing)
+    except (ValueError, ProtocolError) as error:
+        raise MalformedUpdate(f"not a Yjs update: {error}") from error
+    if shape.writers:
+        return CheckedUpdate(missing, shape.writers, False)
+    if not any(shape.deletions.values()):
+        return CheckedUpdate(missing, {}, True)
+    known = room_deletions()
+    new = any(
+        not _covered(clock, length, known.get(client, []))
+        for client, spans in shape.deletions.items()
+        for clock, length in spans
+    )
+    return CheckedUpdate(missing, {}, not new)
+
+
+def doc_deletions(doc: pycrdt.Doc[Any]) -> DeleteSet:
+    """The delete set of a document, read from its snapshot (delete set, then state vector)."""
+    reader = Reader(pycrdt.Snapshot.from_doc(doc).encode())
+    return _merged(read_delete_set(reader))
+
+
+def _merged(deletions: DeleteSet) -> DeleteSet:
+    result: DeleteSet = {}
+    for client, spans in deletions.items():
+        merged: list[tuple[int, int]] = []
+        for clock, length in sorted(spans):
+            if merged and clock <= merged[-1][0] + merged[-1][1]:
+                start, old = merged[-1]
+                merged[-1] = (start, max(old, clock + length - start))
+            else:
+                merged.append((clock, length))
+        result[client] = merged
+    return result
+
+
+def _covered(clock: int, length: int, spans: list[tuple[int, int]]) -> bool:
+    index = bisect_right(spans, (clock, float("inf"))) - 1
+    if index < 0:
+        return False
+    start, span = spans[index]
+    return start <= clock and clock + length <= start + span
+
+
+def advance(state: Mapping[int, int], writers: Mapping[int, int]) -> dict[int, int]:
+    """The state vector after ``writers``' structs, for checking the next update of a batch."""
+    result = dict(state)
+    for client, clock in writers.items():
+        if clock > result.get(client, 0):
+            result[client] = clock
+    return result
+
+
+class ClientBindings:
+    """Which person each Yjs client id of a document belongs to: the first who wrote with it.
+
+    Yjs stores a client id in every struct, and editors show authorship by it, so an update
+    with someone else's client id would forge attribution."""
+
+    def __init__(self, bindings: Mapping[int, str] | None = None) -> None:
+        self._owner: dict[int, str] = dict(bindings or {})
+
+    def conflict(self, client_ids: Iterable[int], person_id: str) -> int | None:
+        """The first client id among ``client_ids`` bound to someone other than ``person_id``."""
+        for client in client_ids:
+            owner = self._owner.get(client)
+            if owner is not None and owner != person_id:
+                return client
+        return None
+
+    def bind(self, client_ids: Iterable[int], person_id: str) -> None:
+        for client in client_ids:
+            self._owner.setdefault(client, person_id)
+
+    def owner(self, client_id: int) -> str | None:
+        return self._owner.get(client_id)
+
+    def as_dict(self) -> dict[int, str]:
+        return dict(self._owner)

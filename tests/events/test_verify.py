@@ -1,0 +1,124 @@
+"""Tamper evidence: the chain check, in the store, offline, and as ``kokreasi verify``."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from eventlog_helpers import RawDatabase, update
+
+from events.store import EventStore
+from events.verify import verify_events
+from server.cli import main
+
+
+async def _log_of_five(store: EventStore) -> None:
+    await store.append("doc:a", [update(1), update(2)])
+    await store.append("doc:b", [update(3)])
+    await store.append("doc:a", [update(4), update(5)])
+
+
+async def test_an_untouched_log_verifies(store: EventStore) -> None:
+    await _log_of_five(store)
+    report = await store.verify()
+    assert report.ok and report.checked == 5 and report.head.position == 5
+    partial = await store.verify(from_position=2, to_position=4)
+    assert partial.ok and partial.checked == 3
+
+
+async def _changed_byte(raw: RawDatabase) -> None:
+    await raw.tamper(f"UPDATE events SET payload = {raw.blob(b'forged')} WHERE position = 3")
+
+
+async def _changed_author(raw: RawDatabase) -> None:
+    await raw.tamper("UPDATE events SET actor_org_name = 'Someone else' WHERE position = 3")
+
+
+async def _deleted_row(raw: RawDatabase) -> None:
+    await raw.tamper("DELETE FROM events WHERE position = 3")
+
+
+async def _swapped_rows(raw: RawDatabase) -> None:
+    await raw.swap(3, 4)
+
+
+async def _cut_short(raw: RawDatabase) -> None:
+    await raw.tamper("DELETE FROM events WHERE position >= 3")
+
+
+TAMPERINGS = {
+    "changed payload byte": (_changed_byte, 3),
+    "changed author": (_changed_author, 3),
+    "deleted row": (_deleted_row, 3),
+    "swapped rows": (_swapped_rows, 3),
+    "last rows removed": (_cut_short, 3),
+}
+
+
+@pytest.mark.parametrize("tampering", list(TAMPERINGS))
+async def test_tampering_is_found_at_the_first_bad_position(
+    store: EventStore, raw: RawDatabase, tampering: str
+) -> None:
+    await _log_of_five(store)
+    alter, bad_position = TAMPERINGS[tampering]
+    await alter(raw)
+    report = await store.verify()
+    assert not report.ok
+    assert report.first_bad_position == bad_position
+    assert report.checked == bad_position - 1
+
+
+@pytest.mark.parametrize("tampering", ["changed payload byte", "deleted row", "swapped rows"])
+async def test_kokreasi_verify_exits_non_zero_naming_the_position(
+    store: EventStore, raw: RawDatabase, database_url: str, tampering: str,
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    await _log_of_five(store)
+    argv = ["verify", "--data-dir", str(tmp_path / "data"), "--database-url", database_url]
+    # main() runs its own event loop, as the real command does: give it a thread.
+    assert await asyncio.to_thread(main, argv) == 0
+    assert capsys.readouterr().out.startswith("ok: 5 events verified; head at position 5")
+    alter, bad_position = TAMPERINGS[tampering]
+    await alter(raw)
+    assert await asyncio.to_thread(main, argv) == 1
+    assert f"FAILED at position {bad_position}:" in capsys.readouterr().err
+
+
+def test_kokreasi_verify_as_a_command(tmp_path: Path) -> None:
+    """The installed entry point, in its own process, with the default SQLite location."""
+    data = tmp_path / "data"
+    command = [sys.executable, "-m", "server.cli", "verify", "--data-dir", str(data)]
+    missing = subprocess.run(command, capture_output=True, text=True, check=False,
+                             cwd=Path(__file__).resolve().parents[2])
+    assert missing.returncode == 2 and "no event log" in missing.stderr
+    assert not (data / "events.sqlite3").exists()
+
+
+def test_kokreasi_verify_reports_an_unreachable_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["verify", "--data-dir", str(tmp_path),
+                 "--database-url", "postgresql://postgres@127.0.0.1:1/nothing"])
+    assert code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+async def test_offline_verification_of_exported_events(store: EventStore) -> None:
+    await _log_of_five(store)
+    exported = await store.read_all()
+    head = await store.head()
+    assert verify_events(exported, head=head).ok
+    forged = list(exported)
+    forged[1] = dataclasses.replace(forged[1], payload=b"forged")
+    report = verify_events(forged, head=head)
+    assert (report.first_bad_position, report.checked) == (2, 1)
+    assert "hash" in (report.reason or "")
+    # Re-hashing the forged event is not enough: the next event's link still breaks.
+    forged[1] = dataclasses.replace(forged[1], hash=b"\x07" * 32)
+    assert verify_events(forged, head=head).first_bad_position == 2
+    assert verify_events(exported[2:], start_position=3, prev_hash=exported[1].hash).ok
+    assert verify_events(exported[:4], head=head).first_bad_position == 5

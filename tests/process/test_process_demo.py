@@ -1,0 +1,99 @@
+"""The demo: seeded once into the log, readable through the API, served by ``kokreasi demo``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from process_helpers import serving
+
+import events
+from process.demo import seed_demo
+from server.app import create_app
+from server.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def test_seed_is_idempotent_and_serves_a_plan_in_draft1(settings: Settings) -> None:
+    store = await events.open_store(settings.database_url)
+    try:
+        links = await seed_demo(store, settings)
+        head = await store.head()
+        assert await seed_demo(store, settings) == links
+        assert await store.head() == head  # the second run appended nothing
+        authors = {e.actor.name for e in await store.read_all() if e.type == "crdt.update"}
+        assert authors == {"Ayu Lestari", "Rahmat Hidayat", "Nadia Putri"}
+    finally:
+        await store.close()
+    assert {"secretariat", "cso", "kldi", "public", "auditor"} <= set(links)
+    app = create_app(settings)
+    async with serving(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as web:
+        opened = await web.get(links["cso"])
+        assert opened.status_code == 303
+        me = (await web.get("/api/me")).json()
+        assert (me["name"], me["org_name"]) == ("Ayu Lestari",
+                                                "Transparency International Indonesia")
+        (plan,) = (await web.get("/api/plans")).json()["plans"]
+        assert (plan["title"], plan["stage"]) == ("RAN OGI VII 2023-2024", "draft1")
+        assert [c["number"] for c in plan["commitments"]] == ["1", "2", "3", "4"]
+        assert [c["can_write"] for c in plan["commitments"]] == [True, True, False, False]
+        document = (await web.get(f"/api/commitments/{plan['commitments'][0]['id']}/document"))
+        assert document.json()["title"] == "Data kesejahteraan sosial yang lebih transparan"
+        assert len(document.json()["milestones"]) == 3
+        reports = [(await web.get(f"/api/commitments/{c['id']}/validation")).json()["ok"]
+                   for c in plan["commitments"]]
+        assert reports == [True, False, False, False]  # the others show the checklist at work
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_demo_command_seeds_serves_and_prints_links(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "KOKREASI_SECRET_KEY": "demo-test-secret-0123456789"}
+    env.pop("KOKREASI_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "demo", "--port", str(port), "--data-dir",
+         str(tmp_path / "data")],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        while len([line for line in lines if "/invite/" in line]) < 8:
+            line = await asyncio.to_thread(process.stdout.readline)
+            assert line, "".join(lines)
+            lines.append(line)
+        secretariat = next(line for line in lines if line.strip().startswith("secretariat"))
+        link = secretariat.split()[-1]
+        async with httpx.AsyncClient() as web:
+            for _ in range(200):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await web.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.05)
+            opened = await web.get(link)
+            assert opened.status_code == 303
+            me = await web.get(f"http://127.0.0.1:{port}/api/me")
+            assert me.json()["stakeholder"] == "secretariat"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

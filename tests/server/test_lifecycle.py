@@ -1,0 +1,168 @@
+"""Access changes, limits, unloading and shutdown, on a real server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pycrdt
+from conftest import LiveServer, TokenFactory, make_settings
+from live_helpers import YClient, eventually, serving
+
+from events.record import Stakeholder
+from server.access import AccessListener, DocumentAccess, Principal
+from server.app import create_app
+from server.limits import Limits
+
+
+class SwitchablePolicy:
+    """Like the process policy: answers change when the stage advances, and it says so."""
+
+    def __init__(self) -> None:
+        self.frozen = False
+        self.hidden = False
+        self._listeners: list[AccessListener] = []
+
+    async def access(self, principal: Principal, document_id: str) -> DocumentAccess:
+        if self.hidden and principal.stakeholder is not Stakeholder.SECRETARIAT:
+            return DocumentAccess(False, False, "withdrawn from publication")
+        if self.frozen:
+            return DocumentAccess(True, False, "Final: the plan is frozen")
+        return DocumentAccess(True, True)
+
+    def on_change(self, listener: AccessListener) -> None:
+        self._listeners.append(listener)
+
+    async def change(self, **flags: bool) -> None:
+        for name, value in flags.items():
+            setattr(self, name, value)
+        for listener in self._listeners:
+            await listener()
+
+
+async def test_losing_write_access_makes_open_connections_read_only_at_once(
+    tmp_path: Path, sqlite_url: str, token: TokenFactory
+) -> None:
+    policy = SwitchablePolicy()
+    app = create_app(make_settings(tmp_path, sqlite_url), policy=policy)
+    async with serving(app) as address:
+        url = f"ws://{address}/ws/final?token="
+        async with YClient(url + token(), client_id=1) as cso, \
+                YClient(url + token("Budi", "Sekretariat OGI", "secretariat")) as sec:
+            await cso.synced.wait()
+            cso.text += "agreed text"
+            await eventually(lambda: str(sec.text) == "agreed text")
+            await policy.change(frozen=True)
+            cso.text += " changed after Final"
+            await eventually(lambda: bool(cso.denied))
+            assert cso.denied == ["Final: the plan is frozen"]
+            await policy.change(hidden=True)
+            await asyncio.wait_for(cso.closed.wait(), 5)
+            assert (cso.close_code, cso.close_reason) == (4403, "withdrawn from publication")
+            assert not sec.closed.is_set()
+    app2 = create_app(make_settings(tmp_path, sqlite_url), policy=SwitchablePolicy())
+    async with serving(app2):
+        events = await app2.state.store.read_stream("doc:final")
+        assert len(events) == 1
+
+
+async def test_a_flooding_person_is_throttled_while_others_edit_freely(
+    tmp_path: Path, sqlite_url: str, token: TokenFactory
+) -> None:
+    from server.access import OpenPolicy
+
+    limits = Limits(updates_per_second=20, update_burst=2)
+    app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), limits=limits)
+    async with serving(app) as address:
+        url = f"ws://{address}/ws/flood?token="
+        async with YClient(url + token("Spammer", "X", "cso")) as spam, \
+                YClient(url + token("Ayu", "ICW", "cso")) as ayu:
+            await spam.synced.wait()
+            await ayu.synced.wait()
+            for i in range(40):
+                spam.text += str(i % 10)
+            await asyncio.sleep(0.2)
+            ayu.text += "calm edit"
+            await eventually(lambda: "calm edit" in str(
+                app.state.rooms.rooms["flood"].doc.get("text", type=pycrdt.Text)))
+            # At twenty a second, most of the flood is still waiting on the spammer's socket.
+            events = await app.state.store.read_stream("doc:flood")
+            assert len([e for e in events if e.actor.person_id == "spammer"]) < 20
+            assert not spam.closed.is_set()
+
+
+async def test_idle_rooms_unload_with_a_checkpoint_and_reload_from_it(
+    tmp_path: Path, sqlite_url: str, token: TokenFactory
+) -> None:
+    from server.access import OpenPolicy
+
+    app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), idle_grace=0.2)
+    async with serving(app) as address:
+        url = f"ws://{address}/ws/idle?token="
+        async with YClient(url + token(), client_id=77) as writer:
+            await writer.synced.wait()
+            writer.text += "kept"
+            await eventually(lambda: app.state.rooms.rooms["idle"].version == 1)
+        await eventually(lambda: "idle" not in app.state.rooms.rooms, 5)
+        assert list((tmp_path / "checkpoints").glob("*.ckpt"))
+        async with YClient(url + token("Budi", "ICW", "cso"), client_id=77) as forger:
+            await forger.synced.wait()
+            assert str(forger.text) == "kept"
+            forger.text += "!"  # client id 77 is still Ayu's after a reload from checkpoint
+            await asyncio.wait_for(forger.closed.wait(), 5)
+            assert forger.close_code == 4409
+
+
+async def test_shutdown_flushes_queued_appends(
+    live: LiveServer, token: TokenFactory, tmp_path: Path, sqlite_url: str
+) -> None:
+    async with YClient(live.url("flush", token())) as writer:
+        await writer.synced.wait()
+        for i in range(50):
+            writer.text += f"<{i}>"
+        await asyncio.sleep(0.05)
+        # Everything the server received is either logged or still queued; closing the
+        # rooms must finish the queue rather than drop it.
+        room = live.state.rooms.rooms["flush"]
+        await live.state.rooms.close()
+        assert not room.busy
+    events = await live.state.store.read_stream("doc:flush")
+    rebuilt: pycrdt.Doc[object] = pycrdt.Doc()
+    for event in events:
+        rebuilt.apply_update(event.payload)
+    logged = str(rebuilt.get("text", type=pycrdt.Text))
+    assert logged == str(writer.text)[: len(logged)] and logged.startswith("<0><1>")
+
+
+async def test_a_client_too_slow_to_read_is_dropped_and_the_room_carries_on(
+    tmp_path: Path, sqlite_url: str, token: TokenFactory
+) -> None:
+    import socket
+
+    import websockets
+
+    from server.access import OpenPolicy
+
+    limits = Limits(max_send_queue_bytes=256 * 1024)
+    app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), limits=limits)
+    async with serving(app) as address:
+        host, port = address.split(":")
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, int(port)))
+        sock.setblocking(False)
+        # max_queue=1: the client stops reading from the socket once a frame is waiting.
+        url = f"ws://{address}/ws/slow?token="
+        stalled = await websockets.connect(url + token("Slow", "X", "cso"), sock=sock,
+                                           max_queue=1, max_size=None)
+        async with YClient(f"ws://{address}/ws/slow?token={token()}") as writer, \
+                YClient(f"ws://{address}/ws/slow?token={token('Budi', 'ICW', 'cso')}") as reader:
+            await writer.synced.wait()
+            await reader.synced.wait()
+            # More than the kernel's socket buffers hold, so the server's queue must grow.
+            for i in range(60):
+                writer.text += f"<{i}>" + "x" * 200_000
+                await asyncio.sleep(0.01)
+            await eventually(lambda: app.state.metrics.slow_disconnects.value == 1, 20)
+            await eventually(lambda: str(reader.text) == str(writer.text), 20)
+        await stalled.close()

@@ -1,0 +1,77 @@
+"""Signed tokens: what they carry, and every way a bad one is refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from events.record import Stakeholder
+from server.tokens import TokenError, issue_token, read_token, slug
+
+SECRET = b"0123456789abcdef0123456789abcdef"
+
+
+def test_a_token_names_the_person_their_organisation_and_role() -> None:
+    token = issue_token(SECRET, name="Ayu Lestari", org="Kementerian PPN/Bappenas", role="kldi")
+    principal = read_token(SECRET, token)
+    assert principal.actor.person_id == "ayu-lestari"
+    assert principal.actor.org_id == "kementerian-ppn-bappenas"
+    assert principal.actor.org_name == "Kementerian PPN/Bappenas"
+    assert principal.stakeholder is Stakeholder.KLDI
+    assert principal.token_id
+
+
+def test_expired_tokens_are_refused() -> None:
+    token = issue_token(SECRET, name="A", org="B", role="cso", ttl_seconds=10, now=1000.0)
+    assert read_token(SECRET, token, now=1009.0).actor.name == "A"
+    with pytest.raises(TokenError, match="expired") as caught:
+        read_token(SECRET, token, now=1010.0)
+    assert caught.value.reason == "expired"
+
+
+def test_another_secret_or_edited_claims_break_the_signature() -> None:
+    token = issue_token(SECRET, name="Ayu", org="ICW", role="cso")
+    with pytest.raises(TokenError, match="bad signature"):
+        read_token(b"another-secret-of-32-bytes-000000", token)
+    body, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=="))
+    claims["role"] = "secretariat"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    with pytest.raises(TokenError, match="bad signature"):
+        read_token(SECRET, f"{forged}.{signature}")
+
+
+@pytest.mark.parametrize("junk", ["", "abc", "a.b.c", "é.é", "####.####", "x" * 5000])
+def test_malformed_tokens_say_so(junk: str) -> None:
+    with pytest.raises(TokenError) as caught:
+        read_token(SECRET, junk)
+    assert caught.value.reason in ("malformed", "bad signature")
+
+
+def test_the_system_role_cannot_get_a_token() -> None:
+    with pytest.raises(ValueError):
+        issue_token(SECRET, name="x", org="y", role="system")
+
+
+def test_slugs_are_stable_ascii() -> None:
+    assert slug("Kementerian PPN/Bappenas") == "kementerian-ppn-bappenas"
+    assert slug("  Lembaga Perlindungan Saksi & Korban ") == "lembaga-perlindungan-saksi-korban"
+    assert slug("Ärzte ohne Grenzen") == "arzte-ohne-grenzen"
+
+
+def test_token_command_signs_with_the_data_directory_secret(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "server.cli", "token", "--name", "Budi", "--org",
+               "Sekretariat OGI", "--role", "secretariat", "--ttl", "60",
+               "--data-dir", str(tmp_path)]
+    env = {"PATH": "/usr/bin:/bin"}
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env,
+                         cwd=Path(__file__).resolve().parents[2])
+    secret = (tmp_path / "secret.key").read_bytes().strip()
+    principal = read_token(secret, out.stdout.strip())
+    assert principal.actor.name == "Budi"
+    assert principal.stakeholder is Stakeholder.SECRETARIAT

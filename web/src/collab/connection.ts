@@ -1,0 +1,210 @@
+// One commitment document in the browser: the Yjs doc, its live connection to the server, its
+// copy in IndexedDB, and an honest account of where the person's edits are.
+//
+// "Saved" means the server acknowledged our edits as durable in the log (message type 100 with
+// a state vector, see docs/contracts.md), not merely that they left the browser. Edits made
+// while offline stay in IndexedDB, survive a reload, and go out in the next sync.
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import * as decoding from 'lib0/decoding'
+
+export const MESSAGE_SYNC = 0
+export const MESSAGE_AUTH = 2
+export const MESSAGE_SAVED = 100
+
+export type Link = 'connecting' | 'connected' | 'offline'
+
+export interface DocumentStatus {
+  link: Link
+  /** Local edits not yet acknowledged as durable by the server. */
+  pending: boolean
+  /** At least one round trip with the server completed on this page. */
+  synced: boolean
+  /** Local copy loaded from IndexedDB. */
+  localLoaded: boolean
+  /** Why the server refuses our edits, or null when we may write. */
+  deniedReason: string | null
+}
+
+/** The ``user`` field of a presence state. The server replaces it with the identity it
+ * authenticated, so what others see cannot be forged; ours only fills the gap until then. */
+export interface PresenceUser {
+  id?: string
+  name: string
+  organisation: string
+  org_id?: string
+  stakeholder: string
+  color: string
+}
+
+export function presenceLabel(user: Partial<PresenceUser>): string {
+  return user.organisation ? `${user.name ?? ''} · ${user.organisation}` : String(user.name ?? '')
+}
+
+type Listener = (status: DocumentStatus) => void
+
+function decodeVector(bytes: Uint8Array): Map<number, number> {
+  return Y.decodeStateVector(bytes)
+}
+
+/** The end clock of each client's structs in an update. (Y.encodeStateVectorFromUpdate only
+ * counts clients whose structs start at clock 0, so it misses incremental updates.) */
+function clocksOf(update: Uint8Array): Map<number, number> {
+  const clocks = new Map<number, number>()
+  for (const struct of Y.decodeUpdate(update).structs) {
+    const end = struct.id.clock + struct.length
+    if (end > (clocks.get(struct.id.client) ?? 0)) clocks.set(struct.id.client, end)
+  }
+  return clocks
+}
+
+export class DocumentConnection {
+  readonly doc = new Y.Doc()
+  readonly provider: WebsocketProvider
+  readonly local: IndexeddbPersistence
+  status: DocumentStatus = {
+    link: navigator.onLine ? 'connecting' : 'offline',
+    pending: false,
+    synced: false,
+    localLoaded: false,
+    deniedReason: null,
+  }
+  // The clock up to which the server holds each client's updates: from its sync step 1, from
+  // updates it sent us, and from its saved acknowledgements.
+  private readonly serverKnown = new Map<number, number>()
+  // Deletions do not advance a Yjs clock, so they are tracked apart until the next ack.
+  private unackedDeletes = false
+  private readonly listeners = new Set<Listener>()
+
+  constructor(readonly documentId: string) {
+    this.local = new IndexeddbPersistence(`kokreasi:${documentId}`, this.doc)
+    this.local.whenSynced.then(() => this.update({ localLoaded: true }))
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+    // The session cookie authenticates the socket, so no token appears in the URL.
+    this.provider = new WebsocketProvider(`${scheme}://${location.host}/ws`, documentId, this.doc, {
+      params: { saved: '1' },
+      disableBc: true,
+      maxBackoffTime: 5000,
+    })
+    this.installHandlers()
+    this.provider.on('status', ({ status }) => {
+      const link: Link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline'
+      this.update({ link: link === 'connecting' && this.status.link === 'offline' ? 'offline' : link })
+    })
+    this.provider.on('sync', (synced: boolean) => {
+      if (synced) this.update({ synced: true })
+    })
+    // A failed first attempt means offline too, not "connecting" for ever.
+    this.provider.on('connection-error', () => {
+      if (this.status.link !== 'connected') this.update({ link: 'offline' })
+    })
+    this.provider.on('connection-close', (event) => {
+      if (this.status.link !== 'connected') this.update({ link: 'offline' })
+      if (event && event.code >= 4400 && event.code < 4500 && event.reason) {
+        this.update({ deniedReason: event.reason })
+      }
+    })
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === this.provider) {
+        this.learn(clocksOf(update))
+      } else if (origin !== this.local) {
+        const decoded = Y.decodeUpdate(update)
+        if (decoded.structs.length === 0 && decoded.ds.clients.size > 0) this.unackedDeletes = true
+      }
+      this.recompute()
+    })
+    addEventListener('online', this.onOnline)
+    addEventListener('offline', this.onOffline)
+  }
+
+  private droppedOffline = false
+
+  private readonly onOnline = (): void => {
+    // Retry now rather than at the end of the back-off; a refused connection stays closed.
+    if (!this.droppedOffline && !this.provider.shouldConnect) return
+    this.droppedOffline = false
+    this.provider.connect()
+  }
+
+  private readonly onOffline = (): void => {
+    // A socket can take half a minute to notice the network is gone; close it and say so now,
+    // rather than show "connected" while edits pile up unsent.
+    if (!this.provider.shouldConnect) return
+    this.droppedOffline = true
+    this.provider.disconnect()
+    this.update({ link: 'offline' })
+  }
+
+  private installHandlers(): void {
+    const handlers = this.provider.messageHandlers
+    const sync = handlers[MESSAGE_SYNC]
+    handlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, messageType) => {
+      // Peek at the server's sync step 1: its state vector says what it already holds, which
+      // settles edits sent on an earlier connection (that one's acks are gone with it).
+      const peek = decoding.createDecoder(decoder.arr.subarray(decoder.pos))
+      if (decoding.readVarUint(peek) === 0) {
+        this.learn(decodeVector(decoding.readVarUint8Array(peek)))
+        this.recompute()
+      }
+      sync(encoder, decoder, provider, emitSynced, messageType)
+    }
+    handlers[MESSAGE_AUTH] = (_encoder, decoder) => {
+      if (decoding.readVarUint(decoder) === 0) {
+        this.update({ deniedReason: decoding.readVarString(decoder) })
+      }
+    }
+    handlers[MESSAGE_SAVED] = (_encoder, decoder) => {
+      this.learn(decodeVector(decoding.readVarUint8Array(decoder)))
+      this.unackedDeletes = false
+      this.recompute()
+    }
+  }
+
+  private learn(vector: Map<number, number>): void {
+    for (const [client, clock] of vector) {
+      if (clock > (this.serverKnown.get(client) ?? 0)) this.serverKnown.set(client, clock)
+    }
+  }
+
+  private recompute(): void {
+    let pending = this.unackedDeletes
+    if (!pending) {
+      for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) {
+        if (clock > (this.serverKnown.get(client) ?? 0)) {
+          pending = true
+          break
+        }
+      }
+    }
+    if (pending !== this.status.pending) this.update({ pending })
+  }
+
+  private update(change: Partial<DocumentStatus>): void {
+    this.status = { ...this.status, ...change }
+    for (const listener of this.listeners) listener(this.status)
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener)
+    listener(this.status)
+    return () => this.listeners.delete(listener)
+  }
+
+  setUser(user: PresenceUser): void {
+    this.provider.awareness.setLocalStateField('user', user)
+  }
+
+  /** Tell the others which part of the template this person is in. */
+  setSection(section: string | null): void {
+    this.provider.awareness.setLocalStateField('section', section)
+  }
+
+  destroy(): void {
+    removeEventListener('online', this.onOnline)
+    removeEventListener('offline', this.onOffline)
+    this.provider.destroy()
+    void this.local.destroy()
+    this.doc.destroy()
+  }
+}
