@@ -20,15 +20,17 @@ def render(result: Verified) -> str:
         f"{result.withheld} of other plans withheld (hash only); the chain links throughout.",
     ]
     if result.checkpoints:
-        newest = max(result.checkpoints, key=lambda c: c.checkpoint.tree_size).checkpoint
+        last = max(result.checkpoints, key=lambda c: c.checkpoint.tree_size)
+        newest = last.checkpoint
         out.append(
             f"{len(result.checkpoints)} signed checkpoints verify; the newest signs positions "
             f"1..{newest.tree_size} (root {newest.root.hex()[:16]}..., "
             f"key {newest.key_id}, {newest.time:%Y-%m-%d %H:%M} UTC)."
         )
-        unsigned = result.tree_size - result.signed_up_to
-        if unsigned:
-            out.append(f"The last {unsigned} positions are covered by the chain only.")
+        later = result.tree_size - last.position  # the checkpoint's own event is no risk
+        if later > 0:
+            out.append(f"The {later} positions after the newest checkpoint are covered by the "
+                       "chain only.")
     else:
         out.append("WARNING: the bundle holds no signed checkpoint; only the chain was checked.")
     keys = ", ".join(result.key_ids) or "none"

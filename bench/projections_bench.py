@@ -62,7 +62,7 @@ def updates_from_trace(path: Path, limit: int | None) -> list[tuple[int, bytes]]
     """(author index, Yjs update) per keystroke; the first update creates the paragraph."""
     with gzip.open(path, "rt") as handle:
         edits = json.load(handle)[:limit]
-    docs = [Doc(client_id=1000 + i) for i in range(len(AUTHORS))]
+    docs: list[Doc[Any]] = [Doc(client_id=1000 + i) for i in range(len(AUTHORS))]
     out: list[tuple[int, bytes]] = []
     capturing = [True]
     for index, doc in enumerate(docs):
@@ -198,7 +198,7 @@ def rss_mb() -> dict[str, float]:
 
 
 def _median_of(runs: list[dict[str, Any]], key: str, sub: str | None = None) -> float:
-    values = [r[key][sub] if sub else r[key] for r in runs]
+    values = [float(r[key][sub] if sub else r[key]) for r in runs]
     return round(statistics.median(values), 4)
 
 

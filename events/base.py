@@ -72,12 +72,19 @@ class LogStore(EventStore):
             fail_batch([pending], error)
         return await future
 
+    async def _prepare_wake_ups(self) -> None:
+        """Before a subscription's first read: start whatever delivers wake-ups."""
+
     async def _wait_for_append(self, woken: asyncio.Event) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancellation of a
+        # subscriber that is being shut down, which then hangs whoever awaits it.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(woken.wait(), self._poll_interval)
+            async with asyncio.timeout(self._poll_interval):
+                await woken.wait()
 
     async def subscribe(self, *, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
         position = after_position
+        await self._prepare_wake_ups()
         while not self._closed:
             # Taken before reading, so an append committing during the read still wakes us.
             woken = self._appended

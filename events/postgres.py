@@ -35,17 +35,9 @@ CONNECT_TIMEOUT = 5.0
 
 _DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
-_TYPES = (
-    "bigint", "text", "bigint", "text", "text", "text", "bytea",
-    "text", "text", "text", "text", "text", "text", "text", "text",
-    "timestamptz", "bytea", "bytea",
-)
-# One statement for the whole batch: each column travels as one array parameter.
-_INSERT = (
-    f"INSERT INTO events ({COLUMN_LIST}) SELECT * FROM unnest("
-    + ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(_TYPES, start=1))
-    + ")"
-)
+# A batch is inserted with COPY (binary): about a quarter cheaper than one INSERT of unnested
+# arrays. The chain trigger is per statement, so it checks the whole COPY at once.
+_COLUMN_NAMES = list(COLUMNS)
 # One index seek per stream (a correlated max), not a scan of each stream's versions.
 _STREAM_VERSIONS = (
     "SELECT s, (SELECT max(stream_version) FROM events WHERE stream_id = s) "
@@ -59,12 +51,23 @@ _KNOWN_IDS = (
     "SELECT event_id, position, stream_id, type, payload FROM events WHERE event_id = i.id"
     ") AS e ON true"
 )
-_ADVANCE_HEAD = (
-    "WITH moved AS (UPDATE log_head SET position = $1, hash = $2 WHERE singleton) "
-    f"SELECT pg_notify('{CHANNEL}', $1::text)"
-)
 
-assert len(_TYPES) == len(COLUMNS)
+
+def _finish(head: Head) -> str:
+    """Advance the head, wake subscribers (NOTIFY is delivered at commit) and commit, in one
+    round trip: a multi-statement simple query, so the values are literals (ours: an integer
+    and hex digits)."""
+    return (
+        f"UPDATE log_head SET position = {int(head.position)}, "
+        f"hash = '\\x{head.hash.hex()}'::bytea WHERE singleton; "
+        f"SELECT pg_notify('{CHANNEL}', '{int(head.position)}'); "
+        "COMMIT"
+    )
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release: nothing. The default (unlock advisory locks, close
+    cursors, UNLISTEN, RESET ALL) costs a round trip per append, and these connections keep
+    no session state (transactions end before release; LISTEN has its own connection)."""
 
 
 def _identity(value: Any) -> Any:
@@ -117,7 +120,7 @@ class PostgresStore(LogStore):
         async with _translated("connecting"):
             pool = await asyncpg.create_pool(
                 database_url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT,
-                command_timeout=60,
+                command_timeout=60, reset=_keep_session,
             )
         try:
             async with _translated("migrating"), pool.acquire() as conn:
@@ -147,7 +150,8 @@ class PostgresStore(LogStore):
         resent id shows up as a unique violation (then ``look_up_ids``) or, if the resend
         also carries a now-stale expected version, as a failed check, which looking the ids
         up settles before anything is written."""
-        async with conn.transaction():
+        await conn.execute("BEGIN")
+        try:
             position, head_hash = await conn.fetchrow(
                 "SELECT position, hash FROM log_head WHERE singleton FOR UPDATE"
             )
@@ -165,12 +169,18 @@ class PostgresStore(LogStore):
                 known = await self._known(conn, batch)
                 plan = plan_batch(batch, head, dict(versions), known, now, now)
             if plan.rows:
-                columns = (list(column) for column in zip(*plan.rows, strict=True))
-                await conn.execute(_INSERT, *columns)
-                await conn.execute(_ADVANCE_HEAD, plan.head.position, plan.head.hash)
-            final_versions = dict(versions)
-            for row in plan.rows:
-                final_versions[row[1]] = row[2]
+                await conn.copy_records_to_table(
+                    "events", records=plan.rows, columns=_COLUMN_NAMES
+                )
+            await conn.execute(_finish(plan.head) if plan.rows else "COMMIT")
+        except BaseException:
+            if not conn.is_closed():
+                with contextlib.suppress(*_DRIVER_ERRORS):
+                    await conn.execute("ROLLBACK")
+            raise
+        final_versions = dict(versions)
+        for row in plan.rows:
+            final_versions[row[1]] = row[2]
         self._versions.committed(plan.head, final_versions)
         return plan
 
@@ -240,8 +250,11 @@ class PostgresStore(LogStore):
                 return
             self._listener = listener
 
-    async def _wait_for_append(self, woken: asyncio.Event) -> None:
+    async def _prepare_wake_ups(self) -> None:
         await self._ensure_listener()
+
+    async def _wait_for_append(self, woken: asyncio.Event) -> None:
+        await self._ensure_listener()  # again, in case the connection was lost
         await super()._wait_for_append(woken)
 
     async def _close_backend(self) -> None:

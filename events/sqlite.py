@@ -11,6 +11,7 @@ idle subscriber also polls every ``_poll_interval``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import time
@@ -113,6 +114,13 @@ class _Connection:
             self._executor.shutdown(wait=False)
 
 
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """After a failure: end the transaction, without hiding the failure behind another."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {migrations.SCHEMA_MIGRATIONS_TABLE} ("
@@ -134,8 +142,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
             )
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _roll_back(conn)
         raise
 
 
@@ -166,8 +173,7 @@ def _commit(conn: sqlite3.Connection, batch: list[PendingAppend], cache: Version
             )
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _roll_back(conn)
         raise
     cache.committed(plan.head, versions)  # plan_batch left the batch's new versions in it
     return plan
@@ -216,6 +222,7 @@ class SqliteStore(LogStore):
         self._reader = _Connection(path, read_only=True)
         self._key = str(path.resolve())
         self._versions = VersionCache()  # used only on the writer thread
+        self._loop = asyncio.get_running_loop()
 
     @classmethod
     async def open(cls, database_url: str, **options: Any) -> SqliteStore:
@@ -238,7 +245,14 @@ class SqliteStore(LogStore):
         settle(plan.outcomes)
         if plan.rows:
             for store in list(_neighbours.get(self._key, ())):
-                store._wake_subscribers()
+                store._wake_from(self._loop)
+
+    def _wake_from(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake this store's subscribers, from code running on ``loop``."""
+        if loop is self._loop:
+            self._wake_subscribers()
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake_subscribers)
 
     async def read_all(
         self, *, after_position: int = 0, limit: int | None = None

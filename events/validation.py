@@ -12,7 +12,15 @@ from typing import Any
 
 from .catalog import payload_format_of
 from .errors import InvalidEventError, PayloadTooLarge
-from .record import STREAM_ID_PATTERN, Actor, Context, NewEvent, PayloadFormat, canonical_json
+from .record import (
+    STREAM_ID_PATTERN,
+    Actor,
+    Context,
+    NewEvent,
+    PayloadFormat,
+    Stakeholder,
+    canonical_json,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,13 @@ def _text(value: Any, what: str, *, optional: bool) -> None:
         raise InvalidEventError(f"{what} must be a string, not {type(value).__name__}")
     if "\x00" in value:
         raise InvalidEventError(f"{what} contains a NUL character")
+    try:
+        value.encode("utf-8")  # hashed as UTF-8: a lone surrogate would fail the whole batch
+    except UnicodeEncodeError as error:
+        raise InvalidEventError(f"{what} is not valid Unicode text") from error
+
+
+_STAKEHOLDERS = frozenset(str(member) for member in Stakeholder)
 
 
 def _check_attribution(actor: Any, context: Any) -> None:
@@ -47,7 +62,9 @@ def _check_attribution(actor: Any, context: Any) -> None:
         raise InvalidEventError("every event needs an Actor (from the authenticated session)")
     for name in ("person_id", "name", "org_id", "org_name"):
         _text(getattr(actor, name), f"actor.{name}", optional=False)
-    _text(str(actor.stakeholder), "actor.stakeholder", optional=False)
+    if actor.stakeholder not in _STAKEHOLDERS:
+        raise InvalidEventError(f"actor.stakeholder {actor.stakeholder!r} is not one of "
+                                f"{sorted(_STAKEHOLDERS)}")
     if not isinstance(context, Context):
         raise InvalidEventError("an event's context must be a Context")
     for name in ("plan_id", "stage", "session_id"):
@@ -65,7 +82,7 @@ def _payload_bytes(event: NewEvent, payload_format: PayloadFormat) -> bytes:
         raise InvalidEventError(f"event type {event.type!r} takes a JSON value, not bytes")
     try:
         return canonical_json(event.payload)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RecursionError) as error:
         raise InvalidEventError(
             f"payload of {event.type!r} is not a JSON value: {error}"
         ) from error
@@ -84,8 +101,9 @@ def validate_event(event: Any, max_payload: int) -> ValidEvent:
     if payload_format is None:
         raise InvalidEventError(f"unknown event type {event.type!r} (not in events.catalog)")
     event_id = event.event_id
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= 200 or "\x00" in event_id:
-        raise InvalidEventError(f"event id {event_id!r} is not a string of 1 to 200 characters")
+    _text(event_id, "event id", optional=False)
+    if not 0 < len(event_id) <= 200:
+        raise InvalidEventError(f"event id {event_id!r} is not 1 to 200 characters long")
     attribution = (event.actor, event.context)
     try:
         checked = attribution in _valid_attributions

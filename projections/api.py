@@ -2,7 +2,7 @@
 contributions. Auditors, the Secretariat and authors may read them; the public may not.
 
 The server includes ``routes()``; the tables come from ``app.state.projections`` (a
-``ProjectionService``), opened on first use when the server did not start one.
+``ProjectionService``), started on first use when the server did not start one.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def _service(request: Request) -> ProjectionService:
             service = getattr(state, "projections", None)
             if service is None:
                 service = await ProjectionService.start(
-                    state.settings.database_url, state.store, follow=False
+                    state.settings.database_url, state.store
                 )
                 state.projections = service
     return service
@@ -131,7 +131,7 @@ async def contributions(request: Request, service: ProjectionService) -> Any:
     group_by = [g for g in request.query_params.get("group_by", "person").split(",") if g]
     return {"contributions": await queries.contributions(
         service.storage, filters=_filters(request, queries.CONTRIBUTION_FILTERS),
-        group_by=group_by,
+        group_by=group_by, store=service.store,
     )}
 
 

@@ -9,7 +9,7 @@ first event that carried it, so every item (client, clock) has a known author.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pycrdt
 
@@ -41,8 +41,7 @@ def actor_from_json(data: dict[str, Any]) -> Actor:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """What one ``crdt.update`` did, as far as the fold can tell without rendering text."""
 
     event: RecordedEvent
@@ -61,13 +60,15 @@ class DocumentState:
     checkpoint_version: int = 0
     bindings: dict[int, Actor] = field(default_factory=dict)
     _last: tuple[bytes, bytes, bytes] | None = None
+    _native: Any = None
+    _subscription: Any = None
     _vector: dict[int, int] = field(default_factory=dict)
     _vector_bytes: bytes = b"\x00"
 
     def __post_init__(self) -> None:
         # The fold drives pycrdt's native document directly: its Python wrappers cost several
         # times the update itself, once per keystroke (pycrdt is pinned below 0.15).
-        self._native: Any = self.doc._doc
+        self._native = self.doc._doc
         self._subscription = self._native.observe(self._on_transaction)
 
     def _on_transaction(self, event: Any) -> None:
@@ -90,12 +91,6 @@ class DocumentState:
             transaction.commit()
         finally:
             transaction.drop()
-        # The server's rule: a client id belongs to the first event whose update starts it.
-        started = pycrdt.get_state(event.payload)
-        if started != EMPTY_VECTOR:
-            for client in ycodec.decode_state_vector(started):
-                if client not in self.bindings:
-                    self.bindings[client] = event.actor
         self.version = event.stream_version
         self.position = event.position
         if self.plan_id is None and event.context.plan_id:
@@ -104,9 +99,12 @@ class DocumentState:
         deleted: dict[str, int] = {}
         last, self._last = self._last, None
         if last is None:
+            self._bind_waiting(event)
             return Edit(event, self.document_id, inserted, deleted)
         before, after, delete_set = last
-        if before != after:
+        if before == after:
+            self._bind_waiting(event)
+        else:
             # Each transaction starts where the previous one ended: decode only the new end.
             if before != self._vector_bytes:
                 self._vector = ycodec.decode_state_vector(before)
@@ -124,8 +122,15 @@ class DocumentState:
                 deleted[key] = deleted.get(key, 0) + sum(n for _, n in spans)
         return Edit(event, self.document_id, inserted, deleted)
 
-    def due_for_checkpoint(self) -> bool:
-        return self.version - self.checkpoint_version >= CHECKPOINT_EVERY
+    def _bind_waiting(self, event: RecordedEvent) -> None:
+        """Items that must wait for a missing dependency add nothing to the state vector yet;
+        their client still belongs to the event that carried them (the server's rule:
+        clients starting in this update, ``pycrdt.get_state``)."""
+        started = pycrdt.get_state(event.payload)
+        if started != EMPTY_VECTOR:
+            for client in ycodec.decode_state_vector(started):
+                if client not in self.bindings:
+                    self.bindings[client] = event.actor
 
     def encode_state(self) -> bytes:
         return self.doc.get_update()

@@ -14,6 +14,7 @@ from typing import Any
 from events.catalog import CRDT_UPDATE
 from events.record import RecordedEvent, format_timestamp
 
+from . import documents
 from .documents import DocumentState, Edit, actor_to_json, document_id_of
 
 STAGE_ADVANCED = "plan.stage_advanced"
@@ -97,10 +98,10 @@ class ProjectionFold:
         event, changes = edit.event, self._changes
         actor, context = event.actor, event.context
         at = _timestamp(event.recorded_at)
-        deleted = sum(edit.deleted.values())
+        deleted = sum(edit.deleted.values()) if edit.deleted else 0
         changes.doc_events.append((
             event.position, edit.document_id, event.stream_version, actor.person_id,
-            actor.name, actor.org_id, actor.org_name, str(actor.stakeholder), context.plan_id,
+            actor.name, actor.org_id, actor.org_name, actor.stakeholder.value, context.plan_id,
             context.stage, context.session_id, at, edit.inserted, deleted,
         ))
         for author, chars in edit.deleted.items():
@@ -112,7 +113,7 @@ class ProjectionFold:
         row = changes.contributions.get(key)
         if row is None:
             row = changes.contributions[key] = Contribution(
-                context.plan_id or "", actor.name, actor.org_name, str(actor.stakeholder),
+                context.plan_id or "", actor.name, actor.org_name, actor.stakeholder.value,
                 first_at=at, first_position=event.position,
             )
         row.inserted += edit.inserted
@@ -120,9 +121,9 @@ class ProjectionFold:
         row.edits += 1
         row.last_at = at
         row.last_position = event.position
-        state = self.documents[edit.document_id]
         self._dirty.add(edit.document_id)
-        if state.due_for_checkpoint():
+        state = self.documents[edit.document_id]
+        if state.version - state.checkpoint_version >= documents.CHECKPOINT_EVERY:
             changes.checkpoints.append(
                 (edit.document_id, state.version, state.position, state.encode_state())
             )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from events.record import Actor, Stakeholder
+from events.record import Actor, Stakeholder, format_timestamp
 from events.store import EventStore
 from process.template import SECTIONS, TITLE, read_commitment
 
@@ -229,7 +229,12 @@ async def compare_versions(
 
 async def contributions(
     storage: Storage, *, filters: dict[str, str], group_by: list[str],
+    store: EventStore | None = None,
 ) -> list[dict[str, Any]]:
+    if "section" in group_by:
+        if store is None or "document" not in filters:
+            raise QueryError("grouping by section needs document= (one commitment at a time)")
+        return await section_contributions(storage, store, filters, group_by)
     where, params = _where(filters, CONTRIBUTION_FILTERS)
     columns: list[str] = []
     for group in group_by or ["person"]:
@@ -252,3 +257,57 @@ async def contributions(
                      "first_at": first_at, "last_at": last_at})
         out.append(item)
     return out
+
+
+SECTION_ROW = ("section", "person_id", "person_name", "org_id", "org_name", "stakeholder",
+               "stage", "session_id")
+
+
+async def section_contributions(
+    storage: Storage, store: EventStore, filters: dict[str, str], group_by: list[str],
+) -> list[dict[str, Any]]:
+    """Per section, replayed from the log with the change recorder: characters inserted and
+    deleted, edits, first and last contribution of each person in each stage and session."""
+    _where(filters, CONTRIBUTION_FILTERS)  # refuses unknown filters
+    document_id = filters["document"]
+    wanted = {CONTRIBUTION_FILTERS[k]: v for k, v in filters.items() if k != "document"}
+    for group in group_by:
+        if group != "section" and group not in CONTRIBUTION_GROUPS:
+            raise QueryError(f"cannot group by {group!r}")
+    await _require_document(storage, store, document_id)
+    current = await document_at(storage, store, document_id, 0)
+    recorder = ChangeRecorder(current.doc)
+    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def on_event(_doc: Any, event: Any) -> None:
+        changes = recorder.take()
+        actor, context = event.actor, event.context
+        facts = {
+            "person_id": actor.person_id, "person_name": actor.name, "org_id": actor.org_id,
+            "org_name": actor.org_name, "stakeholder": str(actor.stakeholder),
+            "stage": context.stage or "", "session_id": context.session_id or "",
+            "plan_id": context.plan_id or "",
+        }
+        if any(facts.get(column) != value for column, value in wanted.items()):
+            return
+        at = format_timestamp(event.recorded_at)
+        for section, change in changes.sections.items():
+            inserted = sum(len(t) for t in change.inserted) + len(change.fields)
+            if not inserted and not change.deleted:
+                continue
+            key = (section, *(facts[c] for c in SECTION_ROW[1:]))
+            row = totals.get(key)
+            if row is None:
+                row = totals[key] = {**dict(zip(SECTION_ROW, key, strict=True)),
+                                     "inserted": 0, "deleted": 0, "edits": 0,
+                                     "first_at": at, "last_at": at}
+            row["inserted"] += inserted
+            row["deleted"] += change.deleted
+            row["edits"] += 1
+            row["last_at"] = at
+
+    try:
+        await apply_log(store, current, None, on_event=on_event)
+    finally:
+        recorder.close()
+    return [totals[key] for key in sorted(totals)]

@@ -50,17 +50,20 @@ async def _base(
 ) -> tuple[bytes | None, int, int]:
     """The best stored (state, version, position) at or before ``position`` (None: latest)."""
     latest = await storage.fetchone(
-        "SELECT state, stream_version, position FROM doc_state WHERE document_id = ?",
-        document_id,
+        "SELECT stream_version, position FROM doc_state WHERE document_id = ?", document_id
     )
-    if latest is not None and (position is None or int(latest[2]) <= position):
-        return bytes(latest[0]), int(latest[1]), int(latest[2])
-    if position is None:
+    if latest is not None and (position is None or int(latest[1]) <= position):
+        row = await storage.fetchone(
+            "SELECT state, stream_version, position FROM doc_state WHERE document_id = ?",
+            document_id,
+        )
+    elif position is None:
         return None, 0, 0
-    row = await storage.fetchone(
-        "SELECT state, stream_version, position FROM doc_checkpoint WHERE document_id = ? "
-        "AND position <= ? ORDER BY position DESC LIMIT 1", document_id, position,
-    )
+    else:
+        row = await storage.fetchone(
+            "SELECT state, stream_version, position FROM doc_checkpoint WHERE document_id = ? "
+            "AND position <= ? ORDER BY position DESC LIMIT 1", document_id, position,
+        )
     if row is None:
         return None, 0, 0
     return bytes(row[0]), int(row[1]), int(row[2])
@@ -77,23 +80,40 @@ async def document_at(
     if state is not None:
         doc.apply_update(state)
     result = DocumentAt(document_id, doc, version, at, await bindings_of(storage, document_id))
-    await apply_log(store, result, position, on_event=on_event)
+    await apply_log(store, result, position, on_event=on_event,
+                    known_version=await _version_at(storage, document_id, position))
     return result
+
+
+async def _version_at(storage: Storage, document_id: str, position: int | None) -> int:
+    """The stream version at ``position`` as far as the projection knows (0: unknown)."""
+    if position is None:
+        return 0
+    row = await storage.fetchone(
+        "SELECT stream_version FROM doc_event WHERE document_id = ? AND position <= ? "
+        "ORDER BY position DESC LIMIT 1", document_id, position,
+    )
+    return int(row[0]) if row is not None else 0
 
 
 async def apply_log(
     store: EventStore, target: DocumentAt, position: int | None, *, on_event: Any = None,
+    known_version: int = 0,
 ) -> None:
+    """Apply the document's events after ``target.version`` up to ``position``.
+    ``known_version``: the stream version at ``position`` if known, to read no further."""
     stream = DOC_PREFIX + target.document_id
     while True:
-        page = await store.read_stream(stream, after_version=target.version, limit=READ_PAGE)
+        wanted = known_version - target.version
+        limit = wanted if 0 < wanted < READ_PAGE else READ_PAGE
+        page = await store.read_stream(stream, after_version=target.version, limit=limit)
         for event in page:
             if position is not None and event.position > position:
                 return
             _apply(target, event)
             if on_event is not None:
                 on_event(target.doc, event)
-        if len(page) < READ_PAGE:
+        if len(page) < limit:
             return
 
 
@@ -109,10 +129,10 @@ def _apply(target: DocumentAt, event: RecordedEvent) -> None:
 async def position_at_time(storage: Storage, document_id: str, moment: datetime) -> int:
     """The position of the document's last event recorded at or before ``moment``."""
     row = await storage.fetchone(
-        "SELECT MAX(position) FROM doc_event WHERE document_id = ? AND recorded_at <= ?",
-        document_id, format_timestamp(moment),
+        "SELECT position FROM doc_event WHERE document_id = ? AND recorded_at <= ? "
+        "ORDER BY position DESC LIMIT 1", document_id, format_timestamp(moment),
     )
-    return int(row[0]) if row is not None and row[0] is not None else 0
+    return int(row[0]) if row is not None else 0
 
 
 async def load_document(

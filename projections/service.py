@@ -22,6 +22,7 @@ from .storage import Storage, open_storage
 log = logging.getLogger("kokreasi.projections")
 
 RESTART_DELAY = 1.0
+LEADER_RETRY = 2.0
 
 
 class ProjectionService:
@@ -40,6 +41,11 @@ class ProjectionService:
         return cls(store, await open_storage(database_url), follow=follow)
 
     async def _run(self) -> None:
+        # Another instance may be keeping the tables up to date; take over if it goes away.
+        while True:
+            if await self.storage.lead():
+                break
+            await asyncio.sleep(LEADER_RETRY)
         while True:
             try:
                 await self.runner.follow()

@@ -95,6 +95,12 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    async def lead(self) -> bool:
+        """Try to become the one runner that writes these tables; True if this one is.
+        Being the only writer is an optimisation: correctness comes from the runner's
+        checkpoint check, so a backend without locks may always answer True."""
+        return True
+
     async def clear(self) -> None:
         """Drop every projection row (the log is untouched), for a rebuild from zero."""
         async with self.transaction() as tx:
@@ -250,9 +256,13 @@ class _PostgresTransaction(Transaction):
         return [tuple(r) for r in await self._conn.fetch(_numbered(sql), *params)]
 
 
+LEADER_LOCK = 7201571  # pg advisory lock held by the runner that writes the projections
+
+
 class PostgresStorage(Storage):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
+        self._leader: Any = None  # the connection holding the leader lock, while we lead
 
     @classmethod
     async def open(cls, database_url: str) -> PostgresStorage:
@@ -282,5 +292,23 @@ class PostgresStorage(Storage):
             raise StorageError(str(error)) from error
         return [tuple(row) for row in rows]
 
+    async def lead(self) -> bool:
+        if self._leader is not None:
+            return True
+        conn = await self._pool.acquire()
+        try:
+            # A session lock: it lasts as long as this connection, so a crashed leader's
+            # lock goes with its connection and another instance takes over.
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                self._leader, conn = conn, None
+                return True
+            return False
+        finally:
+            if conn is not None:
+                await self._pool.release(conn)
+
     async def close(self) -> None:
+        if self._leader is not None:
+            await self._pool.release(self._leader)
+            self._leader = None
         await self._pool.close()

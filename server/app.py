@@ -154,12 +154,14 @@ def create_app(
             await state.rooms.refresh_access(state.policy.access)
 
         state.policy.on_change(access_changed)
+        watchdog = asyncio.create_task(_watch_connections(state.connections, limits))
         state.ready = True
         log.info("serving", extra={"instance": state.instance_id})
         try:
             yield
         finally:
             state.ready = False
+            watchdog.cancel()
             await state.rooms.close()  # finishes queued appends and writes checkpoints
             await publisher.close()
             await chosen.close()
@@ -191,6 +193,14 @@ def create_app(
     if STATIC_DIR.is_dir():
         app.router.routes.append(Mount("/", SinglePageFiles(directory=STATIC_DIR, html=True)))
     return app
+
+
+async def _watch_connections(connections: set[Connection], limits: Limits) -> None:
+    """Drop clients that stopped reading after a burst, when nothing new is sent to them."""
+    while True:
+        await asyncio.sleep(max(0.1, limits.send_stall_seconds / 2))
+        for connection in list(connections):
+            connection.drop_if_too_slow()
 
 
 def _default_policy(app: Starlette) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -54,6 +55,7 @@ class Connection:
         self._ready = asyncio.Event()
         self._close: tuple[int, str] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._sending_since: float | None = None
 
     @property
     def closed(self) -> bool:
@@ -67,17 +69,31 @@ class Connection:
             return
         self._queue.append(frame)
         self._queued_bytes += len(frame)
-        if (self._queued_bytes > self._limits.max_send_queue_bytes
-                or len(self._queue) > self._limits.max_send_queue_messages):
-            self._metrics.slow_disconnects.inc()
-            self._queue.clear()
-            self._queued_bytes = 0
-            self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to resync")
-            if self._writer is not None:
-                self._writer.cancel()  # it may be stuck sending to this very client
-            asyncio.get_running_loop().create_task(self._close_now())
-            return
-        self._ready.set()
+        if not self.drop_if_too_slow():
+            self._ready.set()
+
+    def drop_if_too_slow(self) -> bool:
+        """Disconnect a client that does not keep up (also called by the app's watchdog, for
+        a client that stalls after a burst); returns whether it was dropped."""
+        if self._close is not None or not self._too_slow():
+            return False
+        self._metrics.slow_disconnects.inc()
+        self._queue.clear()
+        self._queued_bytes = 0
+        self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to resync")
+        if self._writer is not None:
+            self._writer.cancel()  # it may be stuck sending to this very client
+        asyncio.get_running_loop().create_task(self._close_now())
+        return True
+
+    def _too_slow(self) -> bool:
+        limits = self._limits
+        if (self._queued_bytes > 4 * limits.max_send_queue_bytes
+                or len(self._queue) > limits.max_send_queue_messages):
+            return True
+        stuck = self._sending_since
+        return (self._queued_bytes > limits.max_send_queue_bytes and stuck is not None
+                and time.monotonic() - stuck > limits.send_stall_seconds)
 
     def close(self, code: int, reason: str) -> None:
         if self._close is None:
@@ -92,7 +108,9 @@ class Connection:
                 while self._queue:
                     frame = self._queue.popleft()
                     self._queued_bytes -= len(frame)
+                    self._sending_since = time.monotonic()
                     await self.websocket.send_bytes(frame)
+                    self._sending_since = None
                 if self._close is not None:
                     await self._close_now()
                     return

@@ -12,8 +12,12 @@ class Limits:
     max_message_bytes: int = 1024 * 1024
     updates_per_second: float = 50.0  # per person, across all their connections
     update_burst: float = 200.0  # a paste or a reconnect's catch-up arrives at once
-    max_send_queue_bytes: int = 8 * 1024 * 1024  # beyond this a client is too slow: dropped
+    # A client is too slow, and dropped, when more than this waits for it while a send to it
+    # has been stuck for ``send_stall_seconds``; a burst to a client that keeps reading is
+    # fine up to four times as much.
+    max_send_queue_bytes: int = 8 * 1024 * 1024
     max_send_queue_messages: int = 10_000
+    send_stall_seconds: float = 2.0
     denied_notice_interval: float = 1.0  # seconds between permission-denied replies
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from typing import Any
 
 import uvicorn
@@ -33,7 +34,7 @@ class StoredWebsocketServer(WebsocketServer):
         self._open_lock = Lock()
 
     async def get_room(self, name: str) -> YRoom:
-        async with self._open_lock:  # two clients opening one room must get the same room
+        async with self._open_lock:  # clients opening one room at once must share one room
             if name not in self.rooms:
                 ystore = self._store(path=name)
                 assert self._task_group is not None
@@ -48,7 +49,9 @@ class StoredWebsocketServer(WebsocketServer):
                     exception_handler=self.exception_handler,
                 )
             room = self.rooms[name]
-        await self.start_room(room)
+            # Inside the lock too: a second client arriving while the room starts would start
+            # it again, fail, and sit unsynced until its 30 s reconnect.
+            await self.start_room(room)
         return room
 
 
@@ -70,9 +73,12 @@ async def main() -> None:
     websocket_server = StoredWebsocketServer(store, auto_clean_rooms=False)
     app = ASGIServer(websocket_server)
     config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning",
-                            ws_max_size=16 * 1024 * 1024)
+                            ws_max_size=16 * 1024 * 1024, timeout_graceful_shutdown=2)
     async with websocket_server:
         await uvicorn.Server(config).serve()
+        # Past SIGTERM: the rooms' and stores' tasks do not all end on cancellation, and the
+        # benchmark needs the process gone, not a tidy exit.
+        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,11 @@ function fail (message) {
 
 process.setMaxListeners(0) // every y-websocket provider adds an exit listener
 
+const began = performance.now()
+function note (message) {
+  process.stderr.write(`loadgen ${((performance.now() - began) / 1000).toFixed(1)} s: ${message}\n`)
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // ---- server resources, read from /proc (the server's process tree) ----
@@ -144,11 +149,13 @@ async function connectAll (docNames, clientsPerDoc) {
     const chunk = wanted.slice(i, i + batch).map(([name, c]) => connect(name, c))
     clients.push(...chunk)
     const synced = Promise.all(chunk.map((client) => client.synced)).then(() => true)
+    if (process.env.LOADGEN_DEBUG) note(`connecting ${clients.length}`)
     if (!(await Promise.race([synced, sleep(timeout).then(() => false)]))) {
       destroyAll(clients)
       fail(`clients did not sync within ${opts['connect-timeout']} s`)
     }
   }
+  note(`${clients.length} clients synced`)
   return clients
 }
 
@@ -324,6 +331,7 @@ async function runLoad () {
   } finally {
     recorder.windowEnd = performance.now()
   }
+  note(`load done: ${recorder.sent} edits sent, ${recorder.n} deliveries`)
   const after = resources()
   const windowS = (recorder.windowEnd - recorder.windowStart) / 1000
   const result = {
@@ -344,6 +352,7 @@ async function runLoad () {
   }
   recorder.onAccept = null
   await settle(recorder, recorder.sent * receiversPerEdit, Number(opts.settle) * 1000)
+  note(`settled: ${recorder.n} of ${recorder.sent * receiversPerEdit} deliveries`)
   clearInterval(sampler)
   result.server_rss_mb = serverPids.length ? rssPeakKb / 1024 : null
   Object.assign(result, {

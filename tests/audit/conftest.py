@@ -35,6 +35,8 @@ async def story(tmp_path: Path) -> AsyncIterator[Story]:
         told = await tell(store, load_signer(tmp_path / "story-data"))
         yield told
     finally:
+        # The store first: it ends the runtime's subscription, so closing the runtime cannot
+        # wait on a cancellation that Python 3.11's wait_for may swallow.
+        await store.close()
         if told is not None:
             await told.runtime.close()
-        await store.close()

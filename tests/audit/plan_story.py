@@ -151,7 +151,9 @@ async def tell(store: events.EventStore, signer: Signer) -> Story:
         c.meta().update({"number": "1", "ogp_id": "ID0121", "start_date": "2023-01-01",
                          "end_date": "2024-06-30"})
         c.milestones().append(Map({
-            "activity": "Publish the DTKS data dictionary", "deliverable": "Dictionary online",
+            # Prose fields are Y.Text, as the web app writes them (docs/contracts.md).
+            "activity": Text("Publish the DTKS data dictionary"),
+            "deliverable": Text("Dictionary online"),
             "start": "2023-01-01", "end": "2023-06-30", "output": "Data dictionary",
             "actors": "Kementerian Sosial, TII"}))
         c.milestones().append(Map({
@@ -163,13 +165,13 @@ async def tell(store: events.EventStore, signer: Signer) -> Story:
     await advance(story, "draft2")  # -> draft3
 
     await w.edit(KEMENSOS, "draft3", lambda c: c.meta().update(
-        {"lead_agency": "Kementerian Sosial"}))
+        {"lead_agency": Text("Kementerian Sosial")}))
     await w.edit(KEMENSOS, "draft3", lambda c: c.paragraph(
         "lead_agency", "Kementerian Sosial, Pusat Data dan Informasi Kesejahteraan Sosial"))
     await w.edit(BAPPENAS, "draft3", lambda c: c.paragraph(
         "alignment", "RPJMN 2020-2024 social protection reform; Stranas PK."))
     await w.edit(KEMENSOS, "draft3", lambda c: c.contacts().update({
-        "name": "Sari Wulandari", "title": "Head of data", "department": "Pusdatin",
+        "name": Text("Sari Wulandari"), "title": "Head of data", "department": "Pusdatin",
         "email": "data@kemensos.example", "phone": "+62 21 000 000",
         "government": "Bappenas", "others": "TII, Perkumpulan Prakarsa"}))
     await advance(story, "draft3")  # -> draft4

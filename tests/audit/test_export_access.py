@@ -46,8 +46,8 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Story
         async with httpx.AsyncClient(transport=transport, base_url="http://k") as client:
             yield client, story, data_dir
     finally:
+        await store.close()  # first: see the ``story`` fixture
         await story.runtime.close()
-        await store.close()
 
 
 async def test_command_line_exports_every_format(

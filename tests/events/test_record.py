@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ CONTEXTS = [Context(), Context("ran-ogi-vii", "draft3", None), Context("", "fina
 @pytest.mark.parametrize("payload", [b"", b"\x00\x01" * 50, '{"a":"é"}'.encode()])
 def test_chain_hash_equals_compute_hash(actor: Actor, context: Context, payload: bytes) -> None:
     moment = datetime(2026, 3, 12, 9, 30, 0, 123456, tzinfo=UTC)
-    fields = {
+    fields: dict[str, Any] = {
         "position": 1234567, "stream_id": "doc:3f2a", "stream_version": 89,
         "event_id": "evt-ü", "type": "crdt.update", "payload_format": "binary",
         "payload": payload, "prev_hash": GENESIS_HASH,

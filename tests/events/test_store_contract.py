@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from eventlog_helpers import ALICE, BUDI, CONTEXT, RawDatabase, update
@@ -23,6 +25,7 @@ from events.record import (
     Actor,
     Context,
     PayloadFormat,
+    RecordedEvent,
     Stakeholder,
     canonical_json,
     record_hash,
@@ -116,6 +119,15 @@ async def test_one_of_concurrent_appends_at_one_version_wins(
         assert len(winners) == 1 and len(losers) == 11
         assert await stores[1].stream_version("doc:a") == 2
         assert (await stores[2].head()).position == 2
+        # NO_STREAM: of concurrent creators of one stream, exactly one creates it.
+        created = await asyncio.gather(
+            *(stores[n % 3].append("doc:new", [update(n)], expected_version=NO_STREAM)
+              for n in range(12)),
+            return_exceptions=True,
+        )
+        assert sum(isinstance(r, list) for r in created) == 1
+        assert sum(isinstance(r, ConcurrencyError) for r in created) == 11
+        assert await stores[0].stream_version("doc:new") == 1
     finally:
         for store in stores:
             await store.close()
@@ -182,11 +194,16 @@ async def test_malformed_stream_ids_are_refused(store: EventStore) -> None:
 
 async def test_wrong_payload_kinds_are_refused(store: EventStore) -> None:
     events.catalog.register("plan.renamed")
+    deeply_nested: list[object] = []
+    for _ in range(100_000):
+        deeply_nested = [deeply_nested]
     for bad in [
         NewEvent("crdt.update", "text, not bytes", ALICE),
         NewEvent("plan.renamed", b"bytes, not JSON", ALICE),
         NewEvent("plan.renamed", {"nan": float("nan")}, ALICE),
         NewEvent("plan.renamed", {"set": {1, 2}}, ALICE),
+        NewEvent("plan.renamed", {"text": "lone \ud800 surrogate"}, ALICE),
+        NewEvent("plan.renamed", deeply_nested, ALICE),
     ]:
         with pytest.raises(InvalidEventError):
             await store.append("plan:p", [bad])
@@ -254,16 +271,19 @@ async def test_concurrent_writers_and_a_tailing_reader_agree_on_one_order(
 async def test_subscribe_catches_up_then_follows_live(store: EventStore) -> None:
     await store.append("doc:a", [update(n) for n in range(3)])
     received: list[int] = []
+    caught_up = asyncio.Event()
 
     async def follow() -> None:
         async for event in store.subscribe(after_position=1):
             received.append(event.position)
+            if event.position == 3:
+                caught_up.set()
             if event.position == 6:
                 return
 
     task = asyncio.create_task(follow())
-    await asyncio.sleep(0.2)
-    assert received == [2, 3]  # caught up, now waiting
+    await asyncio.wait_for(caught_up.wait(), 5)
+    assert received == [2, 3]
     await store.append("doc:a", [update(3)])
     await store.append("doc:b", [update(4), update(5)])
     await asyncio.wait_for(task, 5)
@@ -368,10 +388,74 @@ async def test_attribution_must_come_as_strings(store: EventStore) -> None:
         {"person_id": "p"},
         Actor("p-1", ["not", "a", "name"], "o-1", "Org", Stakeholder.CSO),  # type: ignore[arg-type]
         Actor("p-1", "Name\x00", "o-1", "Org", Stakeholder.CSO),
+        Actor("p-1", "Name \ud800", "o-1", "Org", Stakeholder.CSO),  # a lone surrogate
+        Actor("p-1", "Name", "o-1", "Org", "minister"),  # type: ignore[arg-type]
     ]
     for actor in bad_actors:
         with pytest.raises(InvalidEventError, match=r"(?i)actor"):
             await store.append("doc:a", [NewEvent("crdt.update", b"x", actor)])  # type: ignore[arg-type]
+    for event_id in ["", "x" * 201, "evt-\ud800", 42]:
+        with pytest.raises(InvalidEventError, match="event id"):
+            await store.append("doc:a", [NewEvent("crdt.update", b"x", ALICE,
+                                                  event_id=event_id)])  # type: ignore[arg-type]
     with pytest.raises(InvalidEventError, match="context"):
         await store.append("doc:a", [NewEvent("crdt.update", b"x", ALICE, Context(stage=3))])  # type: ignore[arg-type]
     assert await store.read_all() == []
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+APPEND_IN_ANOTHER_PROCESS = """
+import asyncio, sys
+import events
+from events.record import Actor, NewEvent
+
+async def main() -> None:
+    store = await events.open_store(sys.argv[1])
+    for n in range(3):
+        await store.append("doc:elsewhere", [NewEvent("crdt.update", bytes([n]), Actor.system())])
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_subscribe_sees_appends_of_another_process(
+    store: EventStore, database_url: str
+) -> None:
+    received: list[RecordedEvent] = []
+
+    async def follow() -> None:
+        async for event in store.subscribe():
+            received.append(event)
+            if len(received) == 3:
+                return
+
+    following = asyncio.create_task(follow())
+    writer = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", APPEND_IN_ANOTHER_PROCESS, database_url,
+        cwd=REPOSITORY,
+    )
+    assert await writer.wait() == 0
+    await asyncio.wait_for(following, 10)
+    assert [(e.position, e.payload) for e in received] == [
+        (1, b"\x00"), (2, b"\x01"), (3, b"\x02")
+    ]
+
+
+async def test_closing_the_store_ends_its_subscriptions(database_url: str) -> None:
+    store = await events.open_store(database_url)
+    await store.append("doc:a", [update(1)])
+    seen: list[int] = []
+    caught_up = asyncio.Event()
+
+    async def follow() -> None:
+        async for event in store.subscribe():
+            seen.append(event.position)
+            caught_up.set()
+
+    following = asyncio.create_task(follow())
+    await asyncio.wait_for(caught_up.wait(), 5)
+    await asyncio.sleep(0.05)  # now waiting for appends
+    await store.close()
+    await asyncio.wait_for(following, 5)  # ends quietly, without waiting for a poll
+    assert seen == [1]

@@ -149,3 +149,27 @@ async def test_contributions_answer_what_the_ministry_changed_in_a_session(
     assert row["first_at"] <= row["last_at"]
     with pytest.raises(queries.QueryError):
         await queries.contributions(storage, filters={}, group_by=["shoe_size"])
+
+
+async def test_contributions_per_section_of_one_commitment(
+    store: EventStore, storage: Storage
+) -> None:
+    await scenario.build(store)
+    await _projected(store, storage)
+    rows = await queries.contributions(
+        storage, filters={"document": "c1", "org": "org-bappenas"},
+        group_by=["section", "person"], store=store,
+    )
+    [row] = rows
+    assert (row["section"], row["person_id"], row["stage"]) == ("problem", "p-budi", "draft3")
+    assert row["inserted"] == len("Menurut Kemensos: dikelola di DTKS.")
+    assert row["deleted"] == len("tertutup.") and row["edits"] == 2
+    everyone = await queries.contributions(
+        storage, filters={"document": "c1"}, group_by=["section"], store=store
+    )
+    assert {(r["section"], r["person_id"]) for r in everyone} == {
+        ("title", "p-ani"), ("meta", "p-ani"), ("problem", "p-ani"), ("problem", "p-budi"),
+        ("milestones", "p-sari"),
+    }
+    with pytest.raises(queries.QueryError, match="document="):
+        await queries.contributions(storage, filters={}, group_by=["section"], store=store)

@@ -125,3 +125,30 @@ async def test_two_runners_on_one_database_store_each_event_once(
     both = await dump(storage)
     await ProjectionRunner(store, storage).rebuild()
     assert both == await dump(storage)
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_one_instance_writes_the_projections_and_another_takes_over(
+    database_url: str, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.service.LEADER_RETRY", 0.05)
+    first = await ProjectionService.start(database_url, store)
+    second_store = await events.open_store(database_url)
+    second = await ProjectionService.start(database_url, second_store)
+    try:
+        ani = Writer(ANI, 1)
+        ani.doc.get("title", type=Text).insert(0, "satu")
+        [one] = await publish(store, ani, "c1")
+        async with asyncio.timeout(10):
+            await first.wait_until(one)
+        assert second.runner.position == 0  # it reads the tables; it does not write them
+        await first.close()
+        ani.doc.get("title", type=Text).insert(4, " dua")
+        [two] = await publish(second_store, ani, "c1")
+        async with asyncio.timeout(10):
+            await second.wait_until(two)
+        rows = await second.storage.fetch("SELECT position FROM doc_event ORDER BY position")
+        assert rows == [(one,), (two,)]
+    finally:
+        await second.close()
+        await second_store.close()

@@ -7,6 +7,7 @@ everyone else signs in through the invitation link the process API gives them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 if TYPE_CHECKING:
     from .plan import Seeded
@@ -36,6 +37,10 @@ CHROMIUM_ARGS = [
 ]
 SECRET = "web-tests-secret-key-0123456789abcdef"
 STARTUP_SECONDS = 20.0
+
+# The machine running the tests is often busy with other suites: give pages time before an
+# expectation fails, rather than fail on a slow moment (a passing one returns at once).
+expect.set_options(timeout=10_000)
 
 
 def _free_port() -> int:
@@ -101,10 +106,10 @@ def _wait_until_serving(server: Server) -> None:
             time.sleep(0.1)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
+@contextlib.contextmanager
+def running_server(data_dir: Path) -> Iterator[Server]:
+    """``kokreasi serve`` on a free port with its data in ``data_dir``, stopped on exit."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -126,6 +131,12 @@ def server(tmp_path: Path) -> Iterator[Server]:
             process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with running_server(tmp_path / "data") as running:
+        yield running
 
 
 @pytest.fixture

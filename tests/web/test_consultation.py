@@ -88,3 +88,34 @@ async def test_the_secretariat_invites_someone_and_advances_the_stage(
     await expect(stage.get_by_role("status")).to_contain_text("Draf 2")
     await fajar.reload()
     await expect(fajar.get_by_test_id("stage")).to_have_text("Draf 2")
+
+
+async def test_a_teleconference_session_tags_the_edits_of_its_attendees(
+    browser: Browser, plan: Seeded
+) -> None:
+    budi = await sign_in(browser, plan, "secretariat")
+    await budi.goto(f"{plan.server.url}/admin")
+    sessions = budi.locator("section", has=budi.get_by_role("heading", name="Sesi ko-kreasi"))
+    await sessions.get_by_label("Metode").select_option("TC")
+    await sessions.get_by_label("Tanggal").fill("2024-03-12")
+    await sessions.get_by_label("Judul sesi").fill("Telekonferensi data bansos")
+    await sessions.get_by_role("button", name="Buka sesi").click()
+    session = sessions.locator("article.session", has_text="Telekonferensi data bansos")
+    await session.get_by_label("Transparency International Indonesia").check()
+    await session.get_by_role("button", name="Simpan kehadiran").click()
+    await expect(session.get_by_role("status")).to_be_visible()
+
+    ani = await open_editor(browser, plan, "cso")
+    await expect(ani.get_by_test_id("session-note")).to_contain_text("Telekonferensi data bansos")
+    await section(ani, "problem").click()
+    await ani.keyboard.type("Dibahas saat telekonferensi.")
+    await expect(ani.locator("[data-status]")).to_have_attribute("data-status", "saved")
+
+    await session.get_by_label("Notulen").fill("OMS dan Sekretariat menyepakati bagian B.")
+    await session.get_by_role("button", name="Simpan notulen").click()
+    await session.get_by_role("button", name="Tutup sesi").click()
+    closed = sessions.locator("article.session", has_text="ditutup")
+    await expect(closed).to_contain_text("OMS dan Sekretariat menyepakati bagian B.")
+    await ani.reload()
+    await expect(ani.get_by_test_id("me-name")).to_be_visible()
+    await expect(ani.get_by_test_id("session-note")).to_have_count(0)

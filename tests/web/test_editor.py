@@ -167,3 +167,64 @@ async def test_offline_edits_survive_a_reload_while_offline(
     await ani.context.set_offline(False)
     await expect(section(budi, "solution")).to_have_text("Disimpan di perangkat.")
     await expect(ani.locator("[data-status]")).to_have_attribute("data-status", "saved")
+
+
+async def test_a_ministry_may_write_once_draft_3_opens(browser: Browser, plan: Seeded) -> None:
+    citra = await open_editor(browser, plan, "kldi")
+    await expect(citra.get_by_test_id("readonly")).to_be_visible()
+    await plan.advance_to("draft3")  # while her page is open
+    await expect(citra.get_by_test_id("readonly")).to_have_count(0)
+    await section(citra, "lead_agency").click()
+    await citra.keyboard.type("Kementerian Sosial")
+    await expect(citra.locator("[data-status]")).to_have_attribute("data-status", "saved")
+    ani = await open_editor(browser, plan, "cso")
+    await expect(section(ani, "lead_agency")).to_have_text("Kementerian Sosial")
+
+
+async def test_milestones_title_and_dates_are_shared_and_checked(
+    browser: Browser, plan: Seeded, artifacts_dir: Path
+) -> None:
+    ani = await open_editor(browser, plan, "cso")
+    budi = await open_editor(browser, plan, "secretariat")
+
+    await ani.get_by_label("Nama komitmen").fill("Membuka data bansos")
+    await expect(budi.get_by_label("Nama komitmen")).to_have_value("Membuka data bansos")
+    await expect(budi.locator("h1")).to_contain_text("Membuka data bansos")
+
+    await ani.get_by_role("button", name="Tambah kegiatan").click()
+    row = budi.get_by_role("listitem", name="Kegiatan 1")
+    await expect(row).to_be_visible()
+    await row.get_by_label("Kegiatan", exact=False).first.fill("Publikasi DTKS")
+    mine = ani.get_by_role("listitem", name="Kegiatan 1")
+    await expect(mine.locator('[data-field="activity"]')).to_have_value("Publikasi DTKS")
+    await mine.locator('[data-field="start"]').fill("2024-03-01")
+    await mine.locator('[data-field="end"]').fill("2024-01-31")
+    await expect(row.locator('[data-field="end"]')).to_have_value("2024-01-31")
+    # The server's validation report, beside the text, names the problems of milestone 1.
+    report = budi.get_by_test_id("validation")
+    await expect(report).to_contain_text("Tonggak 1 belum punya kegiatan dengan keluaran")
+    await expect(report).to_contain_text("Tonggak 1 selesai sebelum dimulai")
+
+    # Two people typing in the same milestone field at once both keep their words.
+    theirs = row.locator('[data-field="output"]')
+    ours = mine.locator('[data-field="output"]')
+    await ours.click()
+    await ani.keyboard.type("Portal data")
+    await expect(theirs).to_have_value("Portal data")
+    await theirs.click()
+    await budi.keyboard.press("End")
+    await ours.press("Home")
+    await asyncio.gather(
+        ani.keyboard.type("Laporan dan ", delay=40),
+        budi.keyboard.type(" terbuka", delay=40),
+    )
+    await expect(theirs).to_have_value("Laporan dan Portal data terbuka")
+    await expect(ours).to_have_value("Laporan dan Portal data terbuka")
+
+    for _ in range(4):
+        await ani.get_by_role("button", name="Tambah kegiatan").click()
+    await expect(ani.get_by_role("button", name="Tambah kegiatan")).to_be_disabled()
+    await expect(ani.get_by_text("Sudah 5 kegiatan: batas template.")).to_be_visible()
+    await expect(budi.locator(".milestone")).to_have_count(5)
+    await expect(budi.locator("[data-status]")).to_have_attribute("data-status", "saved")
+    await screenshot(budi, artifacts_dir, "editor-milestones")

@@ -9,7 +9,7 @@ from playwright.async_api import Browser, expect
 
 from .conftest import screenshot
 from .plan import PEOPLE, Seeded
-from .session import open_editor, sign_in
+from .session import open_editor, section, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +78,49 @@ async def test_a_pasted_invitation_link_signs_in(browser: Browser, plan: Seeded)
     await page.get_by_label("Tautan atau kode undangan").fill(plan.invitations["cso2"])
     await page.get_by_role("button", name="Masuk", exact=True).click()
     await expect(page.get_by_test_id("me-name")).to_have_text(PEOPLE["cso2"][0])
+
+
+async def test_keyboard_only_reaches_the_editor_and_types(browser: Browser, plan: Seeded) -> None:
+    page = await open_editor(browser, plan, "cso")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Langsung ke isi")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main")).to_be_focused()
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        if await section(page, "lead_agency").evaluate("node => node === document.activeElement"):
+            break
+    await expect(section(page, "lead_agency")).to_be_focused()
+    await page.keyboard.type("Kementerian Sosial")
+    await page.keyboard.press("Control+b")
+    await page.keyboard.type(" (Pusdatin)")
+    await expect(section(page, "lead_agency").locator("strong")).to_have_text(" (Pusdatin)")
+    # The next toolbar is one tab stop; arrow keys move between its buttons.
+    await page.keyboard.press("Tab")
+    toolbar = page.get_by_role("toolbar", name="Format B. Masalah publik")
+    await expect(toolbar.get_by_role("button", name="Tebal")).to_be_focused()
+    await page.keyboard.press("ArrowRight")
+    await expect(toolbar.get_by_role("button", name="Miring")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(section(page, "problem")).to_be_focused()
+    await expect(page.locator("[data-status]")).to_have_attribute("data-status", "saved")
+
+
+async def test_pages_fit_a_phone_screen(
+    browser: Browser, plan: Seeded, artifacts_dir: Path
+) -> None:
+    page = await sign_in(browser, plan, "cso", width=390, height=844)
+    pages = {
+        "phone-dashboard": "/",
+        "phone-editor": f"/commitments/{plan.commitment_id}",
+        "phone-public": "/public",
+    }
+    for name, path in pages.items():
+        await page.goto(plan.server.url + path)
+        await expect(page.get_by_test_id("me-name")).to_be_visible()
+        await page.wait_for_load_state("networkidle")
+        overflow = await page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        await screenshot(page, artifacts_dir, name)
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"

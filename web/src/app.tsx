@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { fetchMe, type Me } from './api'
 import { t, useLang } from './i18n'
 import { usePath } from './router'
@@ -37,6 +37,12 @@ export function App() {
       (error: unknown) => setState({ status: 'error', message: String(error) }),
     )
   }, [])
+  // After an in-app navigation, start reading at the new page, as a page load would.
+  const first = useRef(true)
+  useEffect(() => {
+    if (first.current) first.current = false
+    else document.getElementById('main')?.focus()
+  }, [path])
   const me = state.status === 'ready' ? state.me : null
   return (
     <SessionContext.Provider value={me}>

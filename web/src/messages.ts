@@ -56,6 +56,10 @@ export const dictionary = {
     en: 'No invitation? You can still read the draft and give input on the public consultation page.',
   },
   'signin.signedOut': { id: 'Anda sudah keluar.', en: 'You have signed out.' },
+  'signin.expired': {
+    id: 'Tautan undangan itu tidak berlaku lagi. Mintalah tautan baru kepada Sekretariat OGI.',
+    en: 'That invitation link is no longer valid. Ask the OGI Secretariat for a new one.',
+  },
 
   'dash.title': { id: 'Dasbor rencana', en: 'Plan dashboard' },
   'dash.noPlans': { id: 'Belum ada rencana aksi.', en: 'No action plan yet.' },
@@ -126,6 +130,7 @@ export const dictionary = {
   'editor.readOnly': { id: 'Hanya baca', en: 'Read only' },
   'editor.readOnlyWhy': { id: 'Anda dapat membaca tetapi tidak menyunting: {reason}', en: 'You can read but not edit: {reason}' },
   'editor.history': { id: 'Lihat riwayat', en: 'See history' },
+  'editor.session': { id: 'Suntingan Anda tercatat dalam sesi “{title}” ({method}, {date}).', en: 'Your edits are recorded as part of the session “{title}” ({method}, {date}).' },
   'editor.toolbar': { id: 'Format {section}', en: 'Formatting for {section}' },
   'editor.bold': { id: 'Tebal', en: 'Bold' },
   'editor.italic': { id: 'Miring', en: 'Italic' },

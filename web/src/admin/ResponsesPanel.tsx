@@ -40,7 +40,7 @@ function RespondForm({ input, onDone }: { input: Input; onDone: () => void }) {
   )
 }
 
-export function ResponsesPanel({ plan }: { plan: Plan }) {
+export function ResponsesPanel({ plan, onChange }: { plan: Plan; onChange: () => void }) {
   const [inputs, reload] = useLoad(() => api.get<{ inputs: Input[] }>(`/api/plans/${encodeURIComponent(plan.id)}/inputs`), [plan.id])
   return (
     <section class="panel" aria-labelledby="responses-heading">
@@ -51,7 +51,14 @@ export function ResponsesPanel({ plan }: { plan: Plan }) {
             {list
               .filter((i) => i.status === 'open')
               .map((i) => (
-                <RespondForm key={i.id} input={i} onDone={reload} />
+                <RespondForm
+                  key={i.id}
+                  input={i}
+                  onDone={() => {
+                    reload()
+                    onChange()
+                  }}
+                />
               ))}
             <InputList inputs={list.filter((i) => i.status !== 'open')} />
           </>

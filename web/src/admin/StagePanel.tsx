@@ -5,7 +5,7 @@ import { t, lang } from '../i18n'
 import { ActionResult, useAction } from '../ui/forms'
 import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
-import { StageTimeline, stageName } from '../pages/Dashboard'
+import { StageTimeline, stageName } from '../ui/stages'
 
 interface Warning {
   code: string
@@ -20,7 +20,7 @@ interface Checklist {
 }
 
 export function StagePanel({ plan, onChange }: { plan: Plan; onChange: () => void }) {
-  const [checklist, reload] = useLoad(() => api.get<Checklist>(`/api/plans/${encodeURIComponent(plan.id)}/checklist`), [plan.id, plan.stage])
+  const [checklist, reload] = useLoad(() => api.get<Checklist>(`/api/plans/${encodeURIComponent(plan.id)}/checklist`), [plan])
   const [acknowledged, setAcknowledged] = useState(false)
   const advance = useAction()
   const publish = useAction()

@@ -91,3 +91,34 @@ export function bindMapField(field: Field, map: Y.Map<unknown>, key: string, ori
     map.unobserve(observer)
   }
 }
+
+/**
+ * A prose field inside a Y.Map (a milestone's activity, a contact's name): a Y.Text, so two
+ * people typing in it at once both keep their words. A plain string left there by another
+ * client is upgraded to a Y.Text on the first keystroke.
+ */
+export function bindMapText(field: Field, map: Y.Map<unknown>, key: string, origin: object): () => void {
+  let unbindText: (() => void) | null = null
+  const attach = (): void => {
+    unbindText?.()
+    unbindText = null
+    const value = map.get(key)
+    if (value instanceof Y.Text) unbindText = bindText(field, value, origin)
+    else replaceValue(field, readString(value), (position) => position)
+  }
+  const onInput = (): void => {
+    if (map.get(key) instanceof Y.Text) return // the text binding has it
+    map.doc?.transact(() => map.set(key, new Y.Text(field.value)), origin)
+  }
+  const observer = (event: Y.YMapEvent<unknown>): void => {
+    if (event.keysChanged.has(key)) attach()
+  }
+  field.addEventListener('input', onInput)
+  map.observe(observer)
+  attach()
+  return () => {
+    unbindText?.()
+    field.removeEventListener('input', onInput)
+    map.unobserve(observer)
+  }
+}

@@ -25,6 +25,8 @@ export interface DocumentStatus {
   localLoaded: boolean
   /** Why the server refuses our edits, or null when we may write. */
   deniedReason: string | null
+  /** The server asked for our changes (its sync step 1), which it does only of writers. */
+  writeGranted: boolean
 }
 
 /** The ``user`` field of a presence state. The server replaces it with the identity it
@@ -69,6 +71,7 @@ export class DocumentConnection {
     synced: false,
     localLoaded: false,
     deniedReason: null,
+    writeGranted: false,
   }
   // The clock up to which the server holds each client's updates: from its sync step 1, from
   // updates it sent us, and from its saved acknowledgements.
@@ -77,8 +80,14 @@ export class DocumentConnection {
   private unackedDeletes = false
   private readonly listeners = new Set<Listener>()
 
-  constructor(readonly documentId: string) {
-    this.local = new IndexeddbPersistence(`kokreasi:${documentId}`, this.doc)
+  constructor(
+    readonly documentId: string,
+    personId: string,
+  ) {
+    // One local copy per person: edits someone left unsent on a shared computer must go out
+    // under their name when they come back, never under the next person's (the server refuses
+    // a Yjs client id that belongs to someone else).
+    this.local = new IndexeddbPersistence(`kokreasi:${personId}:${documentId}`, this.doc)
     this.local.whenSynced.then(() => this.update({ localLoaded: true }))
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
     // The session cookie authenticates the socket, so no token appears in the URL.
@@ -146,12 +155,14 @@ export class DocumentConnection {
       if (decoding.readVarUint(peek) === 0) {
         this.learn(decodeVector(decoding.readVarUint8Array(peek)))
         this.recompute()
+        // Also how the server says a stage advance just gave us the right to write.
+        if (!this.status.writeGranted || this.status.deniedReason) this.update({ writeGranted: true, deniedReason: null })
       }
       sync(encoder, decoder, provider, emitSynced, messageType)
     }
     handlers[MESSAGE_AUTH] = (_encoder, decoder) => {
       if (decoding.readVarUint(decoder) === 0) {
-        this.update({ deniedReason: decoding.readVarString(decoder) })
+        this.update({ deniedReason: decoding.readVarString(decoder), writeGranted: false })
       }
     }
     handlers[MESSAGE_SAVED] = (_encoder, decoder) => {

@@ -1,7 +1,7 @@
 // The milestones table: a Y.Array of Y.Maps, at most five rows, each field a string.
 import * as Y from 'yjs'
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { bindMapField } from '../collab/bindings'
+import { bindMapField, bindMapText } from '../collab/bindings'
 import type { DocumentConnection } from '../collab/connection'
 import { MAX_MILESTONES, MILESTONE_FIELDS, type MilestoneField } from '../collab/template'
 import { t } from '../i18n'
@@ -38,7 +38,8 @@ const TYPES: Record<MilestoneField, string> = {
 function Cell(props: { conn: DocumentConnection; row: Y.Map<unknown>; field: MilestoneField; n: number; editable: boolean }) {
   const { conn, row, field, n, editable } = props
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null)
-  useEffect(() => bindMapField(ref.current!, row, field, conn), [conn, row, field])
+  const bind = TYPES[field] === 'date' ? bindMapField : bindMapText
+  useEffect(() => bind(ref.current!, row, field, conn), [conn, row, field])
   const id = `ms-${rowId(row)}-${field}`
   const common = {
     id,
@@ -70,7 +71,7 @@ export function Milestones({ conn, editable }: { conn: DocumentConnection; edita
   const add = (): void => {
     conn.doc.transact(() => {
       const row = new Y.Map<unknown>()
-      for (const field of MILESTONE_FIELDS) row.set(field, '')
+      for (const field of MILESTONE_FIELDS) row.set(field, TYPES[field] === 'date' ? '' : new Y.Text())
       array.push([row])
     }, conn)
   }

@@ -42,7 +42,8 @@ export function Presence({ conn }: { conn: DocumentConnection }) {
               <strong>{user.name}</strong> {clientId === awareness.clientID && t('editor.presenceYou')}
               <br />
               <span class="muted">
-                {user.organisation} · {roleLabel(user.stakeholder)}
+                {user.organisation}
+                {roleLabel(user.stakeholder) !== user.organisation && ` · ${roleLabel(user.stakeholder)}`}
                 {section && <> · {t('editor.presenceIn', { section: sectionName(section) })}</>}
               </span>
             </span>

@@ -1,10 +1,13 @@
 // Formatting buttons; every one also has its usual keyboard shortcut (Ctrl+B, Ctrl+I, ...).
+// One tab stop per toolbar, arrow keys between its buttons (the WAI-ARIA toolbar pattern), so
+// keyboard users do not tab through six buttons before every section.
 import type { Editor } from '@tiptap/core'
 import { useEffect, useState } from 'preact/hooks'
 import { t } from '../i18n'
 
 export function Toolbar({ editor, label }: { editor: Editor; label: string }) {
   const [, setTick] = useState(0)
+  const [active, setActive] = useState(0)
   useEffect(() => {
     const refresh = (): void => setTick((n) => n + 1)
     editor.on('selectionUpdate', refresh)
@@ -30,10 +33,31 @@ export function Toolbar({ editor, label }: { editor: Editor; label: string }) {
     ['1.', t('editor.numbered'), editor.isActive('orderedList'), () => chain().toggleOrderedList().run()],
     ['↗', t('editor.link'), editor.isActive('link'), setLink],
   ]
+  const onKeyDown = (event: KeyboardEvent): void => {
+    const moves: Record<string, number> = { ArrowRight: active + 1, ArrowLeft: active - 1, Home: 0, End: buttons.length - 1 }
+    if (!(event.key in moves)) return
+    event.preventDefault()
+    const next = (moves[event.key] + buttons.length) % buttons.length
+    setActive(next)
+    const group = event.currentTarget as HTMLElement
+    group.querySelectorAll('button')[next]?.focus()
+  }
   return (
-    <div class="toolbar" role="toolbar" aria-label={label}>
-      {buttons.map(([glyph, name, active, run]) => (
-        <button type="button" key={name} aria-pressed={active} aria-label={name} title={name} onMouseDown={(e) => e.preventDefault()} onClick={run}>
+    <div class="toolbar" role="toolbar" aria-label={label} onKeyDown={onKeyDown}>
+      {buttons.map(([glyph, name, pressed, run], index) => (
+        <button
+          type="button"
+          key={name}
+          tabIndex={index === active ? 0 : -1}
+          aria-pressed={pressed}
+          aria-label={name}
+          title={name}
+          onMouseDown={(e) => e.preventDefault()}
+          onClick={() => {
+            setActive(index)
+            run()
+          }}
+        >
           <span aria-hidden="true">{glyph}</span>
         </button>
       ))}

@@ -1,7 +1,7 @@
 // The short fields of the template: title (Y.Text), commitment data and contacts (Y.Map).
 import type * as Y from 'yjs'
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { bindMapField, bindText, readString } from '../collab/bindings'
+import { bindMapField, bindMapText, bindText, readString } from '../collab/bindings'
 import type { DocumentConnection } from '../collab/connection'
 import { CONTACT_FIELDS, OGP_VALUES } from '../collab/template'
 import { t } from '../i18n'
@@ -47,7 +47,9 @@ function MapField(props: {
 }) {
   const { conn, map, name, label, type, editable, section, idPrefix } = props
   const ref = useRef<FieldElement>(null)
-  useEffect(() => bindMapField(ref.current!, map, name, conn), [conn, map, name])
+  // Dates are whole values (last writer wins); prose merges character by character.
+  const bind = type === 'date' ? bindMapField : bindMapText
+  useEffect(() => bind(ref.current!, map, name, conn), [conn, map, name])
   const id = `${idPrefix}-${name}`
   const focus = useFocusSection(conn, section)
   return (

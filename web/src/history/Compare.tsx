@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { SECTIONS, sectionLabel } from '../collab/template'
 import { serverText, t } from '../i18n'
-import { stageName } from '../pages/Dashboard'
+import { stageName } from '../ui/stages'
 import { loadComparison, loadSnapshots, personLabel, type Comparison, type Person, type Snapshot } from './data'
 
 function who(people: (Person | null)[]): string {

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { t } from '../i18n'
 import { roleLabel } from '../ui/Header'
-import { STAGES, stageName } from '../pages/Dashboard'
+import { STAGES, stageName } from '../ui/stages'
 import { loadContributions, type Contribution } from './data'
 
 const STAGE_COLOURS: Record<string, string> = {

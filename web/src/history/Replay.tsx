@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import { SECTIONS, sectionLabel } from '../collab/template'
 import { formatDate, t } from '../i18n'
 import { roleLabel } from '../ui/Header'
-import { stageName } from '../pages/Dashboard'
+import { stageName } from '../ui/stages'
 import { loadAttribution, orgColours, personLabel, type Attribution, type HistoryEvent, type Run } from './data'
 
 function Runs({ runs, colours, colour }: { runs: Run[]; colours: Map<string, [string, string]>; colour: boolean }) {

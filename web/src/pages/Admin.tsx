@@ -11,6 +11,7 @@ import { useMe } from '../session'
 import { ActionResult, Field, formValues, SubmitButton, useAction } from '../ui/forms'
 import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
+import { useTitle } from '../ui/useTitle'
 
 function CreatePlan({ onDone }: { onDone: () => void }) {
   const action = useAction()
@@ -37,6 +38,7 @@ function CreatePlan({ onDone }: { onDone: () => void }) {
 
 export default function Admin() {
   useLang()
+  useTitle(t('nav.admin'))
   const me = useMe()
   const [plans, reload] = useLoad(() => api.get<{ plans: Plan[] }>('/api/plans'), [])
   if (me?.stakeholder !== 'secretariat') return <p role="alert">{t('admin.only')}</p>
@@ -54,7 +56,7 @@ export default function Admin() {
                 </h2>
                 <div class="dash-grid">
                   <StagePanel plan={plan} onChange={reload} />
-                  <ResponsesPanel plan={plan} />
+                  <ResponsesPanel plan={plan} onChange={reload} />
                   <div class="wide">
                     <GroupsPanel plan={plan} onChange={reload} />
                   </div>

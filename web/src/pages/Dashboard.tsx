@@ -5,32 +5,11 @@ import { api, type Commitment, type Input, type Plan, type Session, type Validat
 import type { PresenceUser } from '../collab/connection'
 import { watchPresence } from '../collab/presenceWatch'
 import { formatDate, t, useLang } from '../i18n'
-import type { Key } from '../messages'
 import { useMe } from '../session'
 import { Loading } from '../ui/Loading'
+import { StageTimeline, stageName } from '../ui/stages'
 import { useLoad } from '../ui/useLoad'
-
-export const STAGES = ['setup', 'draft1', 'draft2', 'draft3', 'draft4', 'final'] as const
-export const stageName = (stage: string): string => t(`stage.${stage}` as Key)
-
-export function StageTimeline({ plan }: { plan: Plan }) {
-  const current = STAGES.indexOf(plan.stage as (typeof STAGES)[number])
-  const reached = new Map(plan.history.map((change) => [change.to, change.at]))
-  return (
-    <ol class="timeline" aria-label={t('dash.timeline')}>
-      {STAGES.map((stage, index) => (
-        <li
-          key={stage}
-          class={index < current ? 'done' : index === current ? 'current' : 'todo'}
-          aria-current={index === current ? 'step' : undefined}
-        >
-          <span class="stage-name">{stageName(stage)}</span>
-          {reached.has(stage) && <span class="muted"> {formatDate(reached.get(stage))}</span>}
-        </li>
-      ))}
-    </ol>
-  )
-}
+import { useTitle } from '../ui/useTitle'
 
 function ValidationBadge({ commitment }: { commitment: Commitment }) {
   const [report, setReport] = useState<Validation | null>(null)
@@ -173,7 +152,7 @@ function PlanView({ plan }: { plan: Plan }) {
   return (
     <article class="plan" aria-labelledby={`plan-${plan.id}`}>
       <h1 id={`plan-${plan.id}`}>
-        {plan.title} {plan.period && <span class="muted">({plan.period})</span>}
+        {plan.title} {plan.period && !plan.title.includes(plan.period) && <span class="muted">({plan.period})</span>}
       </h1>
       <p>
         {t('dash.stage')}: <strong data-testid="stage">{stageName(plan.stage)}</strong>
@@ -196,6 +175,13 @@ function PlanView({ plan }: { plan: Plan }) {
           <section class="panel" aria-labelledby="awaiting-heading">
             <h2 id="awaiting-heading">{t('dash.awaiting')}</h2>
             <Awaiting plan={plan} />
+            {me.stakeholder === 'secretariat' && (
+              <p>
+                <a href="/admin" data-route>
+                  {t('admin.responses')}
+                </a>
+              </p>
+            )}
           </section>
         )}
       </div>
@@ -205,6 +191,7 @@ function PlanView({ plan }: { plan: Plan }) {
 
 export default function Dashboard() {
   useLang()
+  useTitle(t('dash.title'))
   const [state] = useLoad(() => api.get<{ plans: Plan[] }>('/api/plans'), [], 30000)
   return (
     <Loading state={state}>

@@ -9,16 +9,19 @@ import { Milestones } from '../editor/Milestones'
 import { Presence } from '../editor/Presence'
 import { RichSection } from '../editor/RichSection'
 import { Status } from '../editor/Status'
+import { SessionNote } from '../editor/SessionNote'
 import { Validation } from '../editor/Validation'
 import { serverText, t, useLang } from '../i18n'
 import { useMe } from '../session'
 import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
+import { useTitle } from '../ui/useTitle'
 
 function CommitmentEditor({ commitment }: { commitment: Commitment }) {
   const lang = useLang()
+  useTitle(`${t('editor.heading', { number: commitment.number })}: ${commitment.title}`)
   const me = useMe()!
-  const conn = useMemo(() => new DocumentConnection(commitment.document_id), [commitment.document_id])
+  const conn = useMemo(() => new DocumentConnection(commitment.document_id, me.person_id), [commitment.document_id, me.person_id])
   const [status, setStatus] = useState<DocumentStatus>(conn.status)
   const user: PresenceUser = useMemo(() => {
     const color = stakeholderColor(me.stakeholder)
@@ -33,7 +36,8 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
     }
   }, [conn])
   // The server is the judge: the live connection's refusal wins, then the API's answer.
-  const deniedReason = status.deniedReason ?? (commitment.can_write ? null : commitment.write_refusal || t('editor.readOnly'))
+  const deniedReason =
+    status.deniedReason ?? (commitment.can_write || status.writeGranted ? null : commitment.write_refusal || t('editor.readOnly'))
   const editable = deniedReason === null
   return (
     <div class="editor-page">
@@ -46,6 +50,7 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
           {t('editor.history')}
         </a>
       </div>
+      <SessionNote planId={commitment.plan_id} />
       {!editable && (
         <p class="readonly" role="alert" data-testid="readonly">
           <strong>{t('editor.readOnly')}.</strong> {t('editor.readOnlyWhy', { reason: serverText(deniedReason) })}
@@ -76,6 +81,6 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
 
 export default function EditorPage({ commitmentId }: { commitmentId: string }) {
   // Refreshed now and then: a stage advance can grant or take away the right to write.
-  const [state] = useLoad(() => api.get<Commitment>(`/api/commitments/${encodeURIComponent(commitmentId)}`), [commitmentId], 20000)
+  const [state] = useLoad(() => api.get<Commitment>(`/api/commitments/${encodeURIComponent(commitmentId)}`), [commitmentId], 15000)
   return <Loading state={state}>{(commitment) => <CommitmentEditor key={commitment.document_id} commitment={commitment} />}</Loading>
 }

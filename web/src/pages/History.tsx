@@ -9,7 +9,8 @@ import { serverText, t, useLang } from '../i18n'
 import { Loading } from '../ui/Loading'
 import { roleLabel } from '../ui/Header'
 import { useLoad } from '../ui/useLoad'
-import { stageName } from './Dashboard'
+import { useTitle } from '../ui/useTitle'
+import { stageName } from '../ui/stages'
 
 type FilterName = keyof Filters
 
@@ -34,6 +35,7 @@ const FILTER_LABELS: Record<FilterName, 'hist.person' | 'hist.org' | 'hist.stake
 
 function HistoryOf({ commitment }: { commitment: Commitment }) {
   useLang()
+  useTitle(t('hist.title', { number: commitment.number }))
   const documentId = commitment.document_id
   const [filters, setFilters] = useState<Filters>({})
   const [all, setAll] = useState<HistoryEvent[] | null>(null)

@@ -8,7 +8,8 @@ import type { Key } from '../messages'
 import { ActionResult, Field, formValues, SubmitButton, useAction } from '../ui/forms'
 import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
-import { stageName } from './Dashboard'
+import { useTitle } from '../ui/useTitle'
+import { stageName } from '../ui/stages'
 
 export interface DocumentContent {
   commitment_id: string
@@ -233,6 +234,7 @@ function PublicPlan({ plan }: { plan: Plan }) {
 
 export default function Public() {
   useLang()
+  useTitle(t('pub.title'))
   const [state] = useLoad(() => api.get<{ plans: Plan[] }>('/api/plans'), [], 60000)
   return (
     <div class="public">

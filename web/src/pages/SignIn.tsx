@@ -1,11 +1,16 @@
 import { useState } from 'preact/hooks'
 import { invitationPath } from '../auth'
 import { t } from '../i18n'
+import { useTitle } from '../ui/useTitle'
 
 export function SignIn() {
+  useTitle(t('signin.title'))
   const [value, setValue] = useState('')
   const [error, setError] = useState(false)
-  const signedOut = new URLSearchParams(location.search).has('signed_out')
+  const query = new URLSearchParams(location.search)
+  const signedOut = query.has('signed_out')
+  // Where the server sends someone whose invitation link has expired or been replaced.
+  const expired = query.get('error') === 'invalid_invitation'
   const submit = (event: Event): void => {
     event.preventDefault()
     const path = invitationPath(value)
@@ -19,6 +24,11 @@ export function SignIn() {
     <section class="narrow">
       <h1>{t('signin.title')}</h1>
       {signedOut && <p role="status">{t('signin.signedOut')}</p>}
+      {expired && (
+        <p role="alert" class="error">
+          {t('signin.expired')}
+        </p>
+      )}
       <p>{t('signin.body')}</p>
       <form onSubmit={submit} noValidate>
         <label for="invitation">{t('signin.field')}</label>
