@@ -98,6 +98,16 @@ COMPONENTS: dict[str, Schema] = {
         milestones={"type": "array", "items": {"type": "object"}},
         contacts={"type": "object"},
     ),
+    "Template": _object(
+        roots={"type": "object", "additionalProperties": _STR},
+        sections={"type": "array", "items": _object(
+            name=_STR, letter=_STR, heading_id=_STR, heading_en=_STR, question_id=_STR,
+            question_en=_STR)},
+        meta_keys={"type": "array", "items": _STR},
+        milestone_keys={"type": "array", "items": _STR},
+        contact_keys={"type": "array", "items": _STR},
+        ogp_values={"type": "array", "items": _STR}, max_milestones=_INT,
+    ),
     "Validation": _object(
         commitment_id=_STR, ok=_BOOL,
         problems={"type": "array", "items": _object(code=_STR, where=_STR, message_id=_STR,

@@ -8,9 +8,10 @@ its own write. A refused command appends nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,8 @@ from .state import (
 from .template import SECTIONS, read_commitment
 from .validation import Problem, validate
 
+logger = logging.getLogger(__name__)
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ANONYMOUS_ID = "anonymous"
 
@@ -51,11 +54,22 @@ def anonymous_actor(name: str = "", organisation: str = "") -> Actor:
                  Stakeholder.PUBLIC)
 
 
+StageAdvancedHook = Callable[[Context], Awaitable[None]]
+
+
 class ProcessService:
-    def __init__(self, runtime: ProcessRuntime, secret_key: bytes) -> None:
+    def __init__(
+        self,
+        runtime: ProcessRuntime,
+        secret_key: bytes,
+        *,
+        on_stage_advanced: StageAdvancedHook | None = None,
+    ) -> None:
         self.runtime = runtime
         self.secret_key = secret_key
         self.sealer = ContactSealer(secret_key)
+        # The audit trail signs a checkpoint here; the process itself need not know how.
+        self.on_stage_advanced = on_stage_advanced
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -268,8 +282,14 @@ class ProcessService:
             )
         payload = {"plan_id": plan.id, "from": checklist["from"], "to": checklist["to"],
                    "warnings": checklist["warnings"]}
+        context = self._context(state, plan, who)
         await self._append(d.plan_stream(plan.id), d.PLAN_STAGE_ADVANCED, payload, who,
-                           self._context(state, plan, who), state)
+                           context, state)
+        if self.on_stage_advanced is not None:
+            try:
+                await self.on_stage_advanced(Context(plan.id, checklist["to"], context.session_id))
+            except Exception:  # the advance is recorded; a missing checkpoint can be signed later
+                logger.exception("no checkpoint signed for plan %s's stage advance", plan.id)
         return plan, checklist
 
     async def publish(

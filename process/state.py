@@ -171,10 +171,10 @@ class ProcessState:
         handler = _HANDLERS.get(event.type)
         if handler is None:
             return False
-        payload = event.json_payload()
-        if not isinstance(payload, dict):
-            return False
         try:
+            payload = event.json_payload()
+            if not isinstance(payload, dict):
+                return False
             handler(self, event, payload)
         except (KeyError, TypeError, ValueError):
             return False  # an event this version cannot read; see the module docstring

@@ -46,13 +46,11 @@ class Blame:
     def section(self, name: str) -> list[tuple[str, str | None]]:
         """The section's text as (character, author) pairs, blocks separated by newlines."""
         out: list[tuple[str, str | None]] = []
-        for (root, _path), blame in sorted(
-            ((k, v) for k, v in self.texts.items() if k[0] == name), key=lambda kv: kv[0][1]
-        ):
+        nodes = sorted((path, blame) for (root, path), blame in self.texts.items() if root == name)
+        for _path, blame in nodes:
             if out:
                 out.append(("\n", None))
             out.extend(zip(blame.chars, blame.authors, strict=True))
-            del root
         return out
 
     def runs(self, name: str) -> list[dict[str, Any]]:

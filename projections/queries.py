@@ -79,6 +79,8 @@ async def history(
         f"FROM doc_event WHERE document_id = ? AND position > ?{where} "
         "ORDER BY position LIMIT ?", document_id, after, *params, limit + 1,
     )
+    if not rows and after == 0 and not filters:
+        await _require_document(storage, store, document_id)
     more = len(rows) > limit
     rows = rows[:limit]
     details: dict[int, Any] = {}

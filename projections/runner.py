@@ -28,6 +28,12 @@ NAME = "kokreasi"
 READ_BATCH = 5000
 FLUSH_INTERVAL = 0.1
 
+DOC_EVENT_COLUMNS = (
+    "position", "document_id", "stream_version", "person_id", "person_name", "org_id",
+    "org_name", "stakeholder", "plan_id", "stage", "session_id", "recorded_at", "inserted",
+    "deleted",
+)
+
 Progress = Callable[[int, int], None]  # (position reached, head position)
 
 
@@ -82,20 +88,25 @@ class ProjectionRunner:
         self._broken = False
 
     async def rebuild(self, progress: Progress | None = None) -> int:
-        """Drop every projection row and fold the whole log again; returns events folded."""
+        """Drop every projection row and fold the whole log again; returns events folded.
+        A server's runner on the same database notices (its checkpoint moved) and reloads."""
         await self.storage.clear()
         await self.load()
-        return await self.catch_up(progress)
+        return await self.follow_until_head(progress)
 
     async def catch_up(self, progress: Progress | None = None) -> int:
-        """Fold everything the log holds now; returns how many events that was."""
+        """Fold everything the log holds now; returns how many events that was.
+
+        Three things overlap: reading batch n+1 from the log, folding batch n, and storing
+        batch n-1 (the databases work in their own threads). Stores stay strictly in order,
+        each in its own transaction with its checkpoint."""
         head = (await self.store.head()).position
         folded = 0
         after = self.position
-        # The next batch is read while this one is folded and stored.
         reading = asyncio.ensure_future(
             self.store.read_all(after_position=after, limit=self.batch_size)
         )
+        writing: asyncio.Future[None] | None = None
         try:
             while batch := await reading:
                 after = batch[-1].position
@@ -106,32 +117,50 @@ class ProjectionRunner:
                     self.fold.apply(event)
                 self._pending = True
                 folded += len(batch)
-                await self.flush()
+                changes = self._take()
+                if writing is not None:
+                    await writing
                 if progress is not None:
                     progress(self.position, max(head, self.position))
+                if changes is not None:
+                    writing = asyncio.ensure_future(self._store_locked(changes))
+            if writing is not None:
+                await writing
+                writing = None
+            if progress is not None:
+                progress(self.position, max(head, self.position))
         finally:
-            if not reading.done():
-                reading.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reading
+            for task in (reading, writing):
+                if task is not None and not task.done():
+                    if task is reading:
+                        task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
         return folded
 
     async def flush(self) -> None:
         """Store what the fold produced since the last flush. Raises ``StaleCheckpoint``
-        (after reloading) when another runner got there first."""
+        when another runner got there first; then ``load()`` before going on."""
+        changes = self._take()
+        if changes is not None:
+            await self._store_locked(changes)
+
+    def _take(self) -> Changes | None:
+        if self._broken:
+            raise RuntimeError("a failed flush left the fold ahead of the tables; load()")
+        if not self._pending:
+            return None
+        self._pending = False
+        return self.fold.drain()
+
+    async def _store_locked(self, changes: Changes) -> None:
         async with self._flush_lock:
-            if self._broken:
-                raise RuntimeError("a failed flush left the fold ahead of the tables; load()")
-            if not self._pending:
-                return
-            changes = self.fold.drain()
-            self._pending = False
             try:
                 async with self.storage.transaction() as tx:
                     await self._write(tx, changes)
             except StaleCheckpoint:
-                log.info("another runner moved the projections on; reloading")
-                await self.load()
+                log.info("another runner moved the projections on; reload to go on")
+                self._broken = True
                 raise
             except BaseException:
                 # The fold is ahead of the tables now: only a reload makes them agree again.
@@ -153,19 +182,14 @@ class ProjectionRunner:
         )
         if not rows or int(rows[0][0]) != self.position:
             raise StaleCheckpoint()
-        await tx.executemany(
-            "INSERT INTO doc_event (position, document_id, stream_version, person_id, "
-            "person_name, org_id, org_name, stakeholder, plan_id, stage, session_id, "
-            "recorded_at, inserted, deleted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            changes.doc_events,
+        await tx.insert_many("doc_event", DOC_EVENT_COLUMNS, changes.doc_events)
+        await tx.insert_many(
+            "doc_deletion", ("position", "document_id", "deleter_id", "author_id", "chars"),
+            changes.deletions,
         )
-        await tx.executemany(
-            "INSERT INTO doc_deletion (position, document_id, deleter_id, author_id, chars) "
-            "VALUES (?,?,?,?,?)", changes.deletions,
-        )
-        await tx.executemany(
-            "INSERT INTO doc_checkpoint (document_id, stream_version, position, state) "
-            "VALUES (?,?,?,?)", changes.checkpoints,
+        await tx.insert_many(
+            "doc_checkpoint", ("document_id", "stream_version", "position", "state"),
+            changes.checkpoints,
         )
         await tx.executemany(
             "INSERT INTO stage_snapshot (document_id, label, next_stage, plan_id, position, "
@@ -202,15 +226,14 @@ class ProjectionRunner:
             changes.position, NAME,
         )
 
-    async def follow_until_head(self) -> None:
+    async def follow_until_head(self, progress: Progress | None = None) -> int:
         """Catch up to the log's head as it is now, reloading whenever another runner got
         there first (what ``follow`` does, without then waiting for live appends)."""
         while True:
             try:
-                await self.catch_up()
-                return
+                return await self.catch_up(progress)
             except StaleCheckpoint:
-                continue
+                await self.load()
 
     async def follow(self) -> None:
         """Catch up, then fold live appends as they come, until cancelled."""

@@ -77,6 +77,16 @@ class Transaction(abc.ABC):
     @abc.abstractmethod
     async def fetch(self, sql: str, *params: Any) -> list[Row]: ...
 
+    async def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Plain inserts of many rows (PostgreSQL streams them with COPY)."""
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            await self.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+
 
 class Storage(abc.ABC):
     """Projection tables in the database of the log."""
@@ -254,6 +264,12 @@ class _PostgresTransaction(Transaction):
 
     async def fetch(self, sql: str, *params: Any) -> list[Row]:
         return [tuple(r) for r in await self._conn.fetch(_numbered(sql), *params)]
+
+    async def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        if rows:
+            await self._conn.copy_records_to_table(table, records=rows, columns=list(columns))
 
 
 LEADER_LOCK = 7201571  # pg advisory lock held by the runner that writes the projections

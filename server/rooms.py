@@ -390,6 +390,16 @@ class Room:
                 metrics.updates_refused.inc()
                 peer.close(CloseCode.TOO_BIG, f"update over the {limit}-byte limit")
                 continue
+            gap = next((c for c, first in checked.starts.items() if first > state.get(c, 0)),
+                       None)
+            if gap is not None:
+                # It builds on edits of its own client id the room never logged (an earlier
+                # update of the connection failed or was refused): Yjs could not apply it,
+                # and logging it would make the client's resync look new and log it twice.
+                # The resync after reconnecting carries the whole run.
+                metrics.updates_refused.inc()
+                peer.close(CloseCode.UNAVAILABLE, "earlier edits missing; reconnect to resend")
+                continue
             taken = self.bindings.conflict(checked.writers, person)
             if taken is None:
                 taken = next((c for c in checked.writers if claimed.get(c, person) != person),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pycrdt
@@ -30,6 +30,7 @@ class CheckedUpdate:
     update: bytes  # the part the room lacks: what gets logged, applied and broadcast
     writers: Mapping[int, int]  # client id -> clock after this update, for each new struct
     empty: bool
+    starts: Mapping[int, int] = field(default_factory=dict)  # client id -> first new clock
 
 
 def check_update(
@@ -46,7 +47,7 @@ def check_update(
     except (ValueError, ProtocolError) as error:
         raise MalformedUpdate(f"not a Yjs update: {error}") from error
     if shape.writers:
-        return CheckedUpdate(missing, shape.writers, False)
+        return CheckedUpdate(missing, shape.writers, False, shape.starts)
     if not any(shape.deletions.values()):
         return CheckedUpdate(missing, {}, True)
     known = room_deletions()

@@ -9,7 +9,7 @@ delete set. Any inconsistency raises ``ProtocolError``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .protocol import ProtocolError, Reader, read_delete_set
 
@@ -26,11 +26,13 @@ _MAX_ANY_DEPTH = 64
 class Outline:
     writers: dict[int, int]  # client id -> clock after its last struct in this update
     deletions: DeleteSet
+    starts: dict[int, int] = field(default_factory=dict)  # client id -> its first struct's clock
 
 
 def outline(update: bytes) -> Outline:
     reader = Reader(update)
     writers: dict[int, int] = {}
+    starts: dict[int, int] = {}
     groups = reader.var_uint()
     _plausible(groups, update)
     for _ in range(groups):
@@ -43,16 +45,19 @@ def outline(update: bytes) -> Outline:
             info = _byte(reader)
             kind = info & 0x1F
             if kind in (_GC, _SKIP):
+                if kind == _GC:
+                    starts[client] = min(starts.get(client, clock), clock)
                 clock += reader.var_uint()
                 wrote = wrote or kind == _GC
                 continue
+            starts[client] = min(starts.get(client, clock), clock)
             clock += _skip_item(reader, info, kind)
             wrote = True
         if wrote:
             writers[client] = max(writers.get(client, 0), clock)
     deletions = read_delete_set(reader)
     reader.expect_end("update")
-    return Outline(writers, deletions)
+    return Outline(writers, deletions, starts)
 
 
 def _plausible(count: int, data: bytes) -> None:

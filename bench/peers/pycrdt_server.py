@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 from typing import Any
 
@@ -40,10 +41,8 @@ class StoredWebsocketServer(WebsocketServer):
                 assert self._task_group is not None
                 await self._task_group.start(ystore.start)
                 ydoc = Doc()
-                try:
+                with contextlib.suppress(YDocNotFound):  # a new document
                     await ystore.apply_updates(ydoc)
-                except YDocNotFound:
-                    pass
                 self.rooms[name] = YRoom(
                     ready=self.rooms_ready, ystore=ystore, ydoc=ydoc, log=self.log,
                     exception_handler=self.exception_handler,

@@ -287,9 +287,9 @@ class Bench:
 
 # ---- summary ----
 
-def median(values: list[float]) -> float | None:
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
+def median(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
 
 
 def fmt(value: float | None, digits: int = 0) -> str:
@@ -333,7 +333,8 @@ def summarize(results: list[dict[str, Any]]) -> str:
             f"{fmt(m('server_rss_mb'))} | {converged}/{group[0].get('documents')} |")
     text = "\n".join(rows)
     if len(durability) > 2:
-        text += "\n\nD (durability: SIGKILL at 10 s under S2 load, restart, fresh clients count)\n\n"
+        text += ("\n\nD (durability: SIGKILL at 10 s under S2 load, restart, fresh clients "
+                 "count)\n\n")
         text += "\n".join(durability)
     return text + "\n"
 
@@ -369,8 +370,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("run `npm ci` in bench/server first")
     if any(t in ("pycrdt", "hocuspocus") for t in targets) and not NODE22.exists():
         parser.error("run bench/peers/install.sh first")
-    out = args.out or BENCH / "results" / time.strftime("server-%Y%m%d-%H%M%S")
+    out = (args.out or BENCH / "results" / time.strftime("server-%Y%m%d-%H%M%S")).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    # A plain SIGTERM would skip the `finally` blocks that stop the servers.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     bench = Bench(args, out)
     results: list[dict[str, Any]] = []
     failures = 0

@@ -61,6 +61,7 @@ class World:
     commitment_id: str = ""
     document_id: str = ""
     unpublished_id: str = ""
+    unpublished_document_id: str = ""
     tokens: dict[str, str | None] = field(default_factory=dict)
     people: dict[str, str] = field(default_factory=dict)
     orgs: dict[str, str] = field(default_factory=dict)
@@ -109,6 +110,7 @@ class World:
             "plan_id": self.plan_id, "working_group_id": self.group_id,
             "title": "Pemilik manfaat"}, expect=201)
         self.unpublished_id = second.json()["id"]
+        self.unpublished_document_id = second.json()["document_id"]
         await self.call("POST", f"/api/plans/{self.plan_id}/publish",
                         json={"commitment_ids": [self.commitment_id]}, expect=200)
         return self

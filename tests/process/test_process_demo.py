@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -64,18 +63,19 @@ async def test_demo_command_seeds_serves_and_prints_links(tmp_path: Path) -> Non
     port = free_port()
     env = {**os.environ, "KOKREASI_SECRET_KEY": "demo-test-secret-0123456789"}
     env.pop("KOKREASI_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "demo", "--port", str(port), "--data-dir",
-         str(tmp_path / "data")],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "demo", "--port", str(port), "--data-dir",
+        str(tmp_path / "data"), cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         assert process.stdout is not None
         lines: list[str] = []
-        while len([line for line in lines if "/invite/" in line]) < 8:
-            line = await asyncio.to_thread(process.stdout.readline)
-            assert line, "".join(lines)
-            lines.append(line)
+        async with asyncio.timeout(30):
+            while len([line for line in lines if "/invite/" in line]) < 8:
+                line = (await process.stdout.readline()).decode()
+                assert line, "".join(lines)
+                lines.append(line)
         secretariat = next(line for line in lines if line.strip().startswith("secretariat"))
         link = secretariat.split()[-1]
         async with httpx.AsyncClient() as web:
@@ -91,9 +91,8 @@ async def test_demo_command_seeds_serves_and_prints_links(tmp_path: Path) -> Non
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+            async with asyncio.timeout(15):
+                await process.wait()
+        except TimeoutError:
             process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            await process.wait()

@@ -7,10 +7,12 @@ domain's table, independently of ``process.rules``.
 
 from __future__ import annotations
 
-from typing import Any
-
-from process_helpers import ROLES, DocClient, World
+from process_helpers import ROLES, DocClient, World, serving
 from starlette.applications import Starlette
+
+from server.app import create_app
+from server.limits import Limits
+from server.settings import Settings
 
 STAGES = ("setup", "draft1", "draft2", "draft3", "draft4", "final")
 EARLY_AUTHORS = {"secretariat", "cso_member"}
@@ -59,7 +61,7 @@ async def check_websocket(address: str, world: World, stage: str) -> None:
             saved = await client.type(f"[{role}@{stage}]")
             assert saved is (role in WRITERS[stage]), (stage, role, client.denied)
         if role == "public":
-            async with DocClient(ws_url(address, world, role, world.unpublished_id_doc)) as c:
+            async with DocClient(ws_url(address, world, role, world.unpublished_document_id)) as c:
                 await c.until(lambda c=c: c.closed)
                 assert c.close_code != 1000 and "publi" in c.close_reason
 
@@ -112,8 +114,6 @@ async def check_advance_refused(world: World, stage: str) -> None:
 
 
 async def test_permission_matrix(world: World, address: str, app: Starlette) -> None:
-    unpublished = await world.call("GET", f"/api/commitments/{world.unpublished_id}")
-    world.unpublished_id_doc = unpublished.json()["document_id"]  # type: ignore[attr-defined]
     inputs: dict[str, str] = {}
     for stage in STAGES:
         assert await world.stage() == stage
@@ -184,5 +184,20 @@ async def test_membership_grants_write_access_live(world: World, address: str) -
         assert await client.type("sekarang anggota")
 
 
-def _titles(plan: dict[str, Any]) -> list[str]:
-    return [c["title"] for c in plan["commitments"]]
+async def test_instances_sharing_the_log_agree(
+    world: World, settings: Settings, app: Starlette
+) -> None:
+    """A second server instance folds the same log: a stage advance made through the first
+    one takes write access away from a connection held on the second."""
+    for _ in range(4):
+        await world.advance()  # draft4
+    other = create_app(settings, limits=Limits(denied_notice_interval=0.0))
+    async with serving(other) as other_address:
+        url = ws_url(other_address, world, "cso_member", world.document_id)
+        async with DocClient(url) as client:
+            await client.until(lambda: client.synced.is_set())
+            assert await client.type("di instans kedua ")
+            await world.advance()  # final, through the first instance
+            head = (await app.state.store.head()).position
+            await other.state.process_runtime.wait_for(head)
+            assert not await client.type("terlambat")

@@ -56,6 +56,8 @@ async def test_only_signed_in_non_public_people_read_history(client: httpx.Async
     later = await client.get(url, headers=_as("auditor"),
                              params={"after": body["next_after"], "person": "p-budi"})
     assert [e["actor"]["name"] for e in later.json()["events"]] == ["Budi", "Budi"]
+    unknown = await client.get("/api/documents/nope/history", headers=_as("auditor"))
+    assert unknown.status_code == 404
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -6,8 +6,11 @@ from typing import Any
 
 import pytest
 import scenario
+from projection_helpers import SARI, advance
 from pycrdt import Doc
 
+from events import catalog
+from events.record import Context, NewEvent
 from events.store import EventStore
 from process.template import read_commitment
 from projections import documents, queries
@@ -173,3 +176,23 @@ async def test_contributions_per_section_of_one_commitment(
     }
     with pytest.raises(queries.QueryError, match="document="):
         await queries.contributions(storage, filters={}, group_by=["section"], store=store)
+
+
+async def test_a_commitment_without_edits_still_gets_its_stage_snapshot(
+    store: EventStore, storage: Storage
+) -> None:
+
+
+    catalog.register("commitment.created")
+    await store.append("plan:plan1", [NewEvent(
+        "commitment.created", {"plan_id": "plan1", "document_id": "empty", "commitment_id": "k"},
+        SARI, Context("plan1", "draft1", None),
+    )])
+    await store.append("plan:plan2", [NewEvent(
+        "commitment.created", {"plan_id": "plan2", "document_id": "other", "commitment_id": "o"},
+        SARI, Context("plan2", "draft1", None),
+    )])
+    position = await advance(store, "plan1", "draft1", "draft2")
+    await _projected(store, storage)
+    assert [s["position"] for s in await queries.snapshots(storage, "empty")] == [position]
+    assert await queries.snapshots(storage, "other") == []

@@ -134,37 +134,48 @@ async def test_shutdown_flushes_queued_appends(
     assert logged == str(writer.text)[: len(logged)] and logged.startswith("<0><1>")
 
 
+async def _stalled_client(address: str, path: str) -> asyncio.StreamWriter:
+    """A websocket client that completes the handshake and then never reads again."""
+    import base64
+    import os
+    import socket
+
+    host, port = address.split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+    reader, writer = await asyncio.open_connection(sock=sock)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET {path} HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    writer.transport.pause_reading()
+    return writer
+
+
 async def test_a_client_too_slow_to_read_is_dropped_and_the_room_carries_on(
     tmp_path: Path, sqlite_url: str, token: TokenFactory
 ) -> None:
-    import socket
-
-    import websockets
-
     from server.access import OpenPolicy
 
-    limits = Limits(max_send_queue_bytes=2 * 1024 * 1024, send_stall_seconds=0.5)
+    limits = Limits(max_send_queue_bytes=1024 * 1024, send_stall_seconds=0.3)
     app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), limits=limits)
     async with serving(app) as address:
-        host, port = address.split(":")
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.connect((host, int(port)))
-        sock.setblocking(False)
-        # max_queue=1: the client stops reading from the socket once a frame is waiting.
         url = f"ws://{address}/ws/slow?token="
-        stalled = await websockets.connect(url + token("Slow", "X", "cso"), sock=sock,
-                                           max_queue=1, max_size=None)
-        async with YClient(f"ws://{address}/ws/slow?token={token()}") as writer, \
-                YClient(f"ws://{address}/ws/slow?token={token('Budi', 'ICW', 'cso')}") as reader:
+        stalled = await _stalled_client(address, f"/ws/slow?token={token('Slow', 'X', 'cso')}")
+        async with YClient(url + token()) as writer, \
+                YClient(url + token("Budi", "ICW", "cso")) as reader:
             await writer.synced.wait()
             await reader.synced.wait()
-            # More than the socket buffers hold (some 6-8 MiB on loopback), so the server's
-            # queue for the stalled client must grow.
-            for i in range(16):
-                writer.text += f"<{i}>" + "x" * 800_000
+            # More than the socket buffers hold, so the server's queue for the stalled
+            # client must grow while its sends stay stuck.
+            for i in range(10):
+                writer.text += f"<{i}>" + "x" * 500_000
                 await asyncio.sleep(0.01)
-            await eventually(lambda: app.state.metrics.slow_disconnects.value == 1, 20)
-            await eventually(lambda: str(reader.text) == str(writer.text), 20)
+            await eventually(lambda: app.state.metrics.slow_disconnects.value == 1, 10)
+            await eventually(lambda: str(reader.text) == str(writer.text), 10)
             assert reader.close_code is None
-        await stalled.close()
+            assert len(app.state.connections) == 2
+        stalled.transport.abort()

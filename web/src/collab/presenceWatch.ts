@@ -18,16 +18,20 @@ export function watchPresence(documentId: string, onChange: (present: Present) =
     socket = new WebSocket(`${scheme}://${location.host}/ws/${encodeURIComponent(documentId)}`)
     socket.binaryType = 'arraybuffer'
     socket.onmessage = (event: MessageEvent<ArrayBuffer>) => {
-      const decoder = decoding.createDecoder(new Uint8Array(event.data))
-      if (decoding.readVarUint(decoder) !== MESSAGE_AWARENESS) return
-      const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
-      const count = decoding.readVarUint(update)
-      for (let i = 0; i < count; i++) {
-        const client = decoding.readVarUint(update)
-        decoding.readVarUint(update) // clock
-        const state = JSON.parse(decoding.readVarString(update)) as { user?: PresenceUser } | null
-        if (state && state.user) present.set(client, state.user)
-        else present.delete(client)
+      try {
+        const decoder = decoding.createDecoder(new Uint8Array(event.data))
+        if (decoding.readVarUint(decoder) !== MESSAGE_AWARENESS) return
+        const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
+        const count = decoding.readVarUint(update)
+        for (let i = 0; i < count; i++) {
+          const client = decoding.readVarUint(update)
+          decoding.readVarUint(update) // clock
+          const state = JSON.parse(decoding.readVarString(update)) as { user?: PresenceUser } | null
+          if (state && state.user) present.set(client, state.user)
+          else present.delete(client)
+        }
+      } catch {
+        return // a message we cannot read changes nothing on a dashboard
       }
       onChange(new Map(present))
     }

@@ -130,6 +130,14 @@ export function Contributions({ documentId }: { documentId: string }) {
   const stages = STAGES.filter((s) => present.has(s))
   const orgRows = rowsOf(byOrg, (c) => c.org_id ?? '', (c) => c.org_name ?? c.org_id ?? '')
   const typeRows = rowsOf(byType, (c) => c.stakeholder ?? '', (c) => roleLabel(c.stakeholder ?? ''))
+  if (orgRows.length === 0) {
+    return (
+      <section class="panel" aria-labelledby="contributions-heading">
+        <h2 id="contributions-heading">{t('hist.contributions')}</h2>
+        <p class="muted">{t('hist.noEvents')}</p>
+      </section>
+    )
+  }
   return (
     <section class="panel" aria-labelledby="contributions-heading">
       <h2 id="contributions-heading">{t('hist.contributions')}</h2>

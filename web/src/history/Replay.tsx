@@ -32,9 +32,17 @@ function Runs({ runs, colours, colour }: { runs: Run[]; colours: Map<string, [st
 
 export function Replay({ documentId, events }: { documentId: string; events: HistoryEvent[] }) {
   const [index, setIndex] = useState(events.length - 1)
+  const [followLatest, setFollowLatest] = useState(true)
   const [colour, setColour] = useState(true)
   const [shown, setShown] = useState<Attribution | null>(null)
-  useEffect(() => setIndex(events.length - 1), [events])
+  // New events arrive while the page is open; stay at the newest unless replaying the past.
+  useEffect(() => {
+    if (followLatest || index >= events.length) setIndex(events.length - 1)
+  }, [events])
+  const go = (next: number): void => {
+    setIndex(next)
+    setFollowLatest(next === events.length - 1)
+  }
   const event = events[index]
   useEffect(() => {
     if (!event) return
@@ -70,19 +78,19 @@ export function Replay({ documentId, events }: { documentId: string; events: His
           step={1}
           value={index}
           aria-valuetext={t('hist.slider', { n: index + 1, total: events.length })}
-          onInput={(e) => setIndex(Number(e.currentTarget.value))}
+          onInput={(e) => go(Number(e.currentTarget.value))}
         />
         <div class="slider-buttons">
-          <button type="button" class="secondary" disabled={index === 0} onClick={() => setIndex(index - 1)}>
+          <button type="button" class="secondary" disabled={index === 0} onClick={() => go(index - 1)}>
             {t('hist.previous')}
           </button>
           <span aria-live="polite" data-testid="event-counter">
             {t('hist.slider', { n: index + 1, total: events.length })}
           </span>
-          <button type="button" class="secondary" disabled={index === events.length - 1} onClick={() => setIndex(index + 1)}>
+          <button type="button" class="secondary" disabled={index === events.length - 1} onClick={() => go(index + 1)}>
             {t('hist.next')}
           </button>
-          <button type="button" class="secondary" disabled={index === events.length - 1} onClick={() => setIndex(events.length - 1)}>
+          <button type="button" class="secondary" disabled={index === events.length - 1} onClick={() => go(events.length - 1)}>
             {t('hist.latest')}
           </button>
         </div>

@@ -42,7 +42,16 @@ function HistoryOf({ commitment }: { commitment: Commitment }) {
   const [events, setEvents] = useState<HistoryEvent[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
-    loadHistory(documentId, {}).then(setAll, (e: unknown) => setError(String(e instanceof Error ? e.message : e)))
+    // The projections follow the log a moment behind; keep the list fresh while people watch.
+    const load = (): void => {
+      loadHistory(documentId, {}).then(
+        (events) => setAll((previous) => (previous && previous.length === events.length ? previous : events)),
+        (e: unknown) => setError(String(e instanceof Error ? e.message : e)),
+      )
+    }
+    load()
+    const timer = setInterval(load, 10000)
+    return () => clearInterval(timer)
   }, [documentId])
   useEffect(() => {
     if (Object.keys(filters).length === 0) {
@@ -95,7 +104,7 @@ function HistoryOf({ commitment }: { commitment: Commitment }) {
           </div>
         ))}
       </fieldset>
-      {events === null ? <p aria-busy="true">{t('app.loading')}</p> : <Replay documentId={documentId} events={events} />}
+      {events === null ? <p aria-busy="true">{t('app.loading')}</p> : <Replay key={JSON.stringify(filters)} documentId={documentId} events={events} />}
       <Compare documentId={documentId} />
       <Contributions documentId={documentId} />
     </div>

@@ -1,8 +1,9 @@
 // The public consultation page (PCD): the published draft in full, an input form per
 // commitment, section or milestone, and every input with the Secretariat's reasoned response.
+import { Fragment } from 'preact'
 import { useState } from 'preact/hooks'
 import { api, type Commitment, type Input, type Plan } from '../api'
-import { SECTIONS, sectionLabel } from '../collab/template'
+import { CONTACT_FIELDS, SECTIONS, sectionLabel } from '../collab/template'
 import { formatDate, t, useLang } from '../i18n'
 import type { Key } from '../messages'
 import { ActionResult, Field, formValues, SubmitButton, useAction } from '../ui/forms'
@@ -79,6 +80,19 @@ export function DraftText({ doc, commitment }: { doc: DocumentContent; commitmen
             </tbody>
           </table>
         </div>
+      )}
+      {CONTACT_FIELDS.some(([key]) => text(doc.contacts[key])) && (
+        <section>
+          <h3>{t('editor.contacts')}</h3>
+          <dl class="facts">
+            {CONTACT_FIELDS.filter(([key]) => text(doc.contacts[key])).map(([key, label]) => (
+              <Fragment key={key}>
+                <dt>{t(label)}</dt>
+                <dd>{text(doc.contacts[key])}</dd>
+              </Fragment>
+            ))}
+          </dl>
+        </section>
       )}
     </div>
   )

@@ -1,0 +1,321 @@
+"""The handlers of the process API: thin, since the service checks permissions and state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import RedirectResponse, Response
+
+from events.record import Actor, Stakeholder
+from server.auth import SESSION_COOKIE
+from server.tokens import issue_token
+
+from . import rules, views
+from . import template as t
+from .errors import Forbidden, Invalid, ProcessError
+from .http import SESSION_TTL_S, Call, limiter_of, ok
+from .invitations import InvalidInvitation, read_invitation
+from .validation import Problem
+
+# -- handlers: you ------------------------------------------------------------------------
+
+
+async def get_me(call: Call) -> Response:
+    actor = call.signed_in()
+    state = await call.service.state()
+    person = state.people.get(actor.person_id)
+    return ok({**views.actor_json(actor), "known": person is not None})
+
+
+async def sign_out(call: Call) -> Response:
+    response = ok({"signed_out": True})
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+async def accept_invitation(call: Call) -> Response:
+    """Exchange a signed invitation link for the session cookie, then go to the app."""
+    service = call.service
+    try:
+        invitation = read_invitation(service.secret_key, call.param("token"))
+    except InvalidInvitation as error:
+        raise ProcessError(str(error), code="invalid_invitation") from None
+    state = await service.state()
+    person = state.people.get(invitation.person_id)
+    if person is None or not person.active or person.invitation_id != invitation.invitation_id:
+        raise ProcessError(
+            "Tautan undangan ini tidak berlaku lagi / this invitation link is no longer valid; "
+            "ask the Secretariat for a new one", code="invalid_invitation",
+        )
+    org = state.organisations[person.org_id]
+    token = issue_token(service.secret_key, name=person.name, org=org.name,
+                        role=org.stakeholder, person_id=person.id, org_id=org.id,
+                        ttl_seconds=SESSION_TTL_S)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_S, path="/", httponly=True,
+                        samesite="lax", secure=call.request.url.scheme == "https")
+    return response
+
+
+# -- handlers: plans ------------------------------------------------------------------------
+
+
+async def list_plans(call: Call) -> Response:
+    state = await call.service.state()
+    return ok({"plans": [views.plan_json(state, p, call.actor) for p in state.plans.values()]})
+
+
+async def create_plan(call: Call) -> Response:
+    b = call.body
+    plan = await call.service.create_plan(call.actor, b["title"], b.get("period", ""),
+                                          b.get("id"))
+    state = await call.service.state()
+    return ok(views.plan_json(state, plan, call.actor), 201)
+
+
+async def get_plan(call: Call) -> Response:
+    state = await call.service.state()
+    plan = call.service.plan(state, call.param("plan_id"))
+    return ok(views.plan_json(state, plan, call.actor))
+
+
+def _may_see_gates(actor: Actor | None) -> None:
+    if actor is None or actor.stakeholder not in (Stakeholder.SECRETARIAT,
+                                                  Stakeholder.AUDITOR):
+        raise Forbidden("the stage-gate checklist is for the Secretariat (and auditors)")
+
+
+async def get_checklist(call: Call) -> Response:
+    _may_see_gates(call.signed_in())
+    state = await call.service.state()
+    plan = call.service.plan(state, call.param("plan_id"))
+    return ok(await call.service.checklist(plan))
+
+
+async def advance_stage(call: Call) -> Response:
+    plan, checklist = await call.service.advance_stage(
+        call.actor, call.param("plan_id"), call.body["from_stage"],
+        call.body.get("acknowledge_warnings", False),
+    )
+    state = await call.service.state()
+    return ok({"plan": views.plan_json(state, plan, call.actor), "checklist": checklist})
+
+
+async def publish_plan(call: Call) -> Response:
+    plan = await call.service.publish(call.actor, call.param("plan_id"),
+                                      call.body.get("commitment_ids"))
+    state = await call.service.state()
+    return ok(views.plan_json(state, plan, call.actor))
+
+
+async def list_plan_inputs(call: Call) -> Response:
+    """The register of inputs and reasoned responses of a plan (OGP standard 4.1)."""
+    state = await call.service.state()
+    plan = call.service.plan(state, call.param("plan_id"))
+    readable = {c.id for c in views.visible_commitments(state, plan, call.actor)}
+    items = [i for i in state.inputs.values() if i.plan_id == plan.id and
+             i.commitment_id in readable]
+    return ok({"inputs": [views.input_json(i, call.actor, call.service.sealer) for i in items]})
+
+
+# -- handlers: organisations and people ---------------------------------------------------
+
+
+async def list_organisations(call: Call) -> Response:
+    state = await call.service.state()
+    return ok({"organisations": [views.organisation_json(o)
+                                 for o in state.organisations.values()]})
+
+
+async def create_organisation(call: Call) -> Response:
+    b = call.body
+    org = await call.service.register_organisation(call.actor, b["name"], b["stakeholder"],
+                                                   b.get("id"))
+    return ok(views.organisation_json(org), 201)
+
+
+def _may_list_people(actor: Actor) -> None:
+    if actor.stakeholder is Stakeholder.PUBLIC:
+        raise Forbidden("the list of people is for the co-creation participants")
+
+
+async def list_people(call: Call) -> Response:
+    actor = call.signed_in()
+    _may_list_people(actor)
+    state = await call.service.state()
+    return ok({"people": [views.person_json(state, p, actor, call.service.sealer)
+                          for p in state.people.values()]})
+
+
+def _invitation_links(call: Call, token: str) -> dict[str, str]:
+    path = f"/invite/{token}"
+    return {"invitation_path": path, "invitation_url": str(call.request.base_url).rstrip("/")
+            + path}
+
+
+async def invite_person(call: Call) -> Response:
+    b = call.body
+    person, token = await call.service.invite_person(
+        call.actor, b["name"], b["org_id"], b.get("contact"), b.get("id")
+    )
+    state = await call.service.state()
+    return ok({"person": views.person_json(state, person, call.actor, call.service.sealer),
+               **_invitation_links(call, token)}, 201)
+
+
+async def reissue_invitation(call: Call) -> Response:
+    token = await call.service.reissue_invitation(call.actor, call.param("person_id"))
+    return ok(_invitation_links(call, token), 201)
+
+
+async def deactivate_person(call: Call) -> Response:
+    person = await call.service.deactivate_person(call.actor, call.param("person_id"),
+                                                  call.body.get("reason", ""))
+    state = await call.service.state()
+    return ok(views.person_json(state, person, call.actor, call.service.sealer))
+
+
+# -- handlers: working groups and commitments ---------------------------------------------
+
+
+async def list_working_groups(call: Call) -> Response:
+    state = await call.service.state()
+    plan_id = call.request.query_params.get("plan_id")
+    groups = [g for g in state.working_groups.values() if plan_id in (None, g.plan_id)]
+    return ok({"working_groups": [views.working_group_json(state, g) for g in groups]})
+
+
+async def create_working_group(call: Call) -> Response:
+    b = call.body
+    group = await call.service.create_working_group(
+        call.actor, b["plan_id"], b["theme"], b.get("description", ""), b.get("id")
+    )
+    state = await call.service.state()
+    return ok(views.working_group_json(state, group), 201)
+
+
+async def add_member(call: Call) -> Response:
+    b = call.body
+    group = await call.service.add_member(call.actor, call.param("group_id"), b["org_id"],
+                                          b.get("person_id"), b["criteria"])
+    state = await call.service.state()
+    return ok(views.working_group_json(state, group), 201)
+
+
+async def create_commitment(call: Call) -> Response:
+    b = call.body
+    commitment = await call.service.create_commitment(
+        call.actor, b["plan_id"], b["working_group_id"], b["title"], b.get("number"),
+        b.get("id"),
+    )
+    state = await call.service.state()
+    return ok(views.commitment_json(state, commitment, call.actor), 201)
+
+
+async def _readable_commitment(call: Call) -> tuple[Any, Any]:
+    state = await call.service.state()
+    commitment = call.service.commitment(state, call.param("commitment_id"))
+    read = rules.can_read(state, call.actor, commitment)
+    if not read.allowed:
+        raise Forbidden(read.reason)
+    return state, commitment
+
+
+async def get_commitment(call: Call) -> Response:
+    state, commitment = await _readable_commitment(call)
+    return ok(views.commitment_json(state, commitment, call.actor))
+
+
+async def get_document(call: Call) -> Response:
+    """The commitment's text as plain data (sections as text and HTML, milestones...)."""
+    _, commitment = await _readable_commitment(call)
+    doc = await call.service.runtime.document(commitment.document_id)
+    return ok({"commitment_id": commitment.id, **t.read_commitment(doc).as_json()})
+
+
+async def get_validation(call: Call) -> Response:
+    _, commitment = await _readable_commitment(call)
+    problems: list[Problem] = await call.service.validation(commitment)
+    return ok({"commitment_id": commitment.id, "ok": not problems,
+               "problems": [p.as_json() for p in problems]})
+
+
+async def list_commitment_inputs(call: Call) -> Response:
+    state, commitment = await _readable_commitment(call)
+    return ok({"inputs": [views.input_json(i, call.actor, call.service.sealer)
+                          for i in state.inputs_of(commitment.id)]})
+
+
+async def get_template(call: Call) -> Response:
+    """The commitment document layout and the guidance of each section, for editors."""
+    return ok({
+        "roots": {t.TITLE: "Y.Text", t.META: "Y.Map", t.MILESTONES: "Y.Array<Y.Map>",
+                  t.CONTACTS: "Y.Map", **{name: "Y.XmlFragment" for name in t.SECTIONS}},
+        "sections": [{"name": name, "letter": g.letter, "heading_id": g.heading_id,
+                      "heading_en": g.heading_en, "question_id": g.question_id,
+                      "question_en": g.question_en} for name, g in t.GUIDANCE.items()],
+        "meta_keys": list(t.META_KEYS), "milestone_keys": list(t.MILESTONE_KEYS),
+        "contact_keys": list(t.CONTACT_KEYS), "ogp_values": list(t.OGP_VALUES),
+        "max_milestones": t.MAX_MILESTONES,
+    })
+
+
+# -- handlers: sessions -------------------------------------------------------------------
+
+
+async def list_sessions(call: Call) -> Response:
+    state = await call.service.state()
+    plan_id = call.request.query_params.get("plan_id")
+    found = [s for s in state.sessions.values() if plan_id in (None, s.plan_id)]
+    return ok({"sessions": [views.session_json(state, s) for s in found]})
+
+
+async def open_session(call: Call) -> Response:
+    b = call.body
+    session = await call.service.open_session(call.actor, b["plan_id"], b["method"], b["date"],
+                                              b["title"])
+    state = await call.service.state()
+    return ok(views.session_json(state, session), 201)
+
+
+async def record_attendance(call: Call) -> Response:
+    session = await call.service.record_attendance(call.actor, call.param("session_id"),
+                                                   call.body["org_ids"])
+    return ok(views.session_json(await call.service.state(), session))
+
+
+async def record_minutes(call: Call) -> Response:
+    session = await call.service.record_minutes(call.actor, call.param("session_id"),
+                                                call.body["minutes"])
+    return ok(views.session_json(await call.service.state(), session))
+
+
+async def close_session(call: Call) -> Response:
+    session = await call.service.close_session(call.actor, call.param("session_id"))
+    return ok(views.session_json(await call.service.state(), session))
+
+
+# -- handlers: public input -----------------------------------------------------------------
+
+
+async def submit_input(call: Call) -> Response:
+    b = call.body
+    client = call.request.client.host if call.request.client else "unknown"
+    limiter_of(call.request.app).take(client)
+    target = {k: b[k] for k in ("section", "milestone") if b.get(k) is not None}
+    item = await call.service.submit_input(
+        call.actor, call.param("commitment_id"), b["text"], target, b.get("name") or "",
+        b.get("organisation") or "", b.get("contact"),
+    )
+    return ok(views.input_json(item, call.actor, call.service.sealer), 201)
+
+
+async def respond_to_input(call: Call) -> Response:
+    b = call.body
+    if not str(b.get("reason", "")).strip():
+        raise Invalid("Tanggapan perlu alasan / a reasoned response needs a reason",
+                      code="reason_required")
+    item = await call.service.respond(call.actor, call.param("input_id"), b["status"],
+                                      b["reason"], b.get("change_position"))
+    return ok(views.input_json(item, call.actor, call.service.sealer), 201)
+

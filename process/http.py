@@ -1,0 +1,124 @@
+"""The HTTP plumbing of the process API: who is calling, their JSON body, JSON replies.
+
+A handler receives a ``Call`` (the request, the service, the caller as the log knows them now,
+the checked body) and returns a response; a ``ProcessError`` it raises becomes
+``{"error": code, "message": text}`` with the error's status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from events.record import Actor, Context
+
+from .errors import NotSignedIn, ProcessError, RateLimited
+from .policy import runtime_of
+from .ratelimit import InputRateLimiter, Limits
+from .schema import Schema, check
+from .service import ProcessService, StageAdvancedHook
+
+MAX_BODY_BYTES = 64 * 1024
+SESSION_TTL_S = 7 * 24 * 3600
+JSON_HEADERS = {"cache-control": "no-store"}
+
+
+@dataclass
+class Call:
+    request: Request
+    service: ProcessService
+    actor: Actor | None  # as the log knows them now; None when not signed in
+    body: dict[str, Any]
+
+    def param(self, name: str) -> str:
+        return str(self.request.path_params[name])
+
+    def signed_in(self) -> Actor:
+        if self.actor is None:
+            raise NotSignedIn("Silakan masuk terlebih dahulu / please sign in first")
+        return self.actor
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers=JSON_HEADERS)
+
+
+def error_response(error: ProcessError) -> JSONResponse:
+    headers = dict(JSON_HEADERS)
+    if isinstance(error, RateLimited):
+        headers["retry-after"] = str(error.retry_after_s)
+    return JSONResponse({"error": error.code, "message": error.message},
+                        status_code=error.status, headers=headers)
+
+
+# -- wiring ---------------------------------------------------------------------------------
+
+
+def service_of(app: Starlette) -> ProcessService:
+    service: ProcessService | None = getattr(app.state, "process_service", None)
+    if service is None:
+        service = ProcessService(
+            runtime_of(app),
+            app.state.settings.secret_key,
+            on_stage_advanced=_checkpoint_signer(app),
+        )
+        app.state.process_service = service
+    return service
+
+
+def _checkpoint_signer(app: Starlette) -> StageAdvancedHook:
+    """Sign a checkpoint of the log at every stage advance, so the stage's history is fixed."""
+
+    async def sign(context: Context) -> None:
+        from audit.api import signer_of
+        from audit.checkpoints import create_checkpoint
+
+        await create_checkpoint(app.state.store, signer_of(app), context=context)
+
+    return sign
+
+
+def limiter_of(app: Starlette) -> InputRateLimiter:
+    limiter: InputRateLimiter | None = getattr(app.state, "process_input_limiter", None)
+    if limiter is None:
+        extra: dict[str, str] = getattr(app.state.settings, "extra", {}) or {}
+        defaults = Limits()
+        limiter = InputRateLimiter(Limits(
+            per_client=int(extra.get("input_per_client", defaults.per_client)),
+            per_client_window_s=float(
+                extra.get("input_per_client_window_s", defaults.per_client_window_s)
+            ),
+            total=int(extra.get("input_total", defaults.total)),
+            total_window_s=float(extra.get("input_total_window_s", defaults.total_window_s)),
+        ))
+        app.state.process_input_limiter = limiter
+    return limiter
+
+
+async def read_body(request: Request, schema: Schema | None) -> dict[str, Any]:
+    if schema is None:
+        return {}
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ProcessError(f"the request body is over {MAX_BODY_BYTES} bytes",
+                           code="body_too_large")
+    if not raw.strip():
+        value: Any = {}
+    else:
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise ProcessError("the request body is not valid JSON", code="invalid_json") from None
+    check(schema, value)
+    result: dict[str, Any] = value
+    return result
+
