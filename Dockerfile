@@ -9,8 +9,8 @@ COPY server ./server
 COPY projections ./projections
 COPY process ./process
 COPY audit ./audit
-RUN pip install --no-cache-dir . && useradd --system --home /data kokreasi && mkdir -p /data \
-    && chown kokreasi /data
+RUN pip install --no-cache-dir . && useradd --system --home /data kokreasi \
+    && mkdir -p /data/checkpoints && chown -R kokreasi /data
 USER kokreasi
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \

@@ -27,6 +27,7 @@ from .tokens import TokenError
 log = logging.getLogger("kokreasi.connection")
 
 MAX_RATE_WAIT = 10.0  # seconds of rate-limit debt before a writer is cut off
+CLOSE_TIMEOUT = 2.0  # seconds to wait for a close frame to get out
 
 
 class Connection:
@@ -56,6 +57,7 @@ class Connection:
         self._close: tuple[int, str] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._sending_since: float | None = None
+        self.closing = asyncio.Event()  # the endpoint stops reading when this is set
 
     @property
     def closed(self) -> bool:
@@ -99,6 +101,7 @@ class Connection:
         if self._close is None:
             self._close = (code, reason)
             self._ready.set()
+            self.closing.set()
 
     async def _write(self) -> None:
         try:
@@ -119,14 +122,16 @@ class Connection:
 
     async def _close_now(self) -> None:
         code, reason = self._close or (1000, "")
-        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            await self.websocket.close(code, reason)
+        # A client that stopped reading never lets the close frame out: give up after a
+        # while rather than hold the connection (and a graceful shutdown) forever.
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect, TimeoutError):
+            await asyncio.wait_for(self.websocket.close(code, reason), CLOSE_TIMEOUT)
 
     async def finish(self) -> None:
         self.close(1000, "")
         if self._writer is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._writer, CLOSE_TIMEOUT + 1.0)
 
 
 async def reject(websocket: WebSocket, code: int, reason: str) -> None:
@@ -168,9 +173,17 @@ async def endpoint(websocket: WebSocket) -> None:
     rooms: RoomManager = state.rooms
     room = await rooms.join(document_id, connection)
     state.connections.add(connection)
+    reading = asyncio.create_task(_read(websocket, connection, room, limits, state.limiter))
+    closing = asyncio.create_task(connection.closing.wait())
     try:
-        await _read(websocket, connection, room, limits, state.limiter)
+        # Stop reading as soon as the server closes the connection (too slow, access
+        # withdrawn, shutdown): such a client may never send another frame.
+        await asyncio.wait({reading, closing}, return_when=asyncio.FIRST_COMPLETED)
+        if reading.done():
+            reading.result()
     finally:
+        for task in (reading, closing):
+            task.cancel()
         state.connections.discard(connection)
         room.leave(connection)
         await connection.finish()

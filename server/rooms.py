@@ -390,6 +390,15 @@ class Room:
                 metrics.updates_refused.inc()
                 peer.close(CloseCode.TOO_BIG, f"update over the {limit}-byte limit")
                 continue
+            taken = self.bindings.conflict(checked.writers, person)
+            if taken is None:
+                taken = next((c for c in checked.writers if claimed.get(c, person) != person),
+                             None)
+            if taken is not None:
+                self.deny(peer, f"Yjs client id {taken} belongs to another person")
+                peer.close(CloseCode.CLIENT_ID_TAKEN,
+                           f"client id {taken} belongs to another person")
+                continue
             gap = next((c for c, first in checked.starts.items() if first > state.get(c, 0)),
                        None)
             if gap is not None:
@@ -399,15 +408,6 @@ class Room:
                 # The resync after reconnecting carries the whole run.
                 metrics.updates_refused.inc()
                 peer.close(CloseCode.UNAVAILABLE, "earlier edits missing; reconnect to resend")
-                continue
-            taken = self.bindings.conflict(checked.writers, person)
-            if taken is None:
-                taken = next((c for c in checked.writers if claimed.get(c, person) != person),
-                             None)
-            if taken is not None:
-                self.deny(peer, f"Yjs client id {taken} belongs to another person")
-                peer.close(CloseCode.CLIENT_ID_TAKEN,
-                           f"client id {taken} belongs to another person")
                 continue
             for client in checked.writers:
                 claimed[client] = person

@@ -88,11 +88,14 @@ class PrivateRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    async def start(self) -> None:
-        self.process = subprocess.Popen(
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def start(self) -> None:
+        self.process = self._spawn()
         if not await _wait_port(self.port, 10):
             self.stop()
             raise RuntimeError(f"redis-server did not start on port {self.port}")
@@ -193,16 +196,19 @@ class Instance:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    async def start(self) -> None:
+    def _spawn(self) -> subprocess.Popen[bytes]:
         env = {k: v for k, v in os.environ.items() if k not in _KOKREASI_ENV}
         env.update(KOKREASI_SECRET_KEY=SECRET, KOKREASI_ACCESS_POLICY="open")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
+            return subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
                  "--data-dir", str(self.data_dir), "--database-url", self.database_url,
                  "--redis-url", self.redis_url],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    async def start(self) -> None:
+        self.process = self._spawn()
         async with httpx.AsyncClient() as client:
             for _ in range(600):
                 if self.process.poll() is not None:

@@ -16,10 +16,9 @@ from typing import Any
 import pycrdt
 
 import events
+from bench.faults.editors import TEXT, Editor, markers_in
 from server.protocol import Reader
 from server.ystructs import _byte, _skip_item  # the one walker of the v1 encoding
-
-from bench.faults.editors import TEXT, Editor, markers_in
 
 _GC, _SKIP = 0, 10
 

@@ -24,7 +24,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.faults import scenarios  # noqa: E402
+from bench.faults import scenarios
 
 EXACT = ("lost", "duplicated", "misattributed")
 
@@ -43,7 +43,8 @@ async def run(which: list[str], args: argparse.Namespace) -> list[dict[str, Any]
         elif name == "4":
             figures = await scenarios.slow_client()
         elif name == "5":
-            figures = await scenarios.garbage(frames=args.frames, requests=args.requests)
+            figures = await scenarios.garbage(frames=args.frames, requests=args.requests,
+                                              attackers=args.attackers, pace=args.pace)
         else:
             raise SystemExit(f"unknown scenario {name}; choose from 1 2 3 4 5")
         figures["wall_s"] = round(time.monotonic() - started, 1)
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-port", type=int, default=5440)
     parser.add_argument("--frames", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=1_000)
+    parser.add_argument("--attackers", type=int, default=8, help="scenario 5 connections")
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="scenario 5: seconds between an attacker's frames (0: flat out)")
     args = parser.parse_args(argv)
     results = asyncio.run(run(args.scenarios, args))
     print(table(results))

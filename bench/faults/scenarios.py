@@ -20,7 +20,6 @@ from typing import Any
 
 from bench.faults.cluster import (
     SECRET,
-    SHARED_POSTGRES,
     SHARED_REDIS,
     Cluster,
     PrivatePostgres,
@@ -175,13 +174,13 @@ async def kill_instance(*, seconds: float = 20.0, documents: int = 4, per_docume
 
 
 def _same_instance_share(setup: Setup, start: float, end: float) -> float | None:
-    """Of the edits typed in [start, end], the share some editor on the author's own
-    instance saw before ``end``: whether each instance kept serving its own clients."""
+    """Of the edits typed in [start, end], the share some editor of the document on the
+    author's own instance holds now: whether each instance kept serving its own clients."""
     home = {e.tag: e.urls[0].split("/ws/")[0] for e in setup.editors}
     doc_of = {e.tag: e.document_id for e in setup.editors}
     peers = {tag: [e for e in setup.editors if e.tag != tag and home[e.tag] == home[tag]
                    and e.document_id == doc_of[tag]] for tag in home}
-    wanted = [m for m, t in setup.ledger.typed.items() if start <= t <= end - 0.5]
+    wanted = [m for m, t in setup.ledger.typed.items() if start <= t <= end]
     if not wanted:
         return None
     seen = sum(1 for m in wanted
@@ -204,8 +203,12 @@ async def redis_outage(*, outage: float = 10.0, documents: int = 4, per_document
             redis.stop()
             stopped = time.perf_counter()
             await type_steadily(setup.editors, rate, outage)
-            # Snapshot before Redis returns: did each instance serve its own clients live?
-            local_share = _same_instance_share(setup, stopped, time.perf_counter())
+            typed_until = time.perf_counter()
+            # Still without Redis: did each instance serve its own editors? (Give the last
+            # edits a moment to arrive.)
+            await wait_until(lambda: _same_instance_share(setup, stopped, typed_until) == 100.0,
+                             3.0, 0.1)
+            local_share = _same_instance_share(setup, stopped, typed_until)
             diverged = sum(1 for d in setup.documents if not converged(
                 [e for e in setup.editors if e.document_id == d]))
             await redis.start()
@@ -357,7 +360,6 @@ async def slow_client(*, baseline: float = 5.0, typists: int = 4, pasters: int =
             scenario="4. slow client",
             editors=len(setup.editors), slow_client_dropped=drop_s is not None,
             slow_client_dropped_after_s=drop_s,
-            slow_client_bytes_unread_at_drop=slow.unread_estimate(),
             pasted_mb=round(sum(e.typed for e in extra) * paste_kb / 1024, 1),
             typists_fanout_without_slow=percentiles(
                 setup.ledger.latencies_between(began + 1.0, slow_from, "t")),
@@ -367,5 +369,119 @@ async def slow_client(*, baseline: float = 5.0, typists: int = 4, pasters: int =
                 s for _, s, m in setup.ledger.latencies
                 if slow_from <= setup.ledger.typed[m] <= slow_until and m[1] == "t"
                 and m[1:].split(".")[0].endswith(("x0", "x2"))]),
+        )
+        return figures
+
+
+# 5. Malformed frames and bad credentials ----------------------------------------------------
+
+def server_fanout(before: Sequence[dict[str, float]], after: Sequence[dict[str, float]],
+                  ) -> dict[str, Any]:
+    """The servers' own fan-out histogram between two scrapes: the share of updates sent on
+    within 10, 25, 50 and 100 ms of arriving (free of any client-side delay)."""
+    def total(scrapes: Sequence[dict[str, float]], key: str) -> float:
+        return sum(s.get(key, 0.0) for s in scrapes)
+
+    count = total(after, "kokreasi_fanout_seconds_count") - total(
+        before, "kokreasi_fanout_seconds_count")
+    shares: dict[str, Any] = {"updates": int(count)}
+    for bound in ("0.01", "0.025", "0.05", "0.1"):
+        key = f'kokreasi_fanout_seconds_bucket{{le="{bound}"}}'
+        within = total(after, key) - total(before, key)
+        shares[f"within_{int(float(bound) * 1000)}ms_pct"] = (
+            round(100 * within / count, 2) if count else None)
+    return shares
+
+
+async def _attack(setup: Setup, frames: int, requests: int, attackers: int,
+                  pace: float) -> dict[str, int]:
+    """Run the attack in a process of its own (``bench.faults.garbage``)."""
+    import json
+    import os
+    import sys
+
+    from bench.faults.cluster import REPO
+
+    instances = setup.cluster.instances
+    argv = [sys.executable, "-m", "bench.faults.garbage", "--frames", str(frames),
+            "--requests", str(requests), "--attackers", str(attackers), "--pace", str(pace),
+            "--document", setup.documents[0]]
+    for n in range(attackers):
+        target = instances[n % len(instances)]
+        argv += ["--attack-url", target.ws_url(setup.documents[n % len(setup.documents)],
+                                               token_for(f"mallory{n}"), saved=False)]
+    for instance in instances:
+        argv += ["--address", instance.address]
+    process = await asyncio.create_subprocess_exec(
+        *argv, cwd=REPO, env={**os.environ, "KOKREASI_SECRET_KEY": SECRET,
+                              "PYTHONPATH": str(REPO)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 600)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"the attack failed: {err.decode()[-2000:]}")
+    outcomes: dict[str, int] = json.loads(out.decode().strip().splitlines()[-1])
+    return outcomes
+
+
+async def garbage(*, frames: int = 10_000, requests: int = 1_000, documents: int = 2,
+                  per_document: int = 4, rate: float = 5.0, attackers: int = 8,
+                  baseline: float = 3.0, pace: float = 0.0) -> dict[str, Any]:
+    """``attackers`` connections send the frames flat out, or each ``pace`` seconds apart
+    (as a proxy limiting connection attempts per address would let them)."""
+    async with fresh_database() as database_url, \
+            running(database_url, SHARED_REDIS, documents, per_document) as setup:
+        done = asyncio.Event()
+        typing = asyncio.create_task(_type_until(setup.editors, rate, done))
+        try:
+            await asyncio.sleep(baseline)
+            await wait_until(lambda: all(e.all_saved for e in setup.editors), 10)
+            attack_from = time.perf_counter()
+            before = [await i.metrics() for i in setup.cluster.instances]
+            outcomes = await _attack(setup, frames, requests, attackers, pace)
+            attack_until = time.perf_counter()
+            await asyncio.sleep(1.0)
+        finally:
+            done.set()
+            await typing
+        last = time.perf_counter()
+        instances = setup.cluster.instances
+        after = [await i.metrics() for i in instances]
+        alive = [await i.healthy() for i in instances]
+        figures = await finish(setup, database_url, converge_from=last)
+        writes_accepted = sum(v for k, v in outcomes.items()
+                              if k.startswith("read-only") and "permission denied" not in k)
+        credential_kinds = ("no token", "garbage token", "other secret", "expired",
+                            "role system", "unknown role", "claims missing", "tampered role")
+        tokens_accepted = sum(v for k, v in outcomes.items()
+                              if k.startswith(credential_kinds) and not k.endswith("4401"))
+        http_ok = sum(v for k, v in outcomes.items()
+                      if k.startswith("http") and not k.endswith(("401", "403")))
+        figures.update(
+            scenario="5. malformed frames and bad credentials"
+            + (f" (each attacker paced {pace:g} s)" if pace else ""),
+            editors=len(setup.editors),
+            malformed_frames_sent=frames,
+            connections_closed_by_server=sum(v for k, v in outcomes.items()
+                                             if ": closed 44" in k or ": closed 10" in k),
+            bad_requests_sent=requests,
+            bad_tokens_accepted=tokens_accepted, read_only_writes_accepted=writes_accepted,
+            http_not_refused=http_ok,
+            instances_alive=all(alive),
+            outcomes=dict(sorted(outcomes.items())),
+            attack_s=round(attack_until - attack_from, 1),
+            fanout_before_attack=percentiles(
+                setup.ledger.latencies_between(0, attack_from)),
+            fanout_during_attack=percentiles(
+                setup.ledger.latencies_between(attack_from, attack_until)),
+            server_fanout_during_attack=server_fanout(before, after),
+            updates_refused_by_servers=sum(
+                a.get("kokreasi_updates_refused_total", 0)
+                - b.get("kokreasi_updates_refused_total", 0)
+                for a, b in zip(after, before, strict=True)),
         )
         return figures

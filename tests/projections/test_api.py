@@ -91,6 +91,11 @@ async def test_snapshots_compare_attribution_and_contributions(
     assert unknown.status_code == 404
     blame = (await client.get("/api/documents/c1/attribution", headers=secretariat)).json()
     assert blame["sections"]["problem"][0]["author"]["org_id"] == "org-bappenas"
+    assert blame["fields"]["milestones.0.activity"]["person_id"] == "p-sari"
+    assert blame["fields"]["meta.number"]["person_id"] == "p-ani"
+    assert blame["deletions"] == [{"deleted_by": blame["deletions"][0]["deleted_by"],
+                                   "written_by": "p-ani", "chars": len("tertutup.")}]
+    assert blame["deletions"][0]["deleted_by"]["person_id"] == "p-budi"
     early = await client.get("/api/documents/c1/attribution", headers=secretariat,
                              params={"at": 1})
     assert early.json()["sections"]["problem"][0]["author"]["org_id"] == "org-ti"

@@ -165,17 +165,19 @@ async def test_a_client_too_slow_to_read_is_dropped_and_the_room_carries_on(
     async with serving(app) as address:
         url = f"ws://{address}/ws/slow?token="
         stalled = await _stalled_client(address, f"/ws/slow?token={token('Slow', 'X', 'cso')}")
-        async with YClient(url + token()) as writer, \
-                YClient(url + token("Budi", "ICW", "cso")) as reader:
-            await writer.synced.wait()
-            await reader.synced.wait()
-            # More than the socket buffers hold, so the server's queue for the stalled
-            # client must grow while its sends stay stuck.
-            for i in range(10):
-                writer.text += f"<{i}>" + "x" * 500_000
-                await asyncio.sleep(0.01)
-            await eventually(lambda: app.state.metrics.slow_disconnects.value == 1, 10)
-            await eventually(lambda: str(reader.text) == str(writer.text), 10)
-            assert reader.close_code is None
-            assert len(app.state.connections) == 2
-        stalled.transport.abort()
+        try:
+            async with YClient(url + token()) as writer, \
+                    YClient(url + token("Budi", "ICW", "cso")) as reader:
+                await writer.synced.wait()
+                await reader.synced.wait()
+                # More than the socket buffers hold, so the server's queue for the stalled
+                # client must grow while its sends stay stuck.
+                for i in range(10):
+                    writer.text += f"<{i}>" + "x" * 500_000
+                    await asyncio.sleep(0.01)
+                await eventually(lambda: app.state.metrics.slow_disconnects.value == 1, 10)
+                await eventually(lambda: str(reader.text) == str(writer.text), 10)
+                await eventually(lambda: len(app.state.connections) == 2)
+                assert reader.close_code is None
+        finally:
+            stalled.transport.abort()
