@@ -89,8 +89,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api/signout", h.sign_out, "Sign out: clear the session cookie", "you",
               body=obj([])),
     Operation("GET", "/invite/{token}", h.accept_invitation,
-              "Open an invitation link: sets the session cookie and redirects to /", "you",
-              status=303, errors=(400,)),
+              "Open an invitation link: sets the session cookie and redirects (303) to /. A "
+              "link that no longer works redirects (303) to /signin?error=invalid_invitation "
+              "(or expired_invitation); with Accept: application/json it is a 400 instead",
+              "you", status=303, errors=(400,)),
     Operation("GET", "/api/plans", h.list_plans,
               "Plans with their stage and the commitments you may read (with document ids)",
               "plans", response="PlanList"),
@@ -159,11 +161,25 @@ OPERATIONS: tuple[Operation, ...] = (
                             "properties": {c: string(1000) for c in CRITERIA}}),
               201, "WorkingGroup", (401, 403, 404, 422)),
     Operation("POST", "/api/commitments", h.create_commitment,
-              "Create a commitment in a working group (creates its document)", "commitments",
+              "Create a commitment in a working group; its document starts with the title and "
+              "meta (number, and the dates and lead agency if given)", "commitments",
               SECRETARIAT,
               obj(["plan_id", "working_group_id", "title"], plan_id=string(64),
-                  working_group_id=string(64), title=_NAME, number=string(20), id=_ID),
+                  working_group_id=string(64), title=_NAME, number=string(20), id=_ID,
+                  start_date=string(10, format="date"), end_date=string(10, format="date"),
+                  lead_agency=string(300)),
               201, "Commitment", (401, 403, 404, 409, 422)),
+    Operation("POST", "/api/commitments/{commitment_id}/revisions", h.open_revision,
+              "Reopen a commitment of a final plan for a change (a reason is required): its "
+              "authors (as in Draft 4) edit it until the revision is closed", "commitments",
+              SECRETARIAT, obj(["reason"], reason=string(5000, minLength=1)), 201,
+              "Commitment", (401, 403, 404, 409, 422)),
+    Operation("POST", "/api/commitments/{commitment_id}/revisions/{version}/close",
+              h.close_revision,
+              "Close the open revision: the text is frozen again and recorded as this version "
+              "(the log before the closing event)", "commitments", SECRETARIAT,
+              obj([], summary=string(5000)), response="Commitment",
+              errors=(401, 403, 404, 409, 422)),
     Operation("GET", "/api/template", h.get_template,
               "The commitment document layout (Yjs root names) and the guidance questions A-G "
               "in Indonesian and English", "commitments", response="Template"),

@@ -1,19 +1,21 @@
 """The demo: a plan in Draft 1 with real-looking commitments, seeded once into the log.
 
 ``seed_demo`` is idempotent: run again on the same log, it appends nothing and returns the
-same sign-in links (each person's current invitation). The text of each commitment enters the
-log as ``crdt.update`` events under the person who wrote it, as if typed in the editor.
+same sign-in links (each person's current invitation). Creating a commitment seeds its title,
+number, dates and lead agency (under the Secretariat, like any commitment); the rest of its
+text enters the log as ``crdt.update`` events under the person who wrote it, as if typed in
+the editor on top of that seed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
+from pycrdt import Array, Doc, Map, XmlElement, XmlFragment, XmlText
 
 from events.catalog import CRDT_UPDATE
 from events.record import Actor, Context, NewEvent
-from events.store import NO_STREAM, EventStore
+from events.store import EventStore
 from server.settings import Settings
 
 from . import demo_content as content
@@ -22,6 +24,9 @@ from .invitations import sign_invitation
 from .runtime import ProcessRuntime
 from .service import ProcessService
 from .state import ProcessState
+
+SEEDED_META = ("start_date", "end_date", "lead_agency")
+"""Meta the server seeds when the commitment is created; the author types the rest."""
 
 
 async def seed_demo(store: EventStore, settings: Settings) -> dict[str, str]:
@@ -61,9 +66,11 @@ async def _seed(service: ProcessService, state: ProcessState) -> None:
         for org_id, criteria in group["members"]:
             await service.add_member(secretariat, group["id"], org_id, None, criteria)
     for item in content.COMMITMENTS:
-        await service.create_commitment(secretariat, content.PLAN_ID, item["group"],
-                                        item["title"], item["number"], item["id"],
-                                        f"{content.PLAN_ID}-{item['id']}")
+        await service.create_commitment(
+            secretariat, content.PLAN_ID, item["group"], item["title"], item["number"],
+            item["id"], f"{content.PLAN_ID}-{item['id']}",
+            **{key: item["meta"].get(key) for key in SEEDED_META},
+        )
     plan = state.plans[content.PLAN_ID]
     await service.advance_stage(secretariat, plan.id, str(Stage.SETUP), acknowledge=True)
     for item in content.COMMITMENTS:
@@ -77,20 +84,22 @@ async def _seed(service: ProcessService, state: ProcessState) -> None:
 async def _write_document(
     store: EventStore, document_id: str, item: dict[str, Any], author: Actor, context: Context
 ) -> None:
-    """Type the commitment into its document, one part per update, as its author."""
+    """Type the rest of the commitment into its seeded document, one part per update."""
     doc: Doc[Any] = Doc()
+    stream = document_stream(document_id)
+    seeded = await store.read_stream(stream)
+    for event in seeded:
+        doc.apply_update(event.payload)
     updates: list[bytes] = []
 
     def step() -> None:
         updates.append(doc.get_update(state))
 
     state = doc.get_state()
-    doc.get("title", type=Text).insert(0, item["title"])
-    step()
-    state = doc.get_state()
     meta = doc.get("meta", type=Map)
-    for key, value in {"number": item["number"], **item["meta"]}.items():
-        meta[key] = Array(value) if isinstance(value, list) else value
+    for key, value in item["meta"].items():
+        if key not in SEEDED_META:
+            meta[key] = Array(value) if isinstance(value, list) else value
     step()
     for section, paragraphs in item["sections"].items():
         state = doc.get_state()
@@ -107,4 +116,4 @@ async def _write_document(
     doc.get("contacts", type=Map).update(item["contacts"])
     step()
     events = [NewEvent(CRDT_UPDATE, update, author, context) for update in updates]
-    await store.append(document_stream(document_id), events, expected_version=NO_STREAM)
+    await store.append(stream, events, expected_version=len(seeded))

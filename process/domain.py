@@ -6,7 +6,9 @@ Each aggregate has its own stream (``events.record.STREAM_ID_PATTERN``):
 ==================  ==========================================================================
 stream              events
 ==================  ==========================================================================
-``plan:{id}``       plan.created, plan.stage_advanced, plan.published, commitment.created
+``plan:{id}``       plan.created, plan.stage_advanced, plan.published, commitment.created,
+                    commitment.revision_opened, commitment.revision_closed
+``doc:{id}``        crdt.update (the first one, the title and meta, seeded by the server)
 ``org:{id}``        organisation.registered
 ``person:{id}``     person.invited, person.invitation_issued, person.deactivated
 ``wg:{id}``         working_group.created, working_group.member_added
@@ -17,6 +19,9 @@ stream              events
 
 Commitments are recorded on their plan's stream so that a commitment can never be created
 concurrently with a stage advance without one of the two noticing (optimistic concurrency).
+The text is frozen at Final; a change after it is a revision of one commitment, opened by the
+Secretariat with a reason and closed to record the commitment's next version (Final is
+version 1, the first revision version 2, ...).
 """
 
 from __future__ import annotations
@@ -77,6 +82,8 @@ PLAN_CREATED = register("plan.created")
 PLAN_STAGE_ADVANCED = register("plan.stage_advanced")
 PLAN_PUBLISHED = register("plan.published")
 COMMITMENT_CREATED = register("commitment.created")
+COMMITMENT_REVISION_OPENED = register("commitment.revision_opened")
+COMMITMENT_REVISION_CLOSED = register("commitment.revision_closed")
 ORGANISATION_REGISTERED = register("organisation.registered")
 PERSON_INVITED = register("person.invited")
 PERSON_INVITATION_ISSUED = register("person.invitation_issued")

@@ -13,8 +13,17 @@ from server.tokens import issue_token
 from . import rules, views
 from . import template as t
 from .errors import Forbidden, Invalid, ProcessError
-from .http import SESSION_TTL_S, Call, limiter_of, ok
-from .invitations import InvalidInvitation, read_invitation
+from .http import (
+    JSON_HEADERS,
+    SESSION_TTL_S,
+    Call,
+    client_address,
+    error_response,
+    limiter_of,
+    ok,
+    prefers_json,
+)
+from .invitations import INVALID_INVITATION, InvalidInvitation, read_invitation
 from .validation import Problem
 
 # -- handlers: you ------------------------------------------------------------------------
@@ -34,19 +43,23 @@ async def sign_out(call: Call) -> Response:
 
 
 async def accept_invitation(call: Call) -> Response:
-    """Exchange a signed invitation link for the session cookie, then go to the app."""
+    """Exchange a signed invitation link for the session cookie, then go to the app.
+
+    A link that no longer works sends a browser to the sign-in page with the reason
+    (``/signin?error=invalid_invitation`` or ``expired_invitation``); a client that asks for
+    JSON gets the error as JSON (400)."""
     service = call.service
     try:
         invitation = read_invitation(service.secret_key, call.param("token"))
     except InvalidInvitation as error:
-        raise ProcessError(str(error), code="invalid_invitation") from None
+        return _invitation_refused(call, ProcessError(str(error), code=error.code))
     state = await service.state()
     person = state.people.get(invitation.person_id)
     if person is None or not person.active or person.invitation_id != invitation.invitation_id:
-        raise ProcessError(
+        return _invitation_refused(call, ProcessError(
             "Tautan undangan ini tidak berlaku lagi / this invitation link is no longer valid; "
-            "ask the Secretariat for a new one", code="invalid_invitation",
-        )
+            "ask the Secretariat for a new one", code=INVALID_INVITATION,
+        ))
     org = state.organisations[person.org_id]
     token = issue_token(service.secret_key, name=person.name, org=org.name,
                         role=org.stakeholder, person_id=person.id, org_id=org.id,
@@ -55,6 +68,14 @@ async def accept_invitation(call: Call) -> Response:
     response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_S, path="/", httponly=True,
                         samesite="lax", secure=call.request.url.scheme == "https")
     return response
+
+
+def _invitation_refused(call: Call, error: ProcessError) -> Response:
+    if prefers_json(call.request):
+        return error_response(error)
+    # People open invitation links in a browser: show them the sign-in page, not JSON.
+    return RedirectResponse(f"/signin?error={error.code}", status_code=303,
+                            headers=JSON_HEADERS)
 
 
 # -- handlers: plans ------------------------------------------------------------------------
@@ -206,10 +227,29 @@ async def create_commitment(call: Call) -> Response:
     b = call.body
     commitment = await call.service.create_commitment(
         call.actor, b["plan_id"], b["working_group_id"], b["title"], b.get("number"),
-        b.get("id"),
+        b.get("id"), start_date=b.get("start_date"), end_date=b.get("end_date"),
+        lead_agency=b.get("lead_agency"),
     )
     state = await call.service.state()
     return ok(views.commitment_json(state, commitment, call.actor), 201)
+
+
+async def open_revision(call: Call) -> Response:
+    commitment = await call.service.open_revision(call.actor, call.param("commitment_id"),
+                                                  call.body["reason"])
+    state = await call.service.state()
+    return ok(views.commitment_json(state, commitment, call.actor), 201)
+
+
+async def close_revision(call: Call) -> Response:
+    version = call.param("version")
+    if not version.isdigit():
+        raise Invalid(f"version {version!r} must be a revision's number (2, 3, ...)")
+    commitment = await call.service.close_revision(
+        call.actor, call.param("commitment_id"), int(version), call.body.get("summary", "")
+    )
+    state = await call.service.state()
+    return ok(views.commitment_json(state, commitment, call.actor))
 
 
 async def _readable_commitment(call: Call) -> tuple[Any, Any]:
@@ -300,8 +340,7 @@ async def close_session(call: Call) -> Response:
 
 async def submit_input(call: Call) -> Response:
     b = call.body
-    client = call.request.client.host if call.request.client else "unknown"
-    limiter_of(call.request.app).take(client)
+    limiter_of(call.request.app).take(client_address(call.request))
     target = {k: b[k] for k in ("section", "milestone") if b.get(k) is not None}
     item = await call.service.submit_input(
         call.actor, call.param("commitment_id"), b["text"], target, b.get("name") or "",

@@ -20,6 +20,7 @@ from events.record import Actor, Context
 
 from .errors import NotSignedIn, ProcessError, RateLimited
 from .policy import runtime_of
+from .proxies import TrustedProxies, from_environment
 from .ratelimit import InputRateLimiter, Limits
 from .schema import Schema, check
 from .service import ProcessService, StageAdvancedHook
@@ -102,6 +103,43 @@ def limiter_of(app: Starlette) -> InputRateLimiter:
         ))
         app.state.process_input_limiter = limiter
     return limiter
+
+
+def trusted_proxies_of(app: Starlette) -> TrustedProxies:
+    proxies: TrustedProxies | None = getattr(app.state, "process_trusted_proxies", None)
+    if proxies is None:
+        proxies = from_environment(getattr(app.state.settings, "extra", {}) or {})
+        app.state.process_trusted_proxies = proxies
+    return proxies
+
+
+def client_address(request: Request) -> str:
+    """Who sent the request, as far as we can tell: the peer, or the client a trusted proxy
+    names in ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else "unknown"
+    return trusted_proxies_of(request.app).client_address(
+        peer, request.headers.getlist("x-forwarded-for")
+    )
+
+
+def prefers_json(request: Request) -> bool:
+    """Whether the client asked for JSON rather than a page (``Accept``); browsers ask for
+    HTML or anything (``*/*``), scripts and the web app's fetches for application/json."""
+    quality: dict[str, float] = {}
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        media = media.lower()
+        quality[media] = max(weight, quality.get(media, 0.0))
+    json_weight = quality.get("application/json", 0.0)
+    return json_weight > 0 and json_weight > quality.get("text/html", 0.0)
 
 
 async def read_body(request: Request, schema: Schema | None) -> dict[str, Any]:

@@ -17,8 +17,14 @@ INVITATION_LIFETIME_S = 14 * 24 * 3600
 _PREFIX = "inv1"
 
 
+INVALID_INVITATION = "invalid_invitation"
+EXPIRED_INVITATION = "expired_invitation"
+
+
 class InvalidInvitation(ValueError):
-    pass
+    def __init__(self, message: str, code: str = INVALID_INVITATION) -> None:
+        super().__init__(message)
+        self.code = code  # why, for the sign-in page: invalid_invitation or expired_invitation
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +62,9 @@ def read_invitation(secret_key: bytes, token: str, *, now: float | None = None) 
     try:
         prefix, body, signature = token.split(".")
     except ValueError:
-        raise InvalidInvitation("this is not an invitation link") from None
+        raise InvalidInvitation(
+            "Ini bukan tautan undangan / this is not an invitation link"
+        ) from None
     expected = hmac.new(_key(secret_key), f"{prefix}.{body}".encode(), hashlib.sha256).digest()
     try:
         valid = prefix == _PREFIX and hmac.compare_digest(_unb64(signature), expected)
@@ -64,9 +72,10 @@ def read_invitation(secret_key: bytes, token: str, *, now: float | None = None) 
     except ValueError:
         valid = False
     if not valid or not isinstance(claims, dict):
-        raise InvalidInvitation("the invitation link is not valid")
+        raise InvalidInvitation("Tautan undangan tidak sah / the invitation link is not valid")
     if int(claims.get("e", 0)) < (time.time() if now is None else now):
         raise InvalidInvitation(
-            "the invitation link has expired; ask the Secretariat for a new one"
+            "Tautan undangan sudah kedaluwarsa / the invitation link has expired; ask the "
+            "Secretariat for a new one", EXPIRED_INVITATION,
         )
     return Invitation(str(claims["p"]), str(claims["i"]), int(claims["e"]))

@@ -37,9 +37,21 @@ COMPONENTS: dict[str, Schema] = {
     "Commitment": {
         **_object(id=_STR, plan_id=_STR, working_group_id=_STR, number=_STR, title=_STR,
                   document_id={**_STR, "description": "the id used in /ws/{document_id}"},
-                  published=_BOOL, can_write=_BOOL, write_refusal=_STR),
+                  published=_BOOL, can_write=_BOOL, write_refusal=_STR,
+                  version={"type": ["integer", "null"], "description": (
+                      "after Final: the last recorded version (Final is 1)")},
+                  revision={"oneOf": [_ref("Revision"), {"type": "null"}],
+                            "description": "the open revision, if any"},
+                  revisions={"type": "array", "items": _ref("Revision")}),
         "required": ["id", "number", "title", "document_id"],
     },
+    "Revision": _object(
+        version=_INT, reason=_STR, summary=_STR, open=_BOOL, opened_by=_ref("Actor"),
+        opened_at=_STR, opened_position=_INT,
+        closed_by={"oneOf": [_ref("Actor"), {"type": "null"}]}, closed_at=_STR_OR_NULL,
+        closed_position={"type": ["integer", "null"], "description": (
+            "the version's text is the document's log before this position")},
+    ),
     "Plan": _object(
         id=_STR, title=_STR, period=_STR,
         stage={"type": "string", "enum": ["setup", "draft1", "draft2", "draft3", "draft4",
@@ -115,8 +127,11 @@ COMPONENTS: dict[str, Schema] = {
     ),
 }
 
+_PATH_TYPES: dict[str, Schema] = {"version": {"type": "integer", "minimum": 2}}
+
 _ERROR_TEXT = {
-    400: "Bad request (malformed JSON, invalid invitation)",
+    400: "Bad request (malformed JSON; an invalid_invitation or expired_invitation to a "
+         "client that asked for JSON)",
     401: "Not signed in, or the sign-in is no longer valid",
     403: "Not allowed for you (the message says why)",
     404: "Unknown id",
@@ -132,13 +147,16 @@ def build_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True,
+             "schema": _PATH_TYPES.get(name, {"type": "string"})}
             for name in re.findall(r"{(\w+)}", op.path)
         ]
         if op.path in ("/api/working-groups", "/api/sessions") and op.method == "GET":
             parameters.append({"name": "plan_id", "in": "query", "required": False,
                                "schema": {"type": "string"}})
         success: dict[str, Any] = {"description": "OK" if op.status < 300 else "Redirect"}
+        if op.status == 303:
+            success["headers"] = {"Location": {"schema": {"type": "string"}}}
         if op.response:
             success["content"] = {"application/json": {"schema": _ref(op.response)}}
         responses: dict[str, Any] = {str(op.status): success}

@@ -20,6 +20,7 @@ from server.access import AccessListener, DocumentAccess, Principal
 
 from . import rules
 from .runtime import ProcessRuntime, StateUnavailable
+from .template import check_update_roots
 
 RUNTIME_ATTRIBUTE = "process_runtime"
 
@@ -52,7 +53,8 @@ class ProcessPolicy:
         if not read.allowed:
             return DocumentAccess(False, False, read.reason, context)
         write = rules.can_write_text(state, actor, commitment)
-        return DocumentAccess(True, write.allowed, write.reason, context)
+        return DocumentAccess(True, write.allowed, write.reason, context,
+                              update_check=check_update_roots)
 
     def on_change(self, listener: AccessListener) -> None:
         self.runtime.on_change(listener)
@@ -84,4 +86,9 @@ def _close_on_shutdown(app: Starlette, runtime: ProcessRuntime) -> None:
 
 
 def create_policy(app: Starlette) -> ProcessPolicy:
+    # The process's one hook at app creation: a malformed setting stops the server at start,
+    # not at the first public input.
+    from .http import trusted_proxies_of
+
+    trusted_proxies_of(app)
     return ProcessPolicy(runtime_of(app))

@@ -41,6 +41,11 @@ class Decision:
 ALLOW = Decision(True)
 
 FINAL_FROZEN = "Rencana aksi sudah final dan dibekukan / The plan is final; its text is frozen"
+FINAL_FROZEN_TEXT = (
+    "Rencana aksi sudah final dan dibekukan; perubahan memerlukan revisi yang dibuka Sekretariat "
+    "dengan alasan / The plan is final; its text is frozen; a change needs a revision opened by "
+    "the Secretariat with a reason"
+)
 
 
 def _deny(indonesian: str, english: str, *, stage_conflict: bool = False) -> Decision:
@@ -76,7 +81,9 @@ def can_write_text(state: ProcessState, actor: Actor | None, commitment: Commitm
     if actor.stakeholder is Stakeholder.SYSTEM:
         return _deny("Bukan penyusun", "not an author")
     if stage is Stage.FINAL:
-        return Decision(False, FINAL_FROZEN, True)
+        if commitment.open_revision is None:
+            return Decision(False, FINAL_FROZEN_TEXT, True)
+        stage = Stage.DRAFT4  # an open revision: the authors of Draft 4 edit this commitment
     if stage is Stage.SETUP:
         return _deny(
             "Belum ada yang menyunting komitmen pada tahap Persiapan",
@@ -146,6 +153,20 @@ def can_manage(actor: Actor | None) -> Decision:
         "Hanya Sekretariat OGI yang menjalankan proses ini",
         "only the OGI Secretariat runs this part of the process",
     )
+
+
+def can_revise(actor: Actor | None, plan: Plan) -> Decision:
+    """Opening or closing a revision of a commitment: the Secretariat, after Final only."""
+    managed = can_manage(actor)
+    if not managed.allowed:
+        return managed
+    if plan.stage is not Stage.FINAL:
+        return _deny(
+            "Revisi hanya untuk rencana aksi yang sudah final; sebelum itu teks disunting pada "
+            "tahapnya", "revisions are for a final plan; before Final the text is edited in its "
+            "stage", stage_conflict=True,
+        )
+    return ALLOW
 
 
 def can_advance(actor: Actor | None, plan: Plan) -> Decision:

@@ -42,6 +42,7 @@ class ProcessRuntime:
         self._listeners: list[AccessListener] = []
         self._folded = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._start_position: int | None = None  # the log's head when following began
         self._start_lock = asyncio.Lock()
         self._documents: OrderedDict[str, tuple[Doc[Any], int]] = OrderedDict()
         self._document_lock = asyncio.Lock()
@@ -56,14 +57,17 @@ class ProcessRuntime:
 
     async def ready(self) -> ProcessState:
         """Start following the log (once) and return the state, caught up to the head."""
-        if self._task is None:
+        if self._start_position is None:
+            # Every caller, not just the first, waits for the initial catch-up: requests that
+            # arrive together at a fresh instance must not see an empty state.
             async with self._start_lock:
-                if self._task is None:
-                    self._task = asyncio.create_task(self._follow(), name="process-follower")
+                if self._start_position is None:
                     head = await self.store.head()
-                    await self.wait_for(head.position)
-        elif self._task.done():
+                    self._task = asyncio.create_task(self._follow(), name="process-follower")
+                    self._start_position = head.position
+        elif self._task is not None and self._task.done():
             raise StateUnavailable("the process state stopped following the log")
+        await self.wait_for(self._start_position)
         return self.state
 
     async def wait_for(self, position: int, within_s: float = FOLD_TIMEOUT_S) -> None:

@@ -8,6 +8,7 @@ its own write. A refused command appends nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -15,8 +16,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
+from events.catalog import CRDT_UPDATE
 from events.errors import ConcurrencyError, EventStoreError, InvalidEventError
 from events.record import Actor, Context, NewEvent, Stakeholder
+from events.store import NO_STREAM
 
 from . import domain as d
 from . import rules
@@ -25,6 +28,7 @@ from .errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavail
 from .invitations import sign_invitation
 from .privacy import ContactSealer
 from .runtime import ProcessRuntime, StateUnavailable
+from .seed import seed_update
 from .state import (
     Commitment,
     Input,
@@ -42,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ANONYMOUS_ID = "anonymous"
+COMMIT_ATTEMPTS = 3  # a commitment's document is seeded; recording it may lose a race
 
 
 def new_id() -> str:
@@ -70,6 +75,9 @@ class ProcessService:
         self.sealer = ContactSealer(secret_key)
         # The audit trail signs a checkpoint here; the process itself need not know how.
         self.on_stage_advanced = on_stage_advanced
+        # Commitment numbers are chosen before the document is seeded: one at a time here, so
+        # only another instance can race for a number.
+        self._commitment_lock = asyncio.Lock()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -191,26 +199,35 @@ class ProcessService:
 
     # -- appending --------------------------------------------------------------------------
 
+    async def _write(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
+    ) -> int:
+        """Append and wait until folded; a ``ConcurrencyError`` is left to the caller."""
+        try:
+            positions = await self.runtime.store.append(
+                stream_id, events, expected_version=expected_version
+            )
+            await self.runtime.wait_for(positions[-1])
+        except ConcurrencyError:
+            raise
+        except InvalidEventError as error:
+            raise Invalid(str(error)) from error
+        except (EventStoreError, StateUnavailable) as error:
+            raise Unavailable(f"the event log cannot be written right now: {error}") from error
+        return positions[-1]
+
     async def _append(
         self, stream_id: str, event_type: str, payload: dict[str, Any], actor: Actor,
         context: Context, state: ProcessState,
     ) -> int:
         event = NewEvent(event_type, payload, actor, context)
         try:
-            positions = await self.runtime.store.append(
-                stream_id, [event], expected_version=state.version_of(stream_id)
-            )
-            await self.runtime.wait_for(positions[-1])
+            return await self._write(stream_id, [event], state.version_of(stream_id))
         except ConcurrencyError as error:
             raise Conflict(
                 "Data ini baru saja diubah orang lain; muat ulang lalu coba lagi / "
                 "someone changed this at the same moment; reload and try again"
             ) from error
-        except InvalidEventError as error:
-            raise Invalid(str(error)) from error
-        except (EventStoreError, StateUnavailable) as error:
-            raise Unavailable(f"the event log cannot be written right now: {error}") from error
-        return positions[-1]
 
     def _context(self, state: ProcessState, plan: Plan | None, actor: Actor | None) -> Context:
         if plan is None:
@@ -410,26 +427,115 @@ class ProcessService:
     async def create_commitment(
         self, actor: Actor | None, plan_id: str, group_id: str, title: str,
         number: str | None = None, commitment_id: str | None = None,
-        document_id: str | None = None,
+        document_id: str | None = None, *, start_date: str | None = None,
+        end_date: str | None = None, lead_agency: str | None = None,
     ) -> Commitment:
-        who, state = await self._manager(actor)
+        """Record a commitment and seed its document with the title and meta.
+
+        The document is seeded first, while no commitment names it (so nobody can have edited
+        it), with ``NO_STREAM`` (so it is seeded once); then the commitment is recorded. Should
+        that append lose a race on the plan's stream, it is checked and tried again with the
+        same ids and number, which the seeded document already carries."""
+        async with self._commitment_lock:
+            who, state = await self._manager(actor)
+            commitment_id = self._new_id(commitment_id, state.commitments, "commitment")
+            document_id = self._new_id(document_id, state.documents, "document")
+            number = number.strip() if number else state.next_number(plan_id)
+            plan = self._check_new_commitment(state, plan_id, group_id, number)
+            payload = {"commitment_id": commitment_id, "plan_id": plan.id,
+                       "working_group_id": group_id, "number": number,
+                       "title": _text(title, "title"), "document_id": document_id}
+            meta = {"number": number, **_period(start_date, end_date)}
+            if lead_agency and lead_agency.strip():
+                meta["lead_agency"] = lead_agency.strip()
+            context = self._context(state, plan, who)
+            seed = NewEvent(CRDT_UPDATE, seed_update(payload["title"], meta), who, context)
+            try:
+                await self._write(d.document_stream(document_id), [seed], NO_STREAM)
+            except ConcurrencyError as error:
+                raise Conflict(f"document {document_id!r} already has text",
+                               code="exists") from error
+            event = NewEvent(d.COMMITMENT_CREATED, payload, who, context)
+            for _ in range(COMMIT_ATTEMPTS):
+                try:
+                    await self._write(d.plan_stream(plan.id), [event],
+                                      state.version_of(d.plan_stream(plan.id)))
+                    return state.commitments[commitment_id]
+                except ConcurrencyError:
+                    await self._catch_up()
+                    if commitment_id in state.commitments:
+                        raise Conflict(f"a commitment with id {commitment_id!r} already "
+                                       "exists", code="exists") from None
+                    plan = self._check_new_commitment(state, plan_id, group_id, number)
+                    if str(plan.stage) != context.stage:
+                        raise Conflict(f"the plan moved to {plan.stage} meanwhile; try again",
+                                       code="stage_moved") from None
+            raise Conflict(
+                "Data ini baru saja diubah orang lain; muat ulang lalu coba lagi / "
+                "someone changed this at the same moment; reload and try again"
+            )
+
+    async def _catch_up(self) -> None:
+        """Fold the log up to its head (after losing a race, to see what won)."""
+        try:
+            await self.runtime.wait_for((await self.runtime.store.head()).position)
+        except (EventStoreError, StateUnavailable) as error:
+            raise Unavailable(f"the event log cannot be read right now: {error}") from error
+
+    def _check_new_commitment(
+        self, state: ProcessState, plan_id: str, group_id: str, number: str
+    ) -> Plan:
         plan = self.plan(state, plan_id)
         if plan.stage is Stage.FINAL:
             raise Conflict(rules.FINAL_FROZEN)
         group = self.working_group(state, group_id)
         if group.plan_id != plan.id:
             raise Invalid(f"working group {group_id!r} belongs to another plan")
-        commitment_id = self._new_id(commitment_id, state.commitments, "commitment")
-        number = number.strip() if number else state.next_number(plan.id)
         if any(c.number == number for c in state.commitments_of(plan.id)):
             raise Conflict(f"commitment number {number!r} is taken in this plan", code="exists")
-        document_id = self._new_id(document_id, state.documents, "document")
-        payload = {"commitment_id": commitment_id, "plan_id": plan.id,
-                   "working_group_id": group.id, "number": number,
-                   "title": _text(title, "title"), "document_id": document_id}
-        await self._append(d.plan_stream(plan.id), d.COMMITMENT_CREATED, payload, who,
+        return plan
+
+    # -- revisions after Final --------------------------------------------------------------
+
+    async def open_revision(
+        self, actor: Actor | None, commitment_id: str, reason: str
+    ) -> Commitment:
+        """Reopen one commitment of a final plan for its authors; the reason is recorded."""
+        who, state = await self._manager(actor)
+        commitment = self.commitment(state, commitment_id)
+        plan = state.plans[commitment.plan_id]
+        self._require(rules.can_revise(who, plan))
+        if not reason.strip():
+            raise Invalid("Revisi perlu alasan / a revision needs a reason",
+                          code="reason_required")
+        if commitment.open_revision is not None:
+            raise Conflict(f"revision {commitment.open_revision.version} of this commitment is "
+                           "already open", code="revision_open")
+        payload = {"commitment_id": commitment.id, "plan_id": plan.id,
+                   "document_id": commitment.document_id,
+                   "version": commitment.recorded_version + 1, "reason": reason.strip()}
+        await self._append(d.plan_stream(plan.id), d.COMMITMENT_REVISION_OPENED, payload, who,
                            self._context(state, plan, who), state)
-        return state.commitments[commitment_id]
+        return commitment
+
+    async def close_revision(
+        self, actor: Actor | None, commitment_id: str, version: int, summary: str = ""
+    ) -> Commitment:
+        """Freeze the commitment again, recording its text as ``version``."""
+        who, state = await self._manager(actor)
+        commitment = self.commitment(state, commitment_id)
+        plan = state.plans[commitment.plan_id]
+        self._require(rules.can_revise(who, plan))
+        revision = commitment.open_revision
+        if revision is None or revision.version != version:
+            raise Conflict(f"revision {version} of this commitment is not open",
+                           code="revision_not_open")
+        payload = {"commitment_id": commitment.id, "plan_id": plan.id,
+                   "document_id": commitment.document_id, "version": version,
+                   "summary": summary.strip()}
+        await self._append(d.plan_stream(plan.id), d.COMMITMENT_REVISION_CLOSED, payload, who,
+                           self._context(state, plan, who), state)
+        return commitment
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -539,6 +645,15 @@ def _text(value: str, field: str) -> str:
     if not value.strip():
         raise Invalid(f"{field} must not be empty")
     return value.strip()
+
+
+def _period(start_date: str | None, end_date: str | None) -> dict[str, str]:
+    period = {k: _iso_date(v) for k, v in (("start_date", start_date), ("end_date", end_date))
+              if v}
+    if "start_date" in period and "end_date" in period and \
+            period["end_date"] < period["start_date"]:
+        raise Invalid("end_date must not be before start_date", code="end_before_start")
+    return period
 
 
 def _iso_date(value: str) -> str:

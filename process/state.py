@@ -76,6 +76,25 @@ class WorkingGroup:
 
 
 @dataclass
+class Revision:
+    """A change to a commitment after Final: open while its authors edit, then recorded."""
+
+    version: int  # the version it makes; Final is version 1
+    reason: str
+    opened_by: Actor
+    opened_at: datetime
+    opened_position: int
+    summary: str = ""
+    closed_by: Actor | None = None
+    closed_at: datetime | None = None
+    closed_position: int | None = None  # the version is the log before this position
+
+    @property
+    def open(self) -> bool:
+        return self.closed_position is None
+
+
+@dataclass
 class Commitment:
     id: str
     plan_id: str
@@ -84,6 +103,17 @@ class Commitment:
     title: str
     document_id: str
     created_at: datetime
+    revisions: list[Revision] = field(default_factory=list)
+
+    @property
+    def open_revision(self) -> Revision | None:
+        last = self.revisions[-1] if self.revisions else None
+        return last if last is not None and last.open else None
+
+    @property
+    def recorded_version(self) -> int:
+        """The last version recorded after Final: 1 (Final itself) plus closed revisions."""
+        return 1 + sum(1 for r in self.revisions if not r.open)
 
 
 @dataclass
@@ -136,6 +166,8 @@ ACCESS_EVENTS = frozenset({
     d.PLAN_STAGE_ADVANCED,
     d.PLAN_PUBLISHED,
     d.COMMITMENT_CREATED,
+    d.COMMITMENT_REVISION_OPENED,
+    d.COMMITMENT_REVISION_CLOSED,
     d.ORGANISATION_REGISTERED,
     d.PERSON_INVITED,
     d.PERSON_DEACTIVATED,
@@ -266,6 +298,26 @@ def _commitment_created(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) ->
     plan.commitment_ids.append(commitment.id)
 
 
+def _revision_opened(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    commitment = s.commitments[p["commitment_id"]]
+    version = int(p["version"])
+    if commitment.open_revision is not None or version != commitment.recorded_version + 1:
+        raise ValueError("not the next revision")  # the service never records one
+    commitment.revisions.append(
+        Revision(version, str(p["reason"]), e.actor, e.recorded_at, e.position)
+    )
+
+
+def _revision_closed(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    revision = s.commitments[p["commitment_id"]].open_revision
+    if revision is None or revision.version != int(p["version"]):
+        raise ValueError("no such open revision")
+    revision.summary = str(p.get("summary") or "")
+    revision.closed_by = e.actor
+    revision.closed_at = e.recorded_at
+    revision.closed_position = e.position
+
+
 def _org_registered(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
     s.organisations[p["org_id"]] = Organisation(
         p["org_id"], p["name"], Stakeholder(p["stakeholder"])
@@ -347,6 +399,8 @@ _HANDLERS = {
     d.PLAN_STAGE_ADVANCED: _stage_advanced,
     d.PLAN_PUBLISHED: _published,
     d.COMMITMENT_CREATED: _commitment_created,
+    d.COMMITMENT_REVISION_OPENED: _revision_opened,
+    d.COMMITMENT_REVISION_CLOSED: _revision_closed,
     d.ORGANISATION_REGISTERED: _org_registered,
     d.PERSON_INVITED: _person_invited,
     d.PERSON_INVITATION_ISSUED: _invitation_issued,

@@ -11,7 +11,7 @@ from typing import Any
 from events.record import Actor, Stakeholder
 
 from . import rules
-from .domain import STAGE_NAMES, next_stage
+from .domain import STAGE_NAMES, Stage, next_stage
 from .privacy import ContactSealer
 from .state import (
     Commitment,
@@ -20,6 +20,7 @@ from .state import (
     Person,
     Plan,
     ProcessState,
+    Revision,
     Session,
     WorkingGroup,
 )
@@ -54,6 +55,25 @@ def commitment_json(
         "published": commitment.id in plan.published,
         "can_write": write.allowed,
         "write_refusal": "" if write.allowed else write.reason,
+        "version": commitment.recorded_version if plan.stage is Stage.FINAL else None,
+        "revision": revision_json(commitment.open_revision)
+        if commitment.open_revision is not None else None,
+        "revisions": [revision_json(r) for r in commitment.revisions],
+    }
+
+
+def revision_json(revision: Revision) -> dict[str, Any]:
+    return {
+        "version": revision.version,
+        "reason": revision.reason,
+        "summary": revision.summary,
+        "open": revision.open,
+        "opened_by": actor_json(revision.opened_by),
+        "opened_at": revision.opened_at.isoformat(),
+        "opened_position": revision.opened_position,
+        "closed_by": actor_json(revision.closed_by) if revision.closed_by else None,
+        "closed_at": revision.closed_at.isoformat() if revision.closed_at else None,
+        "closed_position": revision.closed_position,
     }
 
 

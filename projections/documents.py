@@ -109,12 +109,14 @@ class DocumentState:
             if before != self._vector_bytes:
                 self._vector = ycodec.decode_state_vector(before)
             vector = ycodec.decode_state_vector(after)
-            added = ycodec.ranges_between(self._vector, vector)
+            previous, bindings = self._vector, self.bindings
+            for client, clock in vector.items():
+                start = previous.get(client, 0)
+                if clock > start:  # this transaction added items start..clock of client
+                    inserted += clock - start
+                    if client not in bindings:
+                        bindings[client] = event.actor
             self._vector, self._vector_bytes = vector, after
-            inserted = ycodec.count(added)
-            for client in added:
-                if client not in self.bindings:
-                    self.bindings[client] = event.actor
         if len(delete_set) > 1:
             for client, spans in ycodec.decode_delete_set(delete_set).items():
                 owner = self.bindings.get(client)

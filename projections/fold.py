@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from events.catalog import CRDT_UPDATE
-from events.record import RecordedEvent, format_timestamp
+from events.record import Actor, Context, RecordedEvent, format_timestamp
 
 from . import documents
 from .documents import DocumentState, Edit, actor_to_json, document_id_of
@@ -21,6 +21,8 @@ STAGE_ADVANCED = "plan.stage_advanced"
 COMMITMENT_CREATED = "commitment.created"
 
 ContributionKey = tuple[str, str, str, str, str]  # document, stage, session, person, org
+# (actor, context, document id, their doc_event columns, their contribution key)
+_Who = tuple[Actor | None, Context | None, str, tuple[Any, ...], ContributionKey]
 
 
 @dataclass(slots=True)
@@ -72,6 +74,17 @@ class ProjectionFold:
         self.documents: dict[str, DocumentState] = documents or {}
         self._changes = Changes()
         self._dirty: set[str] = set()
+        # Per-event work that repeats: the log hands out one datetime per commit, shared by
+        # the events of that commit, and a document's stream id is the same string each time.
+        self._last_moment: datetime | None = None
+        self._last_at = ""
+        self._stream_documents: dict[str, str | None] = {}
+        self._last_who: _Who = (None, None, "", (), ("", "", "", "", ""))
+
+    def _at(self, moment: datetime) -> str:
+        if moment is not self._last_moment:
+            self._last_moment, self._last_at = moment, _timestamp(moment)
+        return self._last_at
 
     def document(self, document_id: str) -> DocumentState:
         state = self.documents.get(document_id)
@@ -82,7 +95,11 @@ class ProjectionFold:
     def apply(self, event: RecordedEvent) -> None:
         self._changes.position = event.position
         if event.type == CRDT_UPDATE:
-            document_id = document_id_of(event.stream_id)
+            stream_id = event.stream_id
+            try:
+                document_id = self._stream_documents[stream_id]
+            except KeyError:
+                document_id = self._stream_documents[stream_id] = document_id_of(stream_id)
             if document_id is not None:
                 self._apply_edit(self.document(document_id).apply(event))
         elif event.type == COMMITMENT_CREATED:
@@ -94,22 +111,35 @@ class ProjectionFold:
         elif event.type == STAGE_ADVANCED:
             self._snapshot(event)
 
+    def _who(self, document_id: str, actor: Actor, context: Context) -> _Who:
+        # Consecutive events share their actor and context objects (the log decodes each
+        # once per read): their columns and contribution key are built once per run.
+        last = self._last_who
+        if last[0] is actor and last[1] is context and last[2] == document_id:
+            return last
+        who = self._last_who = (
+            actor, context, document_id,
+            (actor.person_id, actor.name, actor.org_id, actor.org_name,
+             actor.stakeholder.value, context.plan_id, context.stage, context.session_id),
+            (document_id, context.stage or "", context.session_id or "", actor.person_id,
+             actor.org_id),
+        )
+        return who
+
     def _apply_edit(self, edit: Edit) -> None:
         event, changes = edit.event, self._changes
         actor, context = event.actor, event.context
-        at = _timestamp(event.recorded_at)
+        at = self._at(event.recorded_at)
         deleted = sum(edit.deleted.values()) if edit.deleted else 0
+        _, _, _, columns, key = self._who(edit.document_id, actor, context)
         changes.doc_events.append((
-            event.position, edit.document_id, event.stream_version, actor.person_id,
-            actor.name, actor.org_id, actor.org_name, actor.stakeholder.value, context.plan_id,
-            context.stage, context.session_id, at, edit.inserted, deleted,
+            event.position, edit.document_id, event.stream_version, *columns, at,
+            edit.inserted, deleted,
         ))
         for author, chars in edit.deleted.items():
             changes.deletions.append(
                 (event.position, edit.document_id, actor.person_id, author, chars)
             )
-        key = (edit.document_id, context.stage or "", context.session_id or "",
-               actor.person_id, actor.org_id)
         row = changes.contributions.get(key)
         if row is None:
             row = changes.contributions[key] = Contribution(

@@ -108,6 +108,8 @@ async def history(
             "plan_id": row[7], "stage": row[8], "session_id": row[9], "recorded_at": row[10],
             "inserted": row[11], "deleted": row[12],
             "summary": changes.summary() if changes is not None else "",
+            "summary_id": changes.summary_id() if changes is not None else "",
+            "summary_parts": changes.parts() if changes is not None else [],
             "changes": changes.as_json() if changes is not None else {},
         })
     return {

@@ -32,41 +32,20 @@ class DocumentAt:
     version: int  # stream version of the last event applied (0: none)
     position: int  # global position of that event (0: none)
     bindings: dict[int, Actor]
+    bound_until: int = 0  # ``bindings`` already hold every client of the events up to here
 
     def state(self) -> bytes:
         return self.doc.get_update()
 
 
+def _bindings(raw: str) -> dict[int, Actor]:
+    return {int(c): actor_from_json(a) for c, a in json.loads(raw).items()}
+
+
 async def bindings_of(storage: Storage, document_id: str) -> dict[int, Actor]:
     row = await storage.fetchone("SELECT bindings FROM doc_state WHERE document_id = ?",
                                  document_id)
-    if row is None:
-        return {}
-    return {int(c): actor_from_json(a) for c, a in json.loads(row[0]).items()}
-
-
-async def _base(
-    storage: Storage, document_id: str, position: int | None
-) -> tuple[bytes | None, int, int]:
-    """The best stored (state, version, position) at or before ``position`` (None: latest)."""
-    latest = await storage.fetchone(
-        "SELECT stream_version, position FROM doc_state WHERE document_id = ?", document_id
-    )
-    if latest is not None and (position is None or int(latest[1]) <= position):
-        row = await storage.fetchone(
-            "SELECT state, stream_version, position FROM doc_state WHERE document_id = ?",
-            document_id,
-        )
-    elif position is None:
-        return None, 0, 0
-    else:
-        row = await storage.fetchone(
-            "SELECT state, stream_version, position FROM doc_checkpoint WHERE document_id = ? "
-            "AND position <= ? ORDER BY position DESC LIMIT 1", document_id, position,
-        )
-    if row is None:
-        return None, 0, 0
-    return bytes(row[0]), int(row[1]), int(row[2])
+    return {} if row is None else _bindings(row[0])
 
 
 async def document_at(
@@ -74,26 +53,43 @@ async def document_at(
     *, on_event: Any = None,
 ) -> DocumentAt:
     """The document as it stood right after global ``position`` (None: as it stands now).
-    ``on_event(doc, event)`` is called after each event applied from the log."""
-    state, version, at = await _base(storage, document_id, position)
-    doc: pycrdt.Doc[Any] = pycrdt.Doc()
-    if state is not None:
-        doc.apply_update(state)
-    result = DocumentAt(document_id, doc, version, at, await bindings_of(storage, document_id))
-    await apply_log(store, result, position, on_event=on_event,
-                    known_version=await _version_at(storage, document_id, position))
-    return result
+    ``on_event(doc, event)`` is called after each event applied from the log.
 
-
-async def _version_at(storage: Storage, document_id: str, position: int | None) -> int:
-    """The stream version at ``position`` as far as the projection knows (0: unknown)."""
-    if position is None:
-        return 0
-    row = await storage.fetchone(
-        "SELECT stream_version FROM doc_event WHERE document_id = ? AND position <= ? "
-        "ORDER BY position DESC LIMIT 1", document_id, position,
+    The nearest stored state at or before ``position`` (the latest state, else the last
+    periodic checkpoint), then the log's events after it: at most ``CHECKPOINT_EVERY``."""
+    latest = await storage.fetchone(
+        "SELECT stream_version, position, bindings FROM doc_state WHERE document_id = ?",
+        document_id,
     )
-    return int(row[0]) if row is not None else 0
+    row: tuple[Any, ...] | None = None
+    known_version = 0
+    if latest is not None and (position is None or int(latest[1]) <= position):
+        row = await storage.fetchone(
+            "SELECT state, stream_version, position FROM doc_state WHERE document_id = ?",
+            document_id,
+        )
+    elif latest is not None and position is not None:
+        row = await storage.fetchone(
+            # By stream version, which grows with position: the primary key's order, so the
+            # database reads one state instead of sorting all of them.
+            "SELECT state, stream_version, position FROM doc_checkpoint WHERE document_id = ? "
+            "AND position <= ? ORDER BY stream_version DESC LIMIT 1", document_id, position,
+        )
+        # The stream version at ``position``, so the log is read no further than needed.
+        found = await storage.fetchone(
+            "SELECT stream_version FROM doc_event WHERE document_id = ? AND position <= ? "
+            "ORDER BY position DESC LIMIT 1", document_id, position,
+        )
+        known_version = int(found[0]) if found is not None else 0
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    version = at = 0
+    if row is not None:
+        doc.apply_update(bytes(row[0]))
+        version, at = int(row[1]), int(row[2])
+    bindings, bound_until = ({}, 0) if latest is None else (_bindings(latest[2]), int(latest[1]))
+    result = DocumentAt(document_id, doc, version, at, bindings, bound_until)
+    await apply_log(store, result, position, on_event=on_event, known_version=known_version)
+    return result
 
 
 async def apply_log(
@@ -101,17 +97,25 @@ async def apply_log(
     known_version: int = 0,
 ) -> None:
     """Apply the document's events after ``target.version`` up to ``position``.
-    ``known_version``: the stream version at ``position`` if known, to read no further."""
+    ``known_version``: the stream version at ``position`` if known, to read no further.
+
+    Without ``on_event`` each page goes in as one transaction: the same state, without
+    the cost of a transaction (and its cleanup) per keystroke."""
     stream = DOC_PREFIX + target.document_id
     while True:
         wanted = known_version - target.version
         limit = wanted if 0 < wanted < READ_PAGE else READ_PAGE
         page = await store.read_stream(stream, after_version=target.version, limit=limit)
-        for event in page:
-            if position is not None and event.position > position:
-                return
-            _apply(target, event)
-            if on_event is not None:
+        if position is not None and page and page[-1].position > position:
+            page = [event for event in page if event.position <= position]
+            limit = len(page) + 1  # nothing after this page is wanted
+        if on_event is None:
+            with target.doc.transaction():
+                for event in page:
+                    _apply(target, event)
+        else:
+            for event in page:
+                _apply(target, event)
                 on_event(target.doc, event)
         if len(page) < limit:
             return
@@ -120,8 +124,9 @@ async def apply_log(
 def _apply(target: DocumentAt, event: RecordedEvent) -> None:
     if event.type == CRDT_UPDATE:
         target.doc.apply_update(event.payload)
-        for client in decode_state_vector(pycrdt.get_state(event.payload)):
-            target.bindings.setdefault(client, event.actor)
+        if event.position > target.bound_until:  # a client the stored bindings cannot know
+            for client in decode_state_vector(pycrdt.get_state(event.payload)):
+                target.bindings.setdefault(client, event.actor)
     target.version = event.stream_version
     target.position = event.position
 

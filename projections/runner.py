@@ -25,7 +25,7 @@ from .storage import Storage, Transaction
 log = logging.getLogger("kokreasi.projections")
 
 NAME = "kokreasi"
-READ_BATCH = 5000
+READ_BATCH = 20000  # fewer flushes, each with a state per document, on a rebuild
 FLUSH_INTERVAL = 0.1
 
 DOC_EVENT_COLUMNS = (

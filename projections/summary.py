@@ -1,5 +1,6 @@
 """Readable summaries of document events: "inserted 'abc' in problem", "deleted 12 characters
-in commitment", "set milestones.1.deliverable".
+in commitment", "set milestones.1.deliverable"; the same in Bahasa Indonesia ("menambahkan
+'abc' di Masalah publik"), and as structured parts a client can word in any language.
 
 Only computed for the events a person asks to see: the recorder watches a replayed document
 while those events are applied, so the fold itself never pays for rendering text.
@@ -13,9 +14,20 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
-from process.template import CONTACTS, META, MILESTONES, SECTIONS, TITLE
+from process.template import CONTACTS, GUIDANCE, META, MILESTONES, SECTIONS, TITLE
 
 QUOTE_LIMIT = 60
+
+SECTION_NAMES_ID: dict[str, str] = {
+    TITLE: "Judul", META: "Data komitmen", MILESTONES: "Kegiatan", CONTACTS: "Kontak",
+    **{name: guidance.heading_id for name, guidance in GUIDANCE.items()},
+}
+"""Section headings in Bahasa Indonesia, for ``summary_id`` (the web has its own labels)."""
+
+
+def _quoted(text: str) -> str:
+    shown = text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
+    return repr(shown)
 
 
 @dataclass(slots=True)
@@ -32,18 +44,46 @@ class EventChanges:
     def section(self, name: str) -> SectionChange:
         return self.sections.setdefault(name, SectionChange())
 
-    def summary(self) -> str:
-        parts: list[str] = []
+    def parts(self) -> list[dict[str, Any]]:
+        """What the event did, one part per change, in the order of ``summary``:
+        ``{"op": "insert", "section": S, "text": T}``, ``{"op": "delete", "section": S,
+        "chars": N}``, ``{"op": "set", "section": S, "field": "milestones.1.deliverable"}``."""
+        parts: list[dict[str, Any]] = []
         for name, change in self.sections.items():
             text = "".join(change.inserted)
             if text:
-                shown = text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
-                parts.append(f"inserted {shown!r} in {name}")
+                parts.append({"op": "insert", "section": name, "text": text})
             if change.deleted:
-                noun = "character" if change.deleted == 1 else "characters"
-                parts.append(f"deleted {change.deleted} {noun} in {name}")
-            parts.extend(f"set {f}" for f in change.fields)
-        return "; ".join(parts) or "no visible change"
+                parts.append({"op": "delete", "section": name, "chars": change.deleted})
+            parts.extend({"op": "set", "section": name, "field": f} for f in change.fields)
+        return parts
+
+    def summary(self) -> str:
+        """In English: "inserted 'abc' in problem; deleted 3 characters in problem"."""
+        words: list[str] = []
+        for part in self.parts():
+            if part["op"] == "insert":
+                words.append(f"inserted {_quoted(part['text'])} in {part['section']}")
+            elif part["op"] == "delete":
+                noun = "character" if part["chars"] == 1 else "characters"
+                words.append(f"deleted {part['chars']} {noun} in {part['section']}")
+            else:
+                words.append(f"set {part['field']}")
+        return "; ".join(words) or "no visible change"
+
+    def summary_id(self) -> str:
+        """In Bahasa Indonesia, with section headings: "menambahkan 'abc' di Masalah
+        publik; menghapus 3 karakter di Masalah publik"."""
+        words: list[str] = []
+        for part in self.parts():
+            where = SECTION_NAMES_ID.get(part["section"], part["section"])
+            if part["op"] == "insert":
+                words.append(f"menambahkan {_quoted(part['text'])} di {where}")
+            elif part["op"] == "delete":
+                words.append(f"menghapus {part['chars']} karakter di {where}")
+            else:
+                words.append(f"mengubah {part['field']}")
+        return "; ".join(words) or "tidak ada perubahan yang terlihat"
 
     def as_json(self) -> dict[str, Any]:
         return {

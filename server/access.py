@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from events.record import Actor, Context, Stakeholder
 
@@ -32,12 +32,19 @@ class Principal:
         return self.actor.stakeholder
 
 
+UpdateCheck = Callable[[Any, bytes], "str | None"]
+"""``check(document_before, update)``: a refusal in words a person understands, or None.
+The policy knows what a document may contain (e.g. the commitment template's root names);
+the server runs the check on every update before it is logged."""
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentAccess:
     can_read: bool
     can_write: bool
     reason: str = ""  # why writing (or reading) is refused, in words a person understands
     context: Context = field(default_factory=Context)  # plan, stage, open session, for the log
+    update_check: UpdateCheck | None = None
 
 
 AccessListener = Callable[[], Awaitable[None]]

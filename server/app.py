@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 import events
+from projections.service import ProjectionService
 
 from .access import AccessPolicy, OpenPolicy
 from .connection import Connection, endpoint
@@ -149,6 +150,9 @@ def create_app(
         )
         state.rooms.start()
         await chosen.start(state.rooms.on_broker_message, state.rooms.on_broker_reconnect)
+        # History, snapshots and attribution follow the log from the start, so the first
+        # person to open a history page does not wait for a fold of the whole log.
+        state.projections = await ProjectionService.start(settings.database_url, state.store)
 
         async def access_changed() -> None:
             await state.rooms.refresh_access(state.policy.access)
@@ -163,6 +167,7 @@ def create_app(
             state.ready = False
             watchdog.cancel()
             await state.rooms.close()  # finishes queued appends and writes checkpoints
+            await state.projections.close()
             await publisher.close()
             await chosen.close()
             await state.store.close()

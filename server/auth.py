@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.requests import HTTPConnection
 
 from .access import Principal
@@ -38,3 +40,18 @@ async def principal_from_request(connection: HTTPConnection) -> Principal | None
         return authenticate(connection)
     except TokenError:
         return None
+
+
+def cross_site_cookie(connection: HTTPConnection) -> bool:
+    """A websocket signed in only by the cookie, opened from another site's page.
+
+    Browsers attach cookies to cross-site websocket handshakes and websockets have no CORS, so
+    without this check any page a signed-in person visits could edit in their name."""
+    if connection.query_params.get("token") or connection.headers.get("authorization"):
+        return False
+    if SESSION_COOKIE not in connection.cookies:
+        return False
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return False  # not a browser: no ambient cookies to abuse
+    return urlsplit(origin).netloc.lower() != connection.headers.get("host", "").lower()

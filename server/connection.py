@@ -15,9 +15,11 @@ from collections import deque
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from events.errors import EventStoreError
+
 from . import protocol
 from .access import AccessPolicy, DocumentAccess, Principal
-from .auth import authenticate
+from .auth import authenticate, cross_site_cookie
 from .limits import Limits, PersonLimiter
 from .loading import DOCUMENT_ID
 from .metrics import Metrics
@@ -152,6 +154,9 @@ async def endpoint(websocket: WebSocket) -> None:
     if principal is None:
         await reject(websocket, CloseCode.UNAUTHORIZED, "sign in first: no token or session")
         return
+    if cross_site_cookie(websocket):
+        await reject(websocket, CloseCode.FORBIDDEN, "session cookie sent from another site")
+        return
     if not DOCUMENT_ID.match(document_id):
         await reject(websocket, CloseCode.BAD_MESSAGE, "malformed document id")
         return
@@ -171,7 +176,13 @@ async def endpoint(websocket: WebSocket) -> None:
     metrics.connections_total.inc()
     connection.start()
     rooms: RoomManager = state.rooms
-    room = await rooms.join(document_id, connection)
+    try:
+        room = await rooms.join(document_id, connection)
+    except EventStoreError as error:
+        log.error("cannot load %s: %s", document_id, error)
+        connection.close(CloseCode.UNAVAILABLE, "the log is unavailable; try again shortly")
+        await connection.finish()
+        return
     state.connections.add(connection)
     reading = asyncio.create_task(_read(websocket, connection, room, limits, state.limiter))
     closing = asyncio.create_task(connection.closing.wait())

@@ -390,6 +390,11 @@ class Room:
                 metrics.updates_refused.inc()
                 peer.close(CloseCode.TOO_BIG, f"update over the {limit}-byte limit")
                 continue
+            check = peer.access.update_check
+            refusal = check(self.doc, checked.update) if check is not None else None
+            if refusal is not None:
+                self.deny(peer, refusal)
+                continue
             taken = self.bindings.conflict(checked.writers, person)
             if taken is None:
                 taken = next((c for c in checked.writers if claimed.get(c, person) != person),
@@ -447,7 +452,6 @@ class Room:
             self.doc.apply_update(item.update)
             person = item.peer.principal.person_id
             self.bindings.bind(item.writers, person)
-            self._loaded.bindings.update({c: person for c in item.writers})
             item.peer.written_clients.update(item.writers)
             frame = protocol.sync_update(item.update)
             for peer in self.peers:
@@ -476,14 +480,12 @@ class Room:
             self.doc.apply_update(logged.update)
             clients = outline(logged.update).writers
             self.bindings.bind(clients, logged.person_id)
-            self._loaded.bindings.update(self.bindings.as_dict())
             self._loaded.version = logged.version
             self._broadcast(logged.update)
 
     async def _catch_up(self) -> None:
         before = self.doc.get_state()
         applied = await catch_up(self._services.store, self.document_id, self._loaded)
-        self.bindings = ClientBindings(self._loaded.bindings)
         if applied:
             self._broadcast(self.doc.get_update(before))
 

@@ -102,8 +102,9 @@ class ClientBindings:
     Yjs stores a client id in every struct, and editors show authorship by it, so an update
     with someone else's client id would forge attribution."""
 
-    def __init__(self, bindings: Mapping[int, str] | None = None) -> None:
-        self._owner: dict[int, str] = dict(bindings or {})
+    def __init__(self, bindings: dict[int, str] | None = None) -> None:
+        # Shares the dict it is given: the room's loaded state and checkpoints see every bind.
+        self._owner: dict[int, str] = bindings if bindings is not None else {}
 
     def conflict(self, client_ids: Iterable[int], person_id: str) -> int | None:
         """The first client id among ``client_ids`` bound to someone other than ``person_id``."""

@@ -30,8 +30,11 @@ ROLES = ("secretariat", "cso_member", "cso_other", "kldi_member", "kldi_other", 
 @contextlib.asynccontextmanager
 async def serving(app: Starlette) -> AsyncIterator[str]:
     """The app under a real uvicorn on a free port of this process; yields host:port."""
+    # proxy_headers off: uvicorn would otherwise trust X-Forwarded-For from loopback peers
+    # itself, hiding the direct peer that KOKREASI_TRUSTED_PROXIES is about (as a proxy on
+    # another host, like deploy/'s nginx, does in production).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="on"))
+                                           lifespan="on", proxy_headers=False))
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

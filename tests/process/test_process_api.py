@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
-from process_helpers import ADMIN_TOKEN, DocClient, World, bearer
+from process_helpers import ADMIN_TOKEN, SECRET, DocClient, World, bearer
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from events.record import RecordedEvent
 from process.api import routes
+from process.invitations import read_invitation, sign_invitation
 from process.ratelimit import InputRateLimiter, Limits
 
 
@@ -51,6 +53,17 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
      {"org_id": "{cso_org}", "criteria": {"luck": "x"}}, 422, "unknown_field"),
     ("POST", "/api/commitments", "secretariat",
      {"plan_id": "{plan}", "working_group_id": "nope", "title": "x"}, 404, "not_found"),
+    ("POST", "/api/commitments", "secretariat",
+     {"plan_id": "{plan}", "working_group_id": "{group}", "title": "x",
+      "start_date": "2024-01-01", "end_date": "2023-12-31"}, 422, "end_before_start"),
+    ("POST", "/api/commitments", "secretariat",
+     {"plan_id": "{plan}", "working_group_id": "{group}", "title": "x",
+      "start_date": "1 Jan 2024"}, 422, "invalid"),
+    ("POST", "/api/commitments", "secretariat",
+     {"plan_id": "{plan}", "working_group_id": "{group}", "title": "x", "number": "1"}, 409,
+     "exists"),
+    ("POST", "/api/commitments", "cso_member",
+     {"plan_id": "{plan}", "working_group_id": "{group}", "title": "x"}, 403, "forbidden"),
     ("POST", "/api/commitments/nope/inputs", "anonymous", {"text": "hi"}, 404, "not_found"),
     ("POST", "/api/commitments/{commitment}/inputs", "anonymous", {"text": "hi"}, 409,
      "conflict"),
@@ -209,7 +222,7 @@ async def test_invitation_link_signs_in_with_cookie_and_sign_out_clears_it(
         "name": "Dewi Anggraini", "org_id": world.orgs["cso_member"]}, expect=201)
     path = invited.json()["invitation_path"]
     async with httpx.AsyncClient(base_url=f"http://{address}") as browser:
-        opened = await browser.get(path)
+        opened = await browser.get(path, headers=BROWSER)
         assert opened.status_code == 303 and opened.headers["location"] == "/"
         cookie = opened.headers["set-cookie"].lower()
         assert "kokreasi_session=" in cookie and "httponly" in cookie
@@ -221,18 +234,61 @@ async def test_invitation_link_signs_in_with_cookie_and_sign_out_clears_it(
         assert (await browser.get("/api/me")).status_code == 401
         person_id = invited.json()["person"]["id"]
         await world.call("POST", f"/api/people/{person_id}/invitations", expect=201)
-        assert (await browser.get(path)).status_code == 400  # superseded by the new link
-        assert (await browser.get("/invite/forged.token.here")).status_code == 400
+        superseded = await browser.get(path, headers=BROWSER)
+        assert superseded.status_code == 303
+        assert superseded.headers["location"] == "/signin?error=invalid_invitation"
+        assert "set-cookie" not in superseded.headers
+        assert (await browser.get("/api/me")).status_code == 401
+        forged = await browser.get("/invite/forged.token.here")  # httpx sends Accept: */*
+        assert forged.headers["location"] == "/signin?error=invalid_invitation"
+
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+API = {"accept": "application/json"}
+
+
+async def test_broken_invitation_links_say_why_to_browsers_and_to_api_clients(
+    world: World, address: str
+) -> None:
+    invited = await world.call("POST", "/api/people", json={
+        "name": "Rina Kusuma", "org_id": world.orgs["cso_member"]}, expect=201)
+    token = invited.json()["invitation_path"].removeprefix("/invite/")
+    current = read_invitation(SECRET, token)
+    expired = sign_invitation(SECRET, current.person_id, current.invitation_id,
+                              now=time.time() - 30 * 24 * 3600)
+    deactivated = await world.call("POST", "/api/people", json={
+        "name": "Budi Santoso", "org_id": world.orgs["cso_member"]}, expect=201)
+    await world.call("POST", f"/api/people/{deactivated.json()['person']['id']}/deactivate",
+                     json={}, expect=200)
+    cases = {
+        expired: "expired_invitation",
+        "inv1.Zm9yZ2Vk.c2lnbmF0dXJl": "invalid_invitation",
+        "not-a-token": "invalid_invitation",
+        deactivated.json()["invitation_path"].removeprefix("/invite/"): "invalid_invitation",
+    }
+    async with httpx.AsyncClient(base_url=f"http://{address}") as browser:
+        for link, reason in cases.items():
+            page = await browser.get(f"/invite/{link}", headers=BROWSER)
+            assert page.status_code == 303, (link, page.text)
+            assert page.headers["location"] == f"/signin?error={reason}"
+            assert "set-cookie" not in page.headers
+            api = await browser.get(f"/invite/{link}", headers=API)
+            assert api.status_code == 400 and api.json()["error"] == reason, api.text
+            assert " / " in api.json()["message"]  # Indonesian / English
+        assert (await browser.get("/api/me")).status_code == 401
+        good = await browser.get(f"/invite/{token}", headers=API)
+        assert good.status_code == 303 and good.headers["location"] == "/"
 
 
 async def test_stage_advance_shows_checklist_and_records_acknowledged_warnings(
     world: World, app: Starlette
 ) -> None:
-    await world.advance()  # draft1: empty documents fail every template rule
+    await world.advance()  # draft1: documents with only a title fail the other rules
     checklist = await world.call("GET", f"/api/plans/{world.plan_id}/checklist", expect=200)
     assert checklist.json()["to"] == "draft2"
     codes = {w["code"] for w in checklist.json()["warnings"]}
-    assert {"missing_section", "no_ogp_value", "missing_title"} <= codes
+    assert {"missing_section", "no_ogp_value"} <= codes
+    assert "missing_title" not in codes  # the server seeded each title
     refused = await world.call("POST", f"/api/plans/{world.plan_id}/advance",
                                json={"from_stage": "draft1"})
     assert refused.status_code == 409

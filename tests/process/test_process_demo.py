@@ -28,7 +28,11 @@ async def test_seed_is_idempotent_and_serves_a_plan_in_draft1(settings: Settings
         head = await store.head()
         assert await seed_demo(store, settings) == links
         assert await store.head() == head  # the second run appended nothing
-        authors = {e.actor.name for e in await store.read_all() if e.type == "crdt.update"}
+        updates = [e for e in await store.read_all() if e.type == "crdt.update"]
+        seeds = [e for e in updates if e.stream_version == 1]
+        assert len(seeds) == 4  # one per commitment: the title, seeded when it was created
+        assert {e.actor.name for e in seeds} == {"Sari Wulandari"}  # the Secretariat
+        authors = {e.actor.name for e in updates if e.stream_version > 1}
         assert authors == {"Ayu Lestari", "Rahmat Hidayat", "Nadia Putri"}
     finally:
         await store.close()
@@ -46,6 +50,9 @@ async def test_seed_is_idempotent_and_serves_a_plan_in_draft1(settings: Settings
         assert [c["can_write"] for c in plan["commitments"]] == [True, True, False, False]
         document = (await web.get(f"/api/commitments/{plan['commitments'][0]['id']}/document"))
         assert document.json()["title"] == "Data kesejahteraan sosial yang lebih transparan"
+        assert document.json()["meta"]["number"] == "1"
+        assert document.json()["meta"]["lead_agency"] == "Kementerian Sosial"
+        assert document.json()["meta"]["ogp_values"] == ["transparency", "accountability"]
         assert len(document.json()["milestones"]) == 3
         reports = [(await web.get(f"/api/commitments/{c['id']}/validation")).json()["ok"]
                    for c in plan["commitments"]]

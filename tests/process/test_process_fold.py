@@ -22,6 +22,7 @@ from process import domain as d
 from process.errors import RateLimited
 from process.invitations import InvalidInvitation, read_invitation, sign_invitation
 from process.privacy import ContactSealer
+from process.proxies import TrustedProxies
 from process.ratelimit import InputRateLimiter, Limits
 from process.state import ProcessState, fold
 
@@ -155,3 +156,40 @@ def test_contacts_are_sealed() -> None:
     sealed = sealer.seal("ayu@example.org")
     assert "ayu" not in sealed and sealer.open(sealed) == "ayu@example.org"
     assert ContactSealer(b"another-secret-0123456789").open(sealed) is None
+
+
+def test_revisions_fold_into_versions_and_change_access() -> None:
+    log = sample_log()
+    state = ProcessState()
+    for event in log.events:
+        state.apply(event)
+    revision = {"commitment_id": "c", "plan_id": "p", "document_id": "doc1"}
+    opened = log.add("plan:p", d.COMMITMENT_REVISION_OPENED,
+                     {**revision, "version": 2, "reason": "koreksi"})
+    assert state.apply(opened) is True  # live connections must be re-checked
+    commitment = state.commitments["c"]
+    assert [r.open for r in commitment.revisions] == [True]
+    assert commitment.recorded_version == 1
+    assert state.apply(log.add("plan:p", d.COMMITMENT_REVISION_OPENED,
+                               {**revision, "version": 3, "reason": "dobel"})) is False
+    assert state.apply(log.add("plan:p", d.COMMITMENT_REVISION_CLOSED,
+                               {**revision, "version": 3})) is False  # not the open one
+    closed = log.add("plan:p", d.COMMITMENT_REVISION_CLOSED, {**revision, "version": 2})
+    assert state.apply(closed) is True
+    assert commitment.open_revision is None
+    assert commitment.recorded_version == 2
+    assert [(r.version, r.reason, r.closed_position) for r in commitment.revisions] == [
+        (2, "koreksi", closed.position)]
+    assert fold(log.events).commitments["c"].revisions == commitment.revisions
+
+
+def test_client_address_behind_proxies() -> None:
+    proxies = TrustedProxies.parse("10.0.0.0/8, ::1")
+    assert proxies.client_address("192.0.2.9", ["198.51.100.1"]) == "192.0.2.9"
+    assert proxies.client_address("10.0.0.2", ["198.51.100.1:5123"]) == "198.51.100.1"
+    assert proxies.client_address("::1", ["evil, [2001:db8::7]:443, 10.0.0.3"]) == "2001:db8::7"
+    assert proxies.client_address("10.0.0.2", ["10.0.0.5", "10.0.0.3"]) == "10.0.0.5"
+    assert proxies.client_address("10.0.0.2", []) == "10.0.0.2"
+    assert TrustedProxies.parse("").client_address("10.0.0.2", ["198.51.100.1"]) == "10.0.0.2"
+    with pytest.raises(ValueError, match="'proxy' is not an IP address"):
+        TrustedProxies.parse("10.0.0.1,proxy")

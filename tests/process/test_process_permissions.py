@@ -20,6 +20,9 @@ LATE_AUTHORS = {"secretariat", "cso_member", "kldi_member"}
 WRITERS: dict[str, set[str]] = {
     "setup": set(), "draft1": EARLY_AUTHORS, "draft2": EARLY_AUTHORS,
     "draft3": LATE_AUTHORS, "draft4": LATE_AUTHORS, "final": set(),
+    # After Final, a commitment the Secretariat reopened (with a reason) for a revision:
+    # written by the authors of Draft 4 until the revision is closed.
+    "final, revision open": LATE_AUTHORS,
 }
 RESPONDERS = {"secretariat", "cso_member", "kldi_member"}
 NOT_SIGNED_IN = 401
@@ -130,6 +133,33 @@ async def test_permission_matrix(world: World, address: str, app: Starlette) -> 
                              json={"from_stage": "final", "acknowledge_warnings": True})
     assert final.status_code == 409
     assert set(inputs) == {r for r in ROLES if r != "auditor"}
+
+    revision = "final, revision open"
+    path = f"/api/commitments/{world.commitment_id}/revisions"
+    for role in ROLES:
+        if role != "secretariat":
+            refused = await world.call("POST", path, role, json={"reason": "ubah"})
+            assert refused.status_code == (NOT_SIGNED_IN if role == "anonymous" else 403), role
+    await world.call("POST", path, json={"reason": "Koreksi nama lembaga"}, expect=201)
+    await check_reading(world, "final")
+    await check_writing_over_http(world, revision)
+    await check_websocket(address, world, revision)
+    for role in ROLES:  # only the reopened commitment thaws
+        other = await world.call("GET", f"/api/commitments/{world.unpublished_id}", role)
+        assert other.status_code != 200 or other.json()["can_write"] is False, role
+    async with DocClient(ws_url(address, world, "secretariat",
+                                world.unpublished_document_id)) as client:
+        await client.until(lambda: client.synced.is_set())
+        assert not await client.type("[tidak direvisi]")
+    await check_input(world, "final")  # still no public input
+    await check_responding(world, "final", inputs["public"])
+    for role in ROLES:
+        if role != "secretariat":
+            refused = await world.call("POST", f"{path}/2/close", role, json={})
+            assert refused.status_code == (NOT_SIGNED_IN if role == "anonymous" else 403), role
+    await world.call("POST", f"{path}/2/close", json={}, expect=200)
+    await check_writing_over_http(world, "final")
+    await check_websocket(address, world, "final")
 
 
 async def test_anonymous_websocket_refused(world: World, address: str) -> None:

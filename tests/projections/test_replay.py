@@ -110,6 +110,17 @@ async def test_history_names_who_did_what_and_filters(
         "inserted 'dikelola di DTKS.' in problem; deleted 9 characters in problem",
     ]
     assert budi["next_after"] is None
+    assert [e["summary_id"] for e in budi["events"]] == [
+        "menambahkan 'Menurut Kemensos: ' di Masalah publik",
+        "menambahkan 'dikelola di DTKS.' di Masalah publik; "
+        "menghapus 9 karakter di Masalah publik",
+    ]
+    assert budi["events"][1]["summary_parts"] == [
+        {"op": "insert", "section": "problem", "text": "dikelola di DTKS."},
+        {"op": "delete", "section": "problem", "chars": 9},
+    ]
+    assert "mengubah meta.number" in first["summary_id"]
+    assert {"op": "set", "section": "meta", "field": "meta.number"} in first["summary_parts"]
     with pytest.raises(queries.QueryError):
         await queries.history(storage, store, "c1", filters={"colour": "red"})
 

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from live_helpers import serving
+from live_helpers import SECRET, LiveServer, TokenFactory, make_settings, serving
 
 from events.record import Stakeholder
 from server.access import AccessPolicy, OpenPolicy
 from server.app import create_app
-from server.settings import Settings
 from server.tokens import issue_token
-
-SECRET = b"a-test-secret-of-enough-length-0123"
-
-
-def make_settings(data_dir: Path, database_url: str, redis_url: str | None = None) -> Settings:
-    return Settings(data_dir=data_dir, database_url=database_url, redis_url=redis_url,
-                    secret_key=SECRET, group_commit_wait_ms=1.0)
-
-
-TokenFactory = Callable[..., str]
 
 
 @pytest.fixture
@@ -31,20 +20,6 @@ def token() -> TokenFactory:
              role: str = "cso", ttl: int = 3600) -> str:
         return issue_token(SECRET, name=name, org=org, role=Stakeholder(role), ttl_seconds=ttl)
     return make
-
-
-class LiveServer:
-    def __init__(self, address: str, app: object) -> None:
-        self.address = address
-        self.app = app
-
-    def url(self, document_id: str, token: str, *, saved: bool = False) -> str:
-        suffix = "&saved=1" if saved else ""
-        return f"ws://{self.address}/ws/{document_id}?token={token}{suffix}"
-
-    @property
-    def state(self):  # type: ignore[no-untyped-def]
-        return self.app.state  # type: ignore[attr-defined]
 
 
 @pytest.fixture

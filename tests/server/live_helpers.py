@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from server import protocol
 from server.awareness import Entry, decode_update, encode_update
+from server.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -234,3 +235,28 @@ class ServerProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+SECRET = b"a-test-secret-of-enough-length-0123"
+
+
+def make_settings(data_dir: Path, database_url: str, redis_url: str | None = None) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url, redis_url=redis_url,
+                    secret_key=SECRET, group_commit_wait_ms=1.0)
+
+
+TokenFactory = Callable[..., str]
+
+
+class LiveServer:
+    def __init__(self, address: str, app: object) -> None:
+        self.address = address
+        self.app = app
+
+    def url(self, document_id: str, token: str, *, saved: bool = False) -> str:
+        suffix = "&saved=1" if saved else ""
+        return f"ws://{self.address}/ws/{document_id}?token={token}{suffix}"
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]
+        return self.app.state  # type: ignore[attr-defined]

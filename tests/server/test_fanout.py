@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import TokenFactory, make_settings
-from live_helpers import YClient, eventually, serving
+from live_helpers import TokenFactory, YClient, eventually, make_settings, serving
 
 from server.access import OpenPolicy
 from server.app import create_app

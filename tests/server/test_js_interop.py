@@ -8,8 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, TokenFactory
-from live_helpers import YClient, eventually
+from live_helpers import LiveServer, TokenFactory, YClient, eventually
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 

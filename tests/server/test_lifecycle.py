@@ -6,8 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pycrdt
-from conftest import LiveServer, TokenFactory, make_settings
-from live_helpers import YClient, eventually, serving
+from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
 
 from events.record import Stakeholder
 from server.access import AccessListener, DocumentAccess, Principal
@@ -132,6 +131,7 @@ async def test_shutdown_flushes_queued_appends(
         rebuilt.apply_update(event.payload)
     logged = str(rebuilt.get("text", type=pycrdt.Text))
     assert logged == str(writer.text)[: len(logged)] and logged.startswith("<0><1>")
+    assert list((tmp_path / "checkpoints").glob("*.ckpt"))  # and a checkpoint was written
 
 
 async def _stalled_client(address: str, path: str) -> asyncio.StreamWriter:
@@ -181,3 +181,43 @@ async def test_a_client_too_slow_to_read_is_dropped_and_the_room_carries_on(
                 assert reader.close_code is None
         finally:
             stalled.transport.abort()
+
+
+async def test_edits_survive_the_database_dropping_its_connections(
+    tmp_path: Path, postgres_url: str, token: TokenFactory
+) -> None:
+    import asyncpg
+
+    from server.access import OpenPolicy
+
+    app = create_app(make_settings(tmp_path, postgres_url), policy=OpenPolicy())
+    async with serving(app) as address, \
+            YClient(f"ws://{address}/ws/pgdrop?token={token()}&saved=1") as writer:
+        await writer.synced.wait()
+        writer.text += "before;"
+        await writer.wait_saved()
+        admin = await asyncpg.connect(postgres_url)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        finally:
+            await admin.close()
+        for i in range(5):
+            writer.text += f"after{i};"
+        # Either the retry reached the database, or the client was told to reconnect and
+        # re-sent: in both cases every edit ends up acknowledged, none twice.
+        if writer.close_code is None:
+            await writer.wait_saved(10)
+        else:
+            await writer.disconnect()
+            await writer.connect()
+            await writer.wait_saved(10)
+    app2 = create_app(make_settings(tmp_path, postgres_url), policy=OpenPolicy())
+    async with serving(app2):
+        events = await app2.state.store.read_stream("doc:pgdrop")
+    rebuilt: pycrdt.Doc[object] = pycrdt.Doc()
+    for event in events:
+        rebuilt.apply_update(event.payload)
+    assert str(rebuilt.get("text", type=pycrdt.Text)) == "before;" + "".join(
+        f"after{i};" for i in range(5))

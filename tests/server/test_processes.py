@@ -12,8 +12,7 @@ from typing import Any
 
 import pycrdt
 import pytest
-from conftest import SECRET, TokenFactory
-from live_helpers import ServerProcess, YClient, eventually, free_port
+from live_helpers import SECRET, ServerProcess, TokenFactory, YClient, eventually, free_port
 
 import events
 from events.record import RecordedEvent

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LiveServer, TokenFactory
-from live_helpers import YClient, eventually
+from live_helpers import LiveServer, TokenFactory, YClient, eventually
 
 from events.catalog import CRDT_UPDATE
 

@@ -6,11 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pycrdt
-from conftest import LiveServer, TokenFactory, make_settings
-from live_helpers import YClient, eventually, serving
+import pytest
+from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
 
+from process.template import check_update_roots
 from server import protocol
-from server.access import OpenPolicy
+from server.access import DocumentAccess, OpenPolicy, Principal
 from server.app import create_app
 
 
@@ -84,6 +85,30 @@ async def test_a_read_only_connection_changes_nothing_and_is_told_so(
     events = await live.state.store.read_stream("doc:ro")
     assert {e.actor.person_id for e in events} == {"ayu-lestari"}
     assert "only CSOs and the Secretariat" in reader.denied[0]
+
+
+class TemplatePolicy(OpenPolicy):
+    """Everyone writes, but only the commitment template's roots (as the process requires)."""
+
+    async def access(self, principal: Principal, document_id: str) -> DocumentAccess:
+        return DocumentAccess(True, True, update_check=check_update_roots)
+
+
+@pytest.mark.parametrize("policy", [TemplatePolicy()])
+async def test_an_update_outside_the_policys_layout_is_refused_and_not_logged(
+    live: LiveServer, token: TokenFactory
+) -> None:
+    async with YClient(live.url("layout", token(), saved=True)) as writer:
+        await writer.synced.wait()
+        writer.doc.get("title", type=pycrdt.Text).insert(0, "Data kesejahteraan sosial")
+        await writer.wait_saved()
+        writer.doc.get("notes_of_my_own", type=pycrdt.Text).insert(0, "not in the template")
+        await eventually(lambda: bool(writer.denied))
+    assert "not part of the commitment template" in writer.denied[0]
+    room_doc = live.state.rooms.rooms["layout"].doc
+    assert "notes_of_my_own" not in list(room_doc.keys())
+    logged = await _log(live, "layout")
+    assert len(logged) == 1
 
 
 async def test_an_update_with_another_persons_client_id_is_refused(
@@ -179,6 +204,42 @@ async def test_the_session_cookie_signs_in_too(live: LiveServer, token: TokenFac
         await ws.send(protocol.sync_step1(b"\x00"))
         replies = [protocol.decode(await ws.recv()) for _ in range(2)]
         assert protocol.SyncStep2(b"\x00\x00") in replies
+
+
+async def test_the_session_cookie_is_refused_from_another_sites_page(
+    live: LiveServer, token: TokenFactory
+) -> None:
+    import websockets
+
+    async with websockets.connect(
+        f"ws://{live.address}/ws/cookie",
+        additional_headers={"Cookie": f"kokreasi_session={token()}"},
+        origin="https://evil.example",  # type: ignore[arg-type]
+    ) as ws:
+        with pytest.raises(websockets.ConnectionClosed):
+            await ws.recv()
+        assert ws.close_code == 4403
+        assert ws.close_reason == "session cookie sent from another site"
+
+
+async def test_http_routes_find_the_principal_by_bearer_token_or_cookie(
+    live: LiveServer, token: TokenFactory
+) -> None:
+    from starlette.requests import Request
+
+    from server.auth import principal_from_request
+
+    def request(headers: dict[str, str]) -> Request:
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        return Request({"type": "http", "headers": raw, "query_string": b"",
+                        "app": live.app})
+
+    bearer = await principal_from_request(request({"Authorization": f"Bearer {token()}"}))
+    cookie = await principal_from_request(request({"Cookie": f"kokreasi_session={token()}"}))
+    assert bearer is not None and cookie is not None
+    assert bearer.person_id == cookie.person_id == "ayu-lestari"
+    assert await principal_from_request(request({"Authorization": "Bearer nonsense"})) is None
+    assert await principal_from_request(request({})) is None
 
 
 async def test_presence_is_stamped_and_crosses_connections(

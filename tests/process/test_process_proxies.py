@@ -1,0 +1,86 @@
+"""The public-input rate limit is keyed by the client, also behind the reverse proxy:
+X-Forwarded-For counts only when the direct peer is a trusted proxy."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+import pytest
+from process_helpers import World, serving
+from starlette.applications import Starlette
+
+from process.ratelimit import InputRateLimiter, Limits
+from server.app import create_app
+from server.limits import Limits as ServerLimits
+from server.settings import Settings
+
+ENV = "KOKREASI_TRUSTED_PROXIES"
+
+
+def strict(app: Starlette) -> Starlette:
+    """One input per client address, so a second one shows whether two requests shared a key."""
+    app.state.process_input_limiter = InputRateLimiter(Limits(per_client=1))
+    return app
+
+
+async def give_input(address: str, world: World, forwarded_for: str | None) -> int:
+    headers = {"x-forwarded-for": forwarded_for} if forwarded_for is not None else {}
+    async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+        response = await client.post(f"/api/commitments/{world.commitment_id}/inputs",
+                                     json={"text": "Masukan warga"}, headers=headers)
+    assert response.status_code in (201, 429), response.text
+    return response.status_code
+
+
+def instance(settings: Settings, **extra: str) -> Starlette:
+    configured = dataclasses.replace(settings, extra={**settings.extra, **extra})
+    return strict(create_app(configured, limits=ServerLimits(denied_notice_interval=0.0)))
+
+
+async def test_forwarded_for_counts_only_from_trusted_proxies(
+    world: World, app: Starlette, address: str, settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for _ in range(4):
+        await world.advance()  # draft4: the consultation is open
+    monkeypatch.delenv(ENV, raising=False)
+
+    # By default nobody is trusted: the header is ignored and the peer is the key.
+    strict(app)
+    assert await give_input(address, world, "203.0.113.1") == 201
+    assert await give_input(address, world, "203.0.113.2") == 429
+
+    # Behind trusted proxies, each client has its own key, and what a client writes in the
+    # header itself (left of what our proxies appended) changes nothing.
+    proxied = instance(settings, trusted_proxies="127.0.0.1, 10.0.0.0/8")
+    async with serving(proxied) as proxied_address:
+        steps = [
+            ("203.0.113.1", 201),
+            ("203.0.113.2", 201),
+            ("203.0.113.1", 429),
+            ("203.0.113.1, 198.51.100.7", 201),  # the client claimed to be 203.0.113.1
+            ("203.0.113.99, 198.51.100.7", 429),  # the same client claiming another address
+            ("198.51.100.8, 10.1.2.3", 201),  # through two of our proxies
+            ("198.51.100.8", 429),
+            (None, 201),  # no header: the proxy itself
+        ]
+        for forwarded_for, status in steps:
+            assert await give_input(proxied_address, world, forwarded_for) == status, (
+                forwarded_for)
+
+    # The environment variable, when the settings do not say.
+    monkeypatch.setenv(ENV, "127.0.0.1")
+    from_env = instance(settings)
+    async with serving(from_env) as env_address:
+        assert await give_input(env_address, world, "192.0.2.1") == 201
+        assert await give_input(env_address, world, "192.0.2.2") == 201
+        assert await give_input(env_address, world, "192.0.2.1") == 429
+
+
+def test_a_malformed_setting_stops_the_server_at_start(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, "10.0.0.1, nginx")
+    with pytest.raises(ValueError, match=f"{ENV}: 'nginx' is not an IP address"):
+        create_app(settings)
