@@ -27,6 +27,8 @@ log = logging.getLogger("kokreasi.projections")
 NAME = "kokreasi"
 READ_BATCH = 20000  # fewer flushes, each with a state per document, on a rebuild
 FLUSH_INTERVAL = 0.1
+READ_AHEAD = True
+WRITE_BEHIND = True
 
 DOC_EVENT_COLUMNS = (
     "position", "document_id", "stream_version", "person_id", "person_name", "org_id",
@@ -113,6 +115,8 @@ class ProjectionRunner:
                 reading = asyncio.ensure_future(
                     self.store.read_all(after_position=after, limit=self.batch_size)
                 )
+                if not READ_AHEAD:
+                    await asyncio.wait({reading})
                 for event in batch:
                     self.fold.apply(event)
                 self._pending = True
@@ -124,6 +128,8 @@ class ProjectionRunner:
                     progress(self.position, max(head, self.position))
                 if changes is not None:
                     writing = asyncio.ensure_future(self._store_locked(changes))
+                    if not WRITE_BEHIND:
+                        await asyncio.wait({writing})
             if writing is not None:
                 await writing
                 writing = None

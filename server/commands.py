@@ -100,6 +100,9 @@ def serve_command(args: argparse.Namespace) -> int:
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=10,
         lifespan="on",
+        # Client addresses are taken from X-Forwarded-For only where KOKREASI_TRUSTED_PROXIES
+        # says so (process.proxies), never by uvicorn's own loopback default.
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     server.run()

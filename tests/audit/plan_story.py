@@ -38,6 +38,13 @@ class Commitment:
         self.document_id = document_id
         self.commitment_id = commitment_id
         self.doc: Doc[Any] = Doc()
+        self.loaded = False
+
+    def retitle(self, title: str) -> None:
+        """Replace the title the server seeded when the commitment was created."""
+        root = self.title()
+        del root[0 : len(root)]
+        root.insert(0, title)
 
     def title(self) -> Text:
         root: Text = self.doc.get("title", type=Text)
@@ -75,6 +82,10 @@ class Commitment:
 
     async def edit(self, actor: Actor, stage: str, change: Callable[[Commitment], object],
                    session: str | None = None) -> int:
+        if not self.loaded:  # start from the document as the log has it, like an editor does
+            for event in await self.store.read_stream(f"doc:{self.document_id}"):
+                self.doc.apply_update(event.payload)
+            self.loaded = True
         before = self.doc.get_state()
         change(self)
         update = self.doc.get_update(before)
@@ -127,16 +138,16 @@ async def tell(store: events.EventStore, signer: Signer) -> Story:
     await advance(story, "setup")  # -> draft1
 
     w, a = story.welfare, story.access
-    await w.edit(TII, "draft1", lambda c: c.title().insert(
-        0, "Make social welfare data more transparent"))
+    await w.edit(TII, "draft1", lambda c: c.retitle(
+        "Make social welfare data more transparent"))
     await w.edit(TII, "draft1", lambda c: c.paragraph(
         "problem", "Social assistance often misses eligible families because the welfare "
         "register is ", bold="closed to public scrutiny."))
     await w.edit(TII, "draft1", lambda c: c.paragraph(
         "commitment", "Publish the integrated social welfare data with a public complaint "
         "channel for wrong entries."))
-    await a.edit(SUARISE, "draft1", lambda c: c.title().insert(
-        0, "Digital accessibility guidelines for persons with disabilities"))
+    await a.edit(SUARISE, "draft1", lambda c: c.retitle(
+        "Digital accessibility guidelines for persons with disabilities"))
     await service.open_session(s, PLAN, "TC", "2023-03-12", "Telekonferensi draf 1",
                                session_id="tc-0312")
     await service.record_attendance(s, "tc-0312", ["tii", "suarise", "ogi"])
