@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ANONYMOUS_ID = "anonymous"
-COMMIT_ATTEMPTS = 3  # a commitment's document is seeded; recording it may lose a race
+COMMIT_ATTEMPTS = 12  # a commitment's document is seeded; recording it may lose a race
 
 
 def new_id() -> str:
@@ -462,6 +463,8 @@ class ProcessService:
                                       state.version_of(d.plan_stream(plan.id)))
                     return state.commitments[commitment_id]
                 except ConcurrencyError:
+                    # A random pause spreads out instances that lost the same race.
+                    await asyncio.sleep(random.uniform(0.0, 0.02))
                     await self._catch_up()
                     if commitment_id in state.commitments:
                         raise Conflict(f"a commitment with id {commitment_id!r} already "
