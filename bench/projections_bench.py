@@ -127,12 +127,13 @@ async def log_updates(url: str, updates: list[tuple[int, bytes]]) -> None:
         await store.close()
 
 
-def bare_apply(updates: list[tuple[int, bytes]]) -> float:
+def bare_apply(updates: list[tuple[int, bytes]]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of applying every update to a fresh pycrdt document."""
     doc: Doc[Any] = Doc()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for _, update in updates:
         doc.apply_update(update)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 async def measure(url: str, updates: list[tuple[int, bytes]], samples: int) -> dict[str, Any]:
@@ -147,8 +148,10 @@ async def measure(url: str, updates: list[tuple[int, bytes]], samples: int) -> d
             after = batch[-1].position
         read_seconds = time.perf_counter() - started
         started = time.perf_counter()
+        cpu_started = time.process_time()  # this process, all threads: less load-dependent
         folded = await ProjectionRunner(store, storage).rebuild()
         rebuild_seconds = time.perf_counter() - started
+        rebuild_cpu_seconds = time.process_time() - cpu_started
         head = (await store.head()).position
         rng = random.Random(7)
         state_ms: list[float] = []
@@ -175,6 +178,7 @@ async def measure(url: str, updates: list[tuple[int, bytes]], samples: int) -> d
     return {
         "events": count, "folded": folded, "read_log_s": read_seconds,
         "rebuild_s": rebuild_seconds, "rebuild_events_per_s": folded / rebuild_seconds,
+        "rebuild_cpu_s": rebuild_cpu_seconds,
         "replay_state_ms": _percentiles(state_ms), "replay_content_ms": _percentiles(content_ms),
         "attribution_s": attribution_seconds, "attributed_chars": chars,
         "unattributed_chars": unattributed,
@@ -230,11 +234,16 @@ async def main() -> None:
         log_seconds = time.perf_counter() - started
         runs = []
         bare = []
+        bare_cpu = []
         for _ in range(args.runs):
-            bare.append(bare_apply(updates))
+            wall, cpu = bare_apply(updates)
+            bare.append(wall)
+            bare_cpu.append(cpu)
             runs.append(await measure(url, updates, args.samples))
     bare_median = statistics.median(bare)
+    bare_cpu_median = statistics.median(bare_cpu)
     rebuild_median = _median_of(runs, "rebuild_s")
+    rebuild_cpu_median = _median_of(runs, "rebuild_cpu_s")
     print(json.dumps({
         "backend": args.backend, "keystrokes": len(updates), "runs": args.runs,
         "generate_updates_s": round(generate_seconds, 2), "log_append_s": round(log_seconds, 2),
@@ -243,6 +252,9 @@ async def main() -> None:
         "rebuild_s": rebuild_median,
         "rebuild_events_per_s": round(_median_of(runs, "rebuild_events_per_s")),
         "rebuild_vs_bare": round(rebuild_median / bare_median, 2),
+        "bare_apply_cpu_s": round(bare_cpu_median, 4),
+        "rebuild_cpu_s": rebuild_cpu_median,
+        "rebuild_vs_bare_cpu": round(rebuild_cpu_median / bare_cpu_median, 2),
         "replay_state_ms_median": _median_of(runs, "replay_state_ms", "median"),
         "replay_state_ms_p99": _median_of(runs, "replay_state_ms", "p99"),
         "replay_content_ms_median": _median_of(runs, "replay_content_ms", "median"),

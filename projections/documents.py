@@ -21,6 +21,8 @@ DOC_PREFIX = "doc:"
 EMPTY_VECTOR = b"\x00"
 CHECKPOINT_EVERY = 1000
 """Events of one document between two stored states: replay applies at most this many."""
+CHECKPOINT_BYTES = 512 * 1024
+"""...or this many bytes of updates, whichever comes first (large pastes)."""
 
 
 def document_id_of(stream_id: str) -> str | None:
@@ -59,6 +61,7 @@ class DocumentState:
     position: int = 0
     checkpoint_version: int = 0
     bindings: dict[int, Actor] = field(default_factory=dict)
+    checkpoint_bytes: int = 0  # bytes of updates applied since the last stored checkpoint
     _last: tuple[bytes, bytes, bytes] | None = None
     _native: Any = None
     _subscription: Any = None
@@ -79,10 +82,12 @@ class DocumentState:
     def restore(
         cls, document_id: str, state: bytes, *, plan_id: str | None, version: int,
         position: int, checkpoint_version: int, bindings: dict[int, Actor],
+        checkpoint_bytes: int = 0,
     ) -> DocumentState:
         doc: pycrdt.Doc[Any] = pycrdt.Doc()
         doc.apply_update(state)
-        return cls(document_id, doc, plan_id, version, position, checkpoint_version, bindings)
+        return cls(document_id, doc, plan_id, version, position, checkpoint_version, bindings,
+                   checkpoint_bytes)
 
     def apply(self, event: RecordedEvent) -> Edit:
         transaction = self._native.create_transaction()
@@ -93,6 +98,7 @@ class DocumentState:
             transaction.drop()
         self.version = event.stream_version
         self.position = event.position
+        self.checkpoint_bytes += len(event.payload)
         if self.plan_id is None and event.context.plan_id:
             self.plan_id = event.context.plan_id
         inserted = 0

@@ -21,8 +21,10 @@ STAGE_ADVANCED = "plan.stage_advanced"
 COMMITMENT_CREATED = "commitment.created"
 
 ContributionKey = tuple[str, str, str, str, str]  # document, stage, session, person, org
-# (actor, context, document id, their doc_event columns, their contribution key)
-_Who = tuple[Actor | None, Context | None, str, tuple[Any, ...], ContributionKey]
+# person_id, person_name, org_id, org_name, stakeholder, plan_id, stage, session_id
+WhoColumns = tuple[Any, ...]
+# (actor, context, document id, their doc_who id, their contribution key)
+_Who = tuple[Actor | None, Context | None, str, int, ContributionKey]
 
 
 @dataclass(slots=True)
@@ -46,6 +48,7 @@ class Changes:
 
     doc_states: list[tuple[Any, ...]] = field(default_factory=list)
     checkpoints: list[tuple[Any, ...]] = field(default_factory=list)
+    whos: list[tuple[Any, ...]] = field(default_factory=list)
     doc_events: list[tuple[Any, ...]] = field(default_factory=list)
     deletions: list[tuple[Any, ...]] = field(default_factory=list)
     snapshots: list[tuple[Any, ...]] = field(default_factory=list)
@@ -70,8 +73,14 @@ def _timestamp(moment: datetime) -> str:
 
 
 class ProjectionFold:
-    def __init__(self, documents: dict[str, DocumentState] | None = None) -> None:
+    def __init__(
+        self, documents: dict[str, DocumentState] | None = None,
+        whos: dict[WhoColumns, int] | None = None,
+    ) -> None:
         self.documents: dict[str, DocumentState] = documents or {}
+        # History rows name who and where by a number: one doc_who row per distinct
+        # (person, organisation, stakeholder, plan, stage, session), not 8 columns per event.
+        self.whos: dict[WhoColumns, int] = whos or {}
         self._changes = Changes()
         self._dirty: set[str] = set()
         # Per-event work that repeats: the log hands out one datetime per commit, shared by
@@ -79,7 +88,7 @@ class ProjectionFold:
         self._last_moment: datetime | None = None
         self._last_at = ""
         self._stream_documents: dict[str, str | None] = {}
-        self._last_who: _Who = (None, None, "", (), ("", "", "", "", ""))
+        self._last_who: _Who = (None, None, "", 0, ("", "", "", "", ""))
 
     def _at(self, moment: datetime) -> str:
         if moment is not self._last_moment:
@@ -117,10 +126,14 @@ class ProjectionFold:
         last = self._last_who
         if last[0] is actor and last[1] is context and last[2] == document_id:
             return last
+        columns = (actor.person_id, actor.name, actor.org_id, actor.org_name,
+                   actor.stakeholder.value, context.plan_id, context.stage, context.session_id)
+        number = self.whos.get(columns)
+        if number is None:
+            number = self.whos[columns] = len(self.whos) + 1
+            self._changes.whos.append((number, *columns))
         who = self._last_who = (
-            actor, context, document_id,
-            (actor.person_id, actor.name, actor.org_id, actor.org_name,
-             actor.stakeholder.value, context.plan_id, context.stage, context.session_id),
+            actor, context, document_id, number,
             (document_id, context.stage or "", context.session_id or "", actor.person_id,
              actor.org_id),
         )
@@ -131,10 +144,10 @@ class ProjectionFold:
         actor, context = event.actor, event.context
         at = self._at(event.recorded_at)
         deleted = sum(edit.deleted.values()) if edit.deleted else 0
-        _, _, _, columns, key = self._who(edit.document_id, actor, context)
+        _, _, _, who, key = self._who(edit.document_id, actor, context)
         changes.doc_events.append((
-            event.position, edit.document_id, event.stream_version, *columns, at,
-            edit.inserted, deleted,
+            event.position, edit.document_id, event.stream_version, who, at, edit.inserted,
+            deleted,
         ))
         for author, chars in edit.deleted.items():
             changes.deletions.append(
@@ -153,11 +166,13 @@ class ProjectionFold:
         row.last_position = event.position
         self._dirty.add(edit.document_id)
         state = self.documents[edit.document_id]
-        if state.version - state.checkpoint_version >= documents.CHECKPOINT_EVERY:
+        if (state.version - state.checkpoint_version >= documents.CHECKPOINT_EVERY
+                or state.checkpoint_bytes >= documents.CHECKPOINT_BYTES):
             changes.checkpoints.append(
                 (edit.document_id, state.version, state.position, state.encode_state())
             )
             state.checkpoint_version = state.version
+            state.checkpoint_bytes = 0
 
     def _snapshot(self, event: RecordedEvent) -> None:
         payload = event.json_payload()
@@ -183,7 +198,7 @@ class ProjectionFold:
             bindings = {str(c): actor_to_json(a) for c, a in state.bindings.items()}
             changes.doc_states.append((
                 document_id, state.plan_id, state.version, state.position,
-                state.checkpoint_version, state.encode_state(),
+                state.checkpoint_version, state.checkpoint_bytes, state.encode_state(),
                 json.dumps(bindings, sort_keys=True),
             ))
         self._dirty.clear()

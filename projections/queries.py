@@ -25,6 +25,7 @@ HISTORY_FILTERS = {
     "session": "session_id",
 }
 CONTRIBUTION_FILTERS = {**HISTORY_FILTERS, "plan": "plan_id", "document": "document_id"}
+_WHO_FILTERS = {name: f"w.{column}" for name, column in HISTORY_FILTERS.items()}
 CONTRIBUTION_GROUPS = {
     "person": ("person_id", "person_name", "org_id", "org_name", "stakeholder"),
     "org": ("org_id", "org_name", "stakeholder"),
@@ -72,12 +73,13 @@ async def history(
     """Events of a document after position ``after``, oldest first, with summaries."""
     if not 1 <= limit <= MAX_PAGE:
         raise QueryError(f"limit must be between 1 and {MAX_PAGE}")
-    where, params = _where(filters, HISTORY_FILTERS)
+    where, params = _where(filters, _WHO_FILTERS)
     rows = await storage.fetch(
-        "SELECT position, stream_version, person_id, person_name, org_id, org_name, "
-        "stakeholder, plan_id, stage, session_id, recorded_at, inserted, deleted "
-        f"FROM doc_event WHERE document_id = ? AND position > ?{where} "
-        "ORDER BY position LIMIT ?", document_id, after, *params, limit + 1,
+        "SELECT e.position, e.stream_version, w.person_id, w.person_name, w.org_id, "
+        "w.org_name, w.stakeholder, w.plan_id, w.stage, w.session_id, e.recorded_at, "
+        "e.inserted, e.deleted FROM doc_event e JOIN doc_who w ON w.id = e.who "
+        f"WHERE e.document_id = ? AND e.position > ?{where} "
+        "ORDER BY e.position LIMIT ?", document_id, after, *params, limit + 1,
     )
     if not rows and after == 0 and not filters:
         await _require_document(storage, store, document_id)
@@ -163,11 +165,12 @@ async def deleted_text(
 ) -> list[dict[str, Any]]:
     """Who deleted whose text, in characters, between two positions."""
     rows = await storage.fetch(
-        "SELECT d.deleter_id, e.person_name, e.org_id, e.org_name, e.stakeholder, "
+        "SELECT d.deleter_id, w.person_name, w.org_id, w.org_name, w.stakeholder, "
         "d.author_id, SUM(d.chars) FROM doc_deletion d JOIN doc_event e "
-        "ON e.position = d.position WHERE d.document_id = ? AND d.position > ? "
-        "AND d.position <= ? GROUP BY d.deleter_id, e.person_name, e.org_id, e.org_name, "
-        "e.stakeholder, d.author_id ORDER BY d.deleter_id, d.author_id",
+        "ON e.position = d.position JOIN doc_who w ON w.id = e.who "
+        "WHERE d.document_id = ? AND d.position > ? "
+        "AND d.position <= ? GROUP BY d.deleter_id, w.person_name, w.org_id, w.org_name, "
+        "w.stakeholder, d.author_id ORDER BY d.deleter_id, d.author_id",
         document_id, after, upto,
     )
     return [

@@ -57,9 +57,14 @@ async def document_at(
 
     The nearest stored state at or before ``position`` (the latest state, else the last
     periodic checkpoint), then the log's events after it: at most ``CHECKPOINT_EVERY``."""
+    # One round trip for what decides the rest, including the stream version at
+    # ``position``, so the log is read no further than needed (each round trip is a thread
+    # hand-off, and those are what a loaded machine delays).
     latest = await storage.fetchone(
-        "SELECT stream_version, position, bindings FROM doc_state WHERE document_id = ?",
-        document_id,
+        "SELECT stream_version, position, bindings, (SELECT e.stream_version FROM doc_event e "
+        "WHERE e.document_id = ? AND e.position <= ? ORDER BY e.position DESC LIMIT 1) "
+        "FROM doc_state WHERE document_id = ?",
+        document_id, position if position is not None else 0, document_id,
     )
     row: tuple[Any, ...] | None = None
     known_version = 0
@@ -75,12 +80,7 @@ async def document_at(
             "SELECT state, stream_version, position FROM doc_checkpoint WHERE document_id = ? "
             "AND position <= ? ORDER BY stream_version DESC LIMIT 1", document_id, position,
         )
-        # The stream version at ``position``, so the log is read no further than needed.
-        found = await storage.fetchone(
-            "SELECT stream_version FROM doc_event WHERE document_id = ? AND position <= ? "
-            "ORDER BY position DESC LIMIT 1", document_id, position,
-        )
-        known_version = int(found[0]) if found is not None else 0
+        known_version = int(latest[3]) if latest[3] is not None else 0
     doc: pycrdt.Doc[Any] = pycrdt.Doc()
     version = at = 0
     if row is not None:

@@ -27,13 +27,13 @@ log = logging.getLogger("kokreasi.projections")
 NAME = "kokreasi"
 READ_BATCH = 20000  # fewer flushes, each with a state per document, on a rebuild
 FLUSH_INTERVAL = 0.1
-READ_AHEAD = True
-WRITE_BEHIND = True
 
 DOC_EVENT_COLUMNS = (
-    "position", "document_id", "stream_version", "person_id", "person_name", "org_id",
-    "org_name", "stakeholder", "plan_id", "stage", "session_id", "recorded_at", "inserted",
-    "deleted",
+    "position", "document_id", "stream_version", "who", "recorded_at", "inserted", "deleted",
+)
+DOC_WHO_COLUMNS = (
+    "id", "person_id", "person_name", "org_id", "org_name", "stakeholder", "plan_id", "stage",
+    "session_id",
 )
 
 Progress = Callable[[int, int], None]  # (position reached, head position)
@@ -72,17 +72,19 @@ class ProjectionRunner:
                                   NAME)
             states = await tx.fetch(
                 "SELECT document_id, plan_id, stream_version, position, checkpoint_version, "
-                "state, bindings FROM doc_state"
+                "checkpoint_bytes, state, bindings FROM doc_state"
             )
+            whos = await tx.fetch(f"SELECT {', '.join(DOC_WHO_COLUMNS)} FROM doc_who")
         documents: dict[str, DocumentState] = {}
-        for document_id, plan_id, version, position, checkpoint_version, state, raw in states:
+        for (document_id, plan_id, version, position, checkpoint_version, checkpoint_bytes,
+             state, raw) in states:
             bindings = {int(c): actor_from_json(a) for c, a in json.loads(raw).items()}
             documents[document_id] = DocumentState.restore(
                 document_id, bytes(state), plan_id=plan_id, version=int(version),
                 position=int(position), checkpoint_version=int(checkpoint_version),
-                bindings=bindings,
+                bindings=bindings, checkpoint_bytes=int(checkpoint_bytes),
             )
-        self.fold = ProjectionFold(documents)
+        self.fold = ProjectionFold(documents, {tuple(row[1:]): int(row[0]) for row in whos})
         self.position = int(rows[0][0])
         async with self._advanced:
             self._advanced.notify_all()
@@ -115,8 +117,6 @@ class ProjectionRunner:
                 reading = asyncio.ensure_future(
                     self.store.read_all(after_position=after, limit=self.batch_size)
                 )
-                if not READ_AHEAD:
-                    await asyncio.wait({reading})
                 for event in batch:
                     self.fold.apply(event)
                 self._pending = True
@@ -128,8 +128,6 @@ class ProjectionRunner:
                     progress(self.position, max(head, self.position))
                 if changes is not None:
                     writing = asyncio.ensure_future(self._store_locked(changes))
-                    if not WRITE_BEHIND:
-                        await asyncio.wait({writing})
             if writing is not None:
                 await writing
                 writing = None
@@ -188,6 +186,7 @@ class ProjectionRunner:
         )
         if not rows or int(rows[0][0]) != self.position:
             raise StaleCheckpoint()
+        await tx.insert_many("doc_who", DOC_WHO_COLUMNS, changes.whos)
         await tx.insert_many("doc_event", DOC_EVENT_COLUMNS, changes.doc_events)
         await tx.insert_many(
             "doc_deletion", ("position", "document_id", "deleter_id", "author_id", "chars"),
@@ -219,10 +218,11 @@ class ProjectionRunner:
         )
         await tx.executemany(
             "INSERT INTO doc_state (document_id, plan_id, stream_version, position, "
-            "checkpoint_version, state, bindings) VALUES (?,?,?,?,?,?,?) "
+            "checkpoint_version, checkpoint_bytes, state, bindings) VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT (document_id) DO UPDATE SET plan_id = excluded.plan_id, "
             "stream_version = excluded.stream_version, position = excluded.position, "
-            "checkpoint_version = excluded.checkpoint_version, state = excluded.state, "
+            "checkpoint_version = excluded.checkpoint_version, "
+            "checkpoint_bytes = excluded.checkpoint_bytes, state = excluded.state, "
             "bindings = excluded.bindings", changes.doc_states,
         )
         if self._before_checkpoint is not None:

@@ -22,21 +22,28 @@ import asyncpg
 
 Row = tuple[Any, ...]
 
+SCHEMA_VERSION = 2
+"""Bump when a table changes: opening an older layout drops the projection tables (never the
+log) and the runner rebuilds them from position 0."""
+
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS projection_schema (version {int} NOT NULL);
 CREATE TABLE IF NOT EXISTS projection_checkpoint (
     name TEXT PRIMARY KEY, position {int} NOT NULL);
 CREATE TABLE IF NOT EXISTS doc_state (
     document_id TEXT PRIMARY KEY, plan_id TEXT, stream_version {int} NOT NULL,
-    position {int} NOT NULL, checkpoint_version {int} NOT NULL, state {blob} NOT NULL,
-    bindings TEXT NOT NULL);
+    position {int} NOT NULL, checkpoint_version {int} NOT NULL,
+    checkpoint_bytes {int} NOT NULL, state {blob} NOT NULL, bindings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS doc_checkpoint (
     document_id TEXT NOT NULL, stream_version {int} NOT NULL, position {int} NOT NULL,
     state {blob} NOT NULL, PRIMARY KEY (document_id, stream_version));
+CREATE TABLE IF NOT EXISTS doc_who (
+    id {int} PRIMARY KEY, person_id TEXT NOT NULL, person_name TEXT NOT NULL,
+    org_id TEXT NOT NULL, org_name TEXT NOT NULL, stakeholder TEXT NOT NULL, plan_id TEXT,
+    stage TEXT, session_id TEXT);
 CREATE TABLE IF NOT EXISTS doc_event (
     position {int} PRIMARY KEY, document_id TEXT NOT NULL, stream_version {int} NOT NULL,
-    person_id TEXT NOT NULL, person_name TEXT NOT NULL, org_id TEXT NOT NULL,
-    org_name TEXT NOT NULL, stakeholder TEXT NOT NULL, plan_id TEXT, stage TEXT,
-    session_id TEXT, recorded_at TEXT NOT NULL, inserted {int} NOT NULL,
+    who {int} NOT NULL, recorded_at TEXT NOT NULL, inserted {int} NOT NULL,
     deleted {int} NOT NULL);
 CREATE INDEX IF NOT EXISTS doc_event_by_document ON doc_event (document_id, position);
 CREATE TABLE IF NOT EXISTS doc_deletion (
@@ -57,10 +64,36 @@ CREATE TABLE IF NOT EXISTS contribution (
     PRIMARY KEY (document_id, stage, session_id, person_id, org_id));
 """
 
+# Yjs states are stored as they are: PostgreSQL would otherwise compress every checkpoint
+# (pglz, on the database's CPU) for little gain on already compact binary.
+POSTGRES_EXTRA = """
+ALTER TABLE doc_state ALTER COLUMN state SET STORAGE EXTERNAL;
+ALTER TABLE doc_checkpoint ALTER COLUMN state SET STORAGE EXTERNAL;
+ALTER TABLE stage_snapshot ALTER COLUMN state SET STORAGE EXTERNAL;
+"""
+
 PROJECTION_TABLES = (
-    "doc_state", "doc_checkpoint", "doc_event", "doc_deletion", "stage_snapshot",
+    "doc_state", "doc_checkpoint", "doc_who", "doc_event", "doc_deletion", "stage_snapshot",
     "contribution", "projection_checkpoint",
 )
+_OLD_TABLES = ("doc_who", "doc_event", "doc_deletion", "doc_checkpoint", "doc_state",
+               "stage_snapshot", "contribution", "projection_checkpoint")
+
+
+def _schema_statements(stored: int | None, has_tables: bool, int_type: str,
+                       blob_type: str) -> list[str]:
+    """What brings the tables to ``SCHEMA_VERSION``: nothing when they are there already;
+    an older layout is dropped (the runner then rebuilds from the log)."""
+    if stored == SCHEMA_VERSION:
+        return []
+    statements = [f"DROP TABLE IF EXISTS {table}" for table in _OLD_TABLES] if has_tables else []
+    statements += [
+        part.strip() for part in SCHEMA.format(int=int_type, blob=blob_type).split(";")
+        if part.strip()
+    ]
+    statements += ["DELETE FROM projection_schema",
+                   f"INSERT INTO projection_schema (version) VALUES ({SCHEMA_VERSION})"]
+    return statements
 
 
 class StorageError(Exception):
@@ -189,8 +222,22 @@ class SqliteStorage(Storage):
         return conn
 
     def _connect_writer(self, _: Any = None) -> None:
-        self._write_conn = self._connect()
-        self._write_conn.executescript(SCHEMA.format(int="INTEGER", blob="BLOB"))
+        conn = self._write_conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            stored = None
+            if "projection_schema" in names:
+                row = conn.execute("SELECT max(version) FROM projection_schema").fetchone()
+                stored = row[0]
+            for statement in _schema_statements(
+                stored, bool(names & set(_OLD_TABLES)), "INTEGER", "BLOB"
+            ):
+                conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def _connect_reader(self) -> None:
         self._read_conn = self._connect()
@@ -287,7 +334,19 @@ class PostgresStorage(Storage):
             # Two runners starting together must not race on CREATE TABLE IF NOT EXISTS.
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock(7201570)")
-                await conn.execute(SCHEMA.format(int="BIGINT", blob="BYTEA"))
+                names = {r[0] for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                )}
+                stored = None
+                if "projection_schema" in names:
+                    stored = await conn.fetchval("SELECT max(version) FROM projection_schema")
+                statements = _schema_statements(
+                    stored, bool(names & set(_OLD_TABLES)), "BIGINT", "BYTEA"
+                )
+                for statement in statements:
+                    await conn.execute(statement)
+                if statements:
+                    await conn.execute(POSTGRES_EXTRA)
         except (OSError, asyncpg.PostgresError) as error:
             raise StorageError(f"cannot open projections in PostgreSQL: {error}") from error
         return cls(pool)

@@ -105,7 +105,8 @@ async def test_the_projection_follows_live_appends_from_two_instances(
         async with asyncio.timeout(10):
             await service.wait_until(max(first, last))
         rows = await service.storage.fetch(
-            "SELECT person_id FROM doc_event ORDER BY position"
+            "SELECT w.person_id FROM doc_event e JOIN doc_who w ON w.id = e.who "
+            "ORDER BY e.position"
         )
         assert rows == [("p-ani",), ("p-budi",)]
     finally:

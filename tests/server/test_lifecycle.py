@@ -172,7 +172,7 @@ async def test_a_client_too_slow_to_read_is_dropped_and_the_room_carries_on(
                 await reader.synced.wait()
                 # More than the socket buffers hold, so the server's queue for the stalled
                 # client must grow while its sends stay stuck.
-                for i in range(10):
+                for i in range(24):
                     writer.text += f"<{i}>" + "x" * 500_000
                     await asyncio.sleep(0.01)
                 await eventually(lambda: app.state.metrics.slow_disconnects.value == 1, 10)

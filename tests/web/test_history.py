@@ -76,13 +76,18 @@ async def test_history_replays_attributes_and_compares_stages(
     await expect(change).to_contain_text("Tambahan sekretariat.")
     await expect(change).to_contain_text(f"ditambahkan oleh {PEOPLE['secretariat'][0]}")
 
-    # Contributions: per organisation and stage (columns Draft 1, Draft 2).
+    # Contributions: per organisation and stage. The Secretariat's seeding of the title when
+    # it created the commitment counts in Setup.
     by_org = eko.locator("table", has_text="Per organisasi dan tahap")
-    await expect(by_org.locator("thead th")).to_have_text(["Organisasi", "Draf 1", "Draf 2"])
+    await expect(by_org.locator("thead th")).to_have_text(
+        ["Organisasi", "Persiapan", "Draf 1", "Draf 2"]
+    )
     tii_cells = by_org.locator('tr[data-row="tii"] td')
-    await expect(tii_cells.nth(0)).to_contain_text("suntingan")
-    await expect(tii_cells.nth(1)).to_have_text("–")
+    await expect(tii_cells.nth(0)).to_have_text("–")
+    await expect(tii_cells.nth(1)).to_contain_text("suntingan")
+    await expect(tii_cells.nth(2)).to_have_text("–")
     secretariat_cells = by_org.locator('tr[data-row="sekretariat-ogi"] td')
-    await expect(secretariat_cells.nth(0)).to_have_text("–")
-    await expect(secretariat_cells.nth(1)).to_contain_text("suntingan")
+    await expect(secretariat_cells.nth(0)).to_contain_text("suntingan")
+    await expect(secretariat_cells.nth(1)).to_have_text("–")
+    await expect(secretariat_cells.nth(2)).to_contain_text("suntingan")
     await screenshot(eko, artifacts_dir, "history-compare")
