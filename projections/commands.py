@@ -45,8 +45,10 @@ def register(subparsers: Any) -> None:
 class ProgressBar:
     """``[#####-----]  50%  130000/260000 events  41000 ev/s  0:00:03 left`` on one line."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None) -> None:
+        # Looked up when the bar is made, not when this module was imported: stderr may
+        # have been replaced since (a test's capture, a redirecting caller).
+        self.stream = stream if stream is not None else sys.stderr
         self.started = time.monotonic()
         self.first: int | None = None
 

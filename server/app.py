@@ -35,7 +35,7 @@ from .fanout import Broker, InProcessBroker, RedisBroker
 from .limits import Limits, PersonLimiter
 from .loading import FileCheckpoints
 from .metrics import Metrics
-from .rooms import RoomManager, RoomServices
+from .rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
 from .settings import Settings
 
 log = logging.getLogger("kokreasi.app")
@@ -136,6 +136,7 @@ def create_app(
             RedisBroker(settings.redis_url) if settings.redis_url else InProcessBroker()
         )
         state.broker = chosen
+        alone = settings.embedded and broker is None and settings.redis_url is None
         publisher = _Publisher(chosen)
         state.rooms = RoomManager(
             RoomServices(
@@ -145,6 +146,8 @@ def create_app(
                 instance_id=state.instance_id,
                 publish=publisher.publish,
                 checkpoints=FileCheckpoints(settings.data_dir / "checkpoints"),
+                # Pipelined appends need this instance to be the only writer of its documents.
+                max_in_flight=MAX_IN_FLIGHT if alone else 1,
             ),
             idle_grace=idle_grace,
         )

@@ -95,6 +95,11 @@ def serve_command(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_config=None,
+        # The sans-I/O implementation writes a frame straight to the transport (the legacy one
+        # runs a drain per frame), and without per-message deflate a broadcast costs no zlib
+        # pass per recipient: Yjs updates are small and barely compress.
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
         ws_max_size=settings.max_message_bytes + 64,  # framing; the app checks the exact limit
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,

@@ -127,7 +127,8 @@ class InProcessBroker:
 
     async def publish(self, document_id: str, message: bytes) -> None:
         for handler in list(self._hub.handlers):
-            handler(document_id, message)
+            if handler is not self._handler:  # an instance drops its own echo anyway
+                handler(document_id, message)
 
     async def close(self) -> None:
         if self._handler in self._hub.handlers:

@@ -6,6 +6,17 @@ writer, not empty), append it to ``doc:{id}`` and wait for the commit, and only 
 to the room's document, send it to the other clients here and publish it to other instances.
 An edit that is not in the log is never shown to anyone.
 
+Where this instance is the only writer of its documents (embedded: SQLite and no broker to
+other instances), appends are pipelined: the worker submits the next batch while earlier ones
+are still being committed, each with the stream version the earlier ones lead to as
+``expected_version``, and applies the batches strictly in submission order as their commits
+return. A batch cannot commit without the batches before it, since its expected version counts
+them and nobody else writes the stream; when one fails, the worker lets every batch in flight
+land and sends the failed edits through the one-at-a-time path with its retries. With other
+instances writing the same streams, one of them could fill exactly the gap a failed batch left
+and let a later batch in first, so there the room keeps one append in flight. Either way the
+room's apply order is the log's order.
+
 Everything that changes a room's document or version runs in that worker: client updates,
 updates from other instances and catch-ups from the log, so they never interleave.
 """
@@ -14,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 import time
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -51,6 +64,7 @@ from .metrics import Metrics
 from .updates import (
     ClientBindings,
     MalformedUpdate,
+    add_deletions,
     advance,
     check_update,
     doc_deletions,
@@ -60,6 +74,7 @@ from .ystructs import DeleteSet, outline
 log = logging.getLogger("kokreasi.rooms")
 
 MAX_BATCH = 256  # updates per append; one group-commit round trip for a busy room
+MAX_IN_FLIGHT = 8  # appends of one room submitted and not yet committed, when pipelining
 CHECKPOINT_EVERY = 1000  # events between periodic checkpoints of a busy room
 APPEND_RETRIES = 3  # when the database fails
 MAX_CONFLICTS = 100  # when other instances keep winning the race for the next version
@@ -122,6 +137,7 @@ class RoomServices:
     instance_id: str
     publish: Callable[[str, bytes], None]
     checkpoints: CheckpointStore | None = None
+    max_in_flight: int = 1  # appends per room; more only where nobody else writes its streams
 
 
 @dataclass(slots=True)
@@ -130,6 +146,35 @@ class _Accepted:
     update: bytes
     writers: dict[int, int]
     received: float
+    deletions: DeleteSet
+
+
+@dataclass(slots=True)
+class _InFlight:
+    """A batch submitted to the log whose commit the room has not applied yet."""
+
+    accepted: list[_Accepted]
+    repeats: list[Peer]  # writers of empty updates, acknowledged once this batch is durable
+    expected_version: int
+    append: asyncio.Task[list[int]]
+    started: float
+
+
+class _EventIds:
+    """Unique event ids without a system call each (``uuid4`` reads the OS's randomness for
+    every id, a tenth of a busy room's write path): a random uuid4 whose low 48 bits count."""
+
+    _LOW = (1 << 48) - 1
+
+    def __init__(self) -> None:
+        base = uuid.uuid4().int
+        self._high = base & ~self._LOW  # keeps uuid4's version and variant bits
+        self._low = base & self._LOW
+        self._count = itertools.count()
+
+    def next(self) -> str:
+        value = f"{self._high | ((self._low + next(self._count)) & self._LOW):032x}"
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
 
 
 class Room:
@@ -142,6 +187,11 @@ class Room:
         self.awareness = RoomAwareness()
         self._services = services
         self._work: deque[_Work] = deque()
+        self._in_flight: deque[_InFlight] = deque()
+        self._event_ids = _EventIds()
+        # What the room's document deletes, kept up to date by every logged update, so that
+        # telling a new deletion from a repeat does not read the whole document each time.
+        self._deletions: DeleteSet | None = None
         self._wakeup = asyncio.Event()
         self._pending_local: dict[int, Entry] = {}
         self._pending_remote: dict[int, Entry] = {}
@@ -161,7 +211,7 @@ class Room:
 
     @property
     def busy(self) -> bool:
-        return bool(self._work)
+        return bool(self._work or self._in_flight)
 
     # Connections ----------------------------------------------------------------------------
 
@@ -274,33 +324,125 @@ class Room:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            while self._work:
-                try:
-                    await self._step()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("room %s: unexpected error in the write path",
-                                  self.document_id)
-            if self._stopping:
+            try:
+                await self._pump()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("room %s: unexpected error in the write path", self.document_id)
+                self._wakeup.set()  # go on with what is left
+            if self._stopping and not self._work and not self._in_flight:
                 return
 
-    async def _step(self) -> None:
-        head = self._work[0]
-        if isinstance(head, _Remote):
+    async def _pump(self) -> None:
+        """Land the commits that returned, submit what waits; return when only waiting is
+        left (a commit returning or new work sets the wake-up)."""
+        while True:
+            while self._in_flight and self._in_flight[0].append.done():
+                await self._land(self._in_flight.popleft())
+            head = self._work[0] if self._work else None
+            if isinstance(head, _ClientUpdate):
+                if len(self._in_flight) >= self._services.max_in_flight:
+                    return
+                self._submit(self._take_batch())
+                continue
+            if head is None or self._in_flight:
+                return  # remote updates and catch-ups need a room with nothing in flight
             self._work.popleft()
-            await self._apply_remote(head.message)
-            return
-        if isinstance(head, _CatchUp):
-            self._work.popleft()
-            await self._catch_up()
-            return
+            if isinstance(head, _Remote):
+                await self._apply_remote(head.message)
+            else:
+                await self._catch_up()
+
+    def _take_batch(self) -> list[_ClientUpdate]:
         batch: list[_ClientUpdate] = []
         while self._work and isinstance(self._work[0], _ClientUpdate) and len(batch) < MAX_BATCH:
             item = self._work.popleft()
             assert isinstance(item, _ClientUpdate)
             batch.append(item)
-        await self._commit(batch)
+        return batch
+
+    def _events(self, accepted: list[_Accepted]) -> list[NewEvent]:
+        return [
+            NewEvent(CRDT_UPDATE, item.update, item.peer.principal.actor,
+                     item.peer.access.context, self._event_ids.next())
+            for item in accepted
+        ]
+
+    def _submit(self, batch: list[_ClientUpdate]) -> None:
+        """Check a batch against the room plus what is in flight and submit its append."""
+        accepted, repeats = self._check(batch)
+        if not accepted:
+            if self._in_flight:
+                self._in_flight[-1].repeats.extend(repeats)  # durable with that batch
+            else:
+                self._ack_all(repeats)
+            return
+        expected = self.version + sum(len(f.accepted) for f in self._in_flight)
+        append = asyncio.get_running_loop().create_task(self._services.store.append(
+            self.stream_id, self._events(accepted), expected_version=expected
+        ))
+        append.add_done_callback(lambda _: self._wakeup.set())
+        self._in_flight.append(
+            _InFlight(accepted, repeats, expected, append, time.perf_counter())
+        )
+
+    async def _land(self, flight: _InFlight) -> None:
+        """Apply a committed batch, or recover from a failed one."""
+        if flight.append.cancelled() or flight.append.exception() is not None:
+            await self._recover(flight)
+            return
+        positions = flight.append.result()
+        if flight.expected_version != self.version:
+            # Only reachable after a recovery that caught up past this batch: the log has
+            # it; reading the log applies it in order.
+            await self._catch_up()
+            self._landed_elsewhere(flight)
+            return
+        self._services.metrics.append_latency.observe(time.perf_counter() - flight.started)
+        self._applied(flight.accepted, positions)
+        self._ack_all(flight.repeats)
+
+    def _landed_elsewhere(self, flight: _InFlight) -> None:
+        """A batch of ours that the room took from the log: its writers are durable."""
+        for item in flight.accepted:
+            item.peer.written_clients.update(item.writers)
+        self._ack_all([item.peer for item in flight.accepted] + flight.repeats)
+
+    async def _recover(self, failed: _InFlight) -> None:
+        """Let everything in flight land, then resend what did not get in, in order."""
+        later = list(self._in_flight)
+        self._in_flight.clear()
+        if later:
+            await asyncio.wait([flight.append for flight in later])
+        error = None if failed.append.cancelled() else failed.append.exception()
+        log.info("room %s: an append failed (%s); resending %d batches in order",
+                 self.document_id, error, 1 + len(later))
+        before = self.doc.get_state()
+        retry = list(failed.accepted)
+        repeats = list(failed.repeats)
+        got_in: list[_InFlight] = []
+        for flight in later:
+            repeats += flight.repeats
+            if flight.append.cancelled() or flight.append.exception() is not None:
+                retry += flight.accepted
+            else:
+                got_in.append(flight)
+        if got_in:
+            # A later batch committed after a gap (another instance appended exactly as many
+            # events): the log is the truth, so take it in its order before anything else.
+            await self._catch_up()
+            for flight in got_in:
+                self._landed_elsewhere(flight)
+        if retry:
+            await self._commit([
+                _ClientUpdate(item.peer, item.update, item.received) for item in retry
+            ])
+        if got_in:
+            # Edits that came in ahead of what they build on wait inside the document until
+            # the rest arrives; send everything since the failure so the clients have it too.
+            self._broadcast(self.doc.get_update(before))
+        self._ack_all(repeats)
 
     async def _commit(self, batch: list[_ClientUpdate]) -> None:
         metrics = self._services.metrics
@@ -311,11 +453,7 @@ class Room:
             if not accepted:
                 self._ack_all(repeats)
                 return
-            events = [
-                NewEvent(CRDT_UPDATE, item.update, item.peer.principal.actor,
-                         item.peer.access.context)
-                for item in accepted
-            ]
+            events = self._events(accepted)
             started = time.perf_counter()
             try:
                 positions = await self._services.store.append(
@@ -356,15 +494,17 @@ class Room:
         metrics = self._services.metrics
         limit = min(self._services.limits.max_message_bytes, self._services.store.max_payload)
         state = protocol.decode_state_vector(self.doc.get_state())
-        deletions: DeleteSet | None = None
-
-        def room_deletions() -> DeleteSet:
-            nonlocal deletions
-            if deletions is None:
-                deletions = doc_deletions(self.doc)
-            return deletions
-
         claimed: dict[int, str] = {}
+        for flight in self._in_flight:  # in the log soon, in this order: the room as it will be
+            for earlier in flight.accepted:
+                state = advance(state, earlier.writers)
+                for client in earlier.writers:
+                    claimed.setdefault(client, earlier.peer.principal.person_id)
+        def room_deletions() -> DeleteSet:
+            if self._deletions is None:
+                self._deletions = doc_deletions(self.doc)
+            return self._deletions
+
         accepted: list[_Accepted] = []
         repeats: list[Peer] = []
         for item in batch:
@@ -417,7 +557,8 @@ class Room:
             for client in checked.writers:
                 claimed[client] = person
             state = advance(state, checked.writers)
-            accepted.append(_Accepted(peer, checked.update, dict(checked.writers), item.received))
+            accepted.append(_Accepted(peer, checked.update, dict(checked.writers), item.received,
+                                      checked.deletions))
         return accepted, repeats
 
     def _claim_known(self, peer: Peer, update: bytes) -> None:
@@ -450,16 +591,17 @@ class Room:
         logged = []
         for index, item in enumerate(accepted):
             self.doc.apply_update(item.update)
+            if self._deletions is not None:
+                add_deletions(self._deletions, item.deletions)
             person = item.peer.principal.person_id
             self.bindings.bind(item.writers, person)
             item.peer.written_clients.update(item.writers)
-            frame = protocol.sync_update(item.update)
-            for peer in self.peers:
-                if peer is not item.peer:
-                    peer.send(frame)
             logged.append(LoggedUpdate(first_version + index, positions[index], person,
                                        item.update))
-            metrics.fanout_latency.observe(time.perf_counter() - item.received)
+        self._send_batch(accepted)
+        now = time.perf_counter()
+        for item in accepted:
+            metrics.fanout_latency.observe(now - item.received)
         self._loaded.version = first_version + len(accepted) - 1
         metrics.updates.inc(len(accepted))
         state = protocol.decode_state_vector(self.doc.get_state())
@@ -470,6 +612,29 @@ class Room:
         ))
         self._since_checkpoint += len(accepted)
 
+    def _send_batch(self, accepted: list[_Accepted]) -> None:
+        """Send a logged batch to the clients here as one update each: a busy room's edits
+        cost each recipient one frame per commit, not one per edit. A writer is not sent
+        its own edits back."""
+        if len(accepted) == 1:
+            only = accepted[0]
+            frame = protocol.sync_update(only.update)
+            for peer in self.peers:
+                if peer is not only.peer:
+                    peer.send(frame)
+            return
+        writers = {item.peer for item in accepted}
+        everything = protocol.sync_update(pycrdt.merge_updates(*(a.update for a in accepted)))
+        for peer in self.peers:
+            if peer not in writers:
+                peer.send(everything)
+        for writer in writers:
+            others = [item.update for item in accepted if item.peer is not writer]
+            if others and writer in self.peers:
+                writer.send(protocol.sync_update(
+                    others[0] if len(others) == 1 else pycrdt.merge_updates(*others)
+                ))
+
     async def _apply_remote(self, message: UpdatesMessage) -> None:
         for logged in message.updates:
             if logged.version <= self.version:
@@ -478,6 +643,7 @@ class Room:
                 await self._catch_up()  # a message went missing: the log has it
                 return
             self.doc.apply_update(logged.update)
+            self._deletions = None  # read again from the document when next needed
             clients = outline(logged.update).writers
             self.bindings.bind(clients, logged.person_id)
             self._loaded.version = logged.version
@@ -487,6 +653,7 @@ class Room:
         before = self.doc.get_state()
         applied = await catch_up(self._services.store, self.document_id, self._loaded)
         if applied:
+            self._deletions = None
             self._broadcast(self.doc.get_update(before))
 
     def _broadcast(self, update: bytes) -> None:

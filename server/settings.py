@@ -28,7 +28,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_message_bytes: int = 1024 * 1024
-    group_commit_wait_ms: float = 2.0
+    # No lingering: appends that arrive while a commit runs form the next batch anyway, and a
+    # wait only adds to the latency of every edit (each is shown only once it is durable).
+    group_commit_wait_ms: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

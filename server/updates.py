@@ -31,6 +31,7 @@ class CheckedUpdate:
     writers: Mapping[int, int]  # client id -> clock after this update, for each new struct
     empty: bool
     starts: Mapping[int, int] = field(default_factory=dict)  # client id -> first new clock
+    deletions: DeleteSet = field(default_factory=dict)  # what ``update`` deletes
 
 
 def check_update(
@@ -47,7 +48,7 @@ def check_update(
     except (ValueError, ProtocolError) as error:
         raise MalformedUpdate(f"not a Yjs update: {error}") from error
     if shape.writers:
-        return CheckedUpdate(missing, shape.writers, False, shape.starts)
+        return CheckedUpdate(missing, shape.writers, False, shape.starts, shape.deletions)
     if not any(shape.deletions.values()):
         return CheckedUpdate(missing, {}, True)
     known = room_deletions()
@@ -56,13 +57,20 @@ def check_update(
         for client, spans in shape.deletions.items()
         for clock, length in spans
     )
-    return CheckedUpdate(missing, {}, not new)
+    return CheckedUpdate(missing, {}, not new, deletions=shape.deletions)
 
 
 def doc_deletions(doc: pycrdt.Doc[Any]) -> DeleteSet:
     """The delete set of a document, read from its snapshot (delete set, then state vector)."""
     reader = Reader(pycrdt.Snapshot.from_doc(doc).encode())
     return _merged(read_delete_set(reader))
+
+
+def add_deletions(known: DeleteSet, new: DeleteSet) -> None:
+    """Fold ``new`` into ``known`` in place (both merged spans per client, as returned here)."""
+    for client, spans in new.items():
+        if spans:
+            known[client] = _merged({client: known.get(client, []) + list(spans)})[client]
 
 
 def _merged(deletions: DeleteSet) -> DeleteSet:

@@ -293,6 +293,11 @@ async def postgres_outage(*, outage: float = 10.0, documents: int = 4, per_docum
                 unavailable_closes_while_down=closes_during,
                 time_to_converge_s=None if took is None else round(took, 2),
                 all_saved_after=all(e.all_saved for e in setup.editors),
+                unsaved_after=[
+                    {"editor": e.tag, "saved_clock": e.saved_clock, "local_clock": e.local_clock,
+                     "connected": e.connected, "closes": e.closes[-3:]}
+                    for e in setup.editors if not e.all_saved
+                ],
                 fanout_before=percentiles(setup.ledger.latencies_between(0, down)),
             )
             return figures

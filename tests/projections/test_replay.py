@@ -49,6 +49,26 @@ async def test_the_state_at_every_position_equals_a_full_replay(
         assert read_commitment(replayed.doc) == read_commitment(expected), position
 
 
+async def test_large_updates_get_a_stored_state_sooner_and_replay_stays_exact(
+    store: EventStore, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored state comes after CHECKPOINT_BYTES of updates even when far fewer than
+    CHECKPOINT_EVERY events came in (a few big pastes), so replay never applies a long tail."""
+    monkeypatch.setattr(documents, "CHECKPOINT_BYTES", 60)
+    await scenario.build(store)
+    await _projected(store, storage)
+    rows = await storage.fetch(
+        "SELECT stream_version FROM doc_checkpoint WHERE document_id = ? "
+        "ORDER BY stream_version", "c1",
+    )
+    assert len(rows) >= 2 and rows[0][0] < documents.CHECKPOINT_EVERY
+    head = (await store.head()).position
+    for position in range(0, head + 1):
+        replayed = await document_at(storage, store, "c1", position)
+        expected = await full_replay(store, "c1", position)
+        assert replayed.doc.get_state() == expected.get_state(), position
+
+
 async def test_a_stage_snapshot_equals_a_full_replay_at_its_position(
     store: EventStore, storage: Storage
 ) -> None:

@@ -12,6 +12,7 @@ from pycrdt import Text
 
 import events
 from events.store import EventStore
+from projections import documents
 from projections.runner import ProjectionRunner
 from projections.service import ProjectionService
 from projections.storage import PROJECTION_TABLES, Storage
@@ -48,8 +49,10 @@ async def test_rebuild_from_scratch_produces_exactly_the_stored_projections(
 
 
 async def test_a_crash_between_rows_and_checkpoint_applies_nothing_twice(
-    store: EventStore, storage: Storage
+    store: EventStore, storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Stored states by size too: where they fall must survive the restarts as well.
+    monkeypatch.setattr(documents, "CHECKPOINT_BYTES", 60)
     await scenario.build(store)
     crashes = iter([True, False, False, True])
 
@@ -68,6 +71,7 @@ async def test_a_crash_between_rows_and_checkpoint_applies_nothing_twice(
     crashed = await dump(storage)
     await ProjectionRunner(store, storage).rebuild()
     clean = await dump(storage)
+    assert clean["doc_checkpoint"]
     assert crashed == clean
     totals = await storage.fetch("SELECT SUM(edits) FROM contribution")
     assert totals == [(len(clean["doc_event"]),)]
