@@ -2,7 +2,7 @@
 // organisation that wrote it.
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { SECTIONS, sectionLabel } from '../collab/template'
-import { formatDate, t } from '../i18n'
+import { formatDate, lang, t } from '../i18n'
 import { roleLabel } from '../ui/Header'
 import { stageName } from '../ui/stages'
 import { loadAttribution, orgColours, personLabel, type Attribution, type HistoryEvent, type Run } from './data'
@@ -100,7 +100,9 @@ export function Replay({ documentId, events }: { documentId: string; events: His
           <strong>{event.actor.name}</strong> ({event.actor.org_name}, {roleLabel(event.actor.stakeholder ?? '')}) · {formatDate(event.recorded_at)}{' '}
           {new Date(event.recorded_at).toLocaleTimeString()}
           {event.stage && <> · {stageName(event.stage)}</>} · {t('hist.counts', { inserted: event.inserted, deleted: event.deleted })}
-          {event.summary && <span class="muted"> · {event.summary}</span>}
+          {event.summary && (
+            <span class="muted"> · {lang() === 'id' ? event.summary_id ?? event.summary : event.summary}</span>
+          )}
         </p>
       )}
       <label class="check">

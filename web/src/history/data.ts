@@ -20,7 +20,8 @@ export interface HistoryEvent {
   recorded_at: string
   inserted: number
   deleted: number
-  summary: string
+  summary: string // English
+  summary_id?: string // Bahasa Indonesia
 }
 
 export interface Run {
