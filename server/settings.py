@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATA_DIR = "kokreasi-data"
 SECRET_FILE = "secret.key"
@@ -57,7 +58,10 @@ def _choose(cli_value: str | None, env_name: str, env: dict[str, str]) -> str | 
 
 def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
-    get = (lambda name: getattr(args, name, None)) if args is not None else (lambda name: None)
+
+    def get(name: str) -> Any:
+        return getattr(args, name, None) if args is not None else None
+
     data_dir = Path(_choose(get("data_dir"), "KOKREASI_DATA_DIR", env) or DEFAULT_DATA_DIR)
     database_url = _choose(get("database_url"), "KOKREASI_DATABASE_URL", env)
     if database_url is None:

@@ -95,6 +95,7 @@ class Editor:
         self.saved_clock = 0  # the server's durable clock for this editor's Yjs client id
         self.saved_log: list[tuple[float, int]] = []
         self.closes: list[tuple[float, int | None, str]] = []
+        self.connect_errors: list[str] = []
         self.sessions = 0
         self.denied: list[str] = []
         self.connected_url: str | None = None
@@ -170,14 +171,18 @@ class Editor:
             try:
                 ws = await websockets.connect(url, max_size=None, open_timeout=3,
                                               ping_interval=None, close_timeout=2)
-            except (OSError, TimeoutError, websockets.InvalidHandshake):
+            except Exception as error:  # refused, reset, timed out, cut mid-handshake, ...
                 # Like a load balancer taking a dead instance out: try the next one.
+                self.connect_errors.append(type(error).__name__)
                 self.url_index = (self.url_index + 1) % len(self.urls)
                 failures += 1
                 await asyncio.sleep(min(1.0, 0.05 * 2 ** min(failures, 5)) * random.random())
                 continue
             began = time.monotonic()
-            await self._session(ws, url)
+            try:
+                await self._session(ws, url)
+            except Exception as error:  # an editor keeps trying, whatever broke its session
+                self.closes.append((time.perf_counter(), None, repr(error)))
             if time.monotonic() - began > 2:
                 failures = 0
             failures += 1

@@ -295,7 +295,8 @@ async def postgres_outage(*, outage: float = 10.0, documents: int = 4, per_docum
                 all_saved_after=all(e.all_saved for e in setup.editors),
                 unsaved_after=[
                     {"editor": e.tag, "saved_clock": e.saved_clock, "local_clock": e.local_clock,
-                     "connected": e.connected, "closes": e.closes[-3:]}
+                     "connected": e.connected, "closes": e.closes[-3:],
+                     "connect_errors": e.connect_errors[-3:]}
                     for e in setup.editors if not e.all_saved
                 ],
                 fanout_before=percentiles(setup.ledger.latencies_between(0, down)),

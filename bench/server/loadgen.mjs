@@ -181,6 +181,7 @@ class Recorder {
     this.deliveredInWindow = 0
     this.acceptedInWindow = 0
     this.onAccept = null
+    this.worstBySecond = [] // by the second of the load the edit was sent in: shows stalls
   }
 
   addWriter (client) {
@@ -200,6 +201,8 @@ class Recorder {
       this.latencies = grown
     }
     this.latencies[this.n++] = now - sent
+    const second = Math.floor((sent - this.windowStart) / 1000)
+    if (second >= 0 && !(this.worstBySecond[second] >= now - sent)) this.worstBySecond[second] = now - sent
     const inWindow = now >= this.windowStart && now <= this.windowEnd
     if (inWindow) this.deliveredInWindow++
     const seen = (this.seenBy[writer][seq] ?? 0) + 1
@@ -363,6 +366,9 @@ async function runLoad () {
     delivered_eps: recorder.deliveredInWindow / windowS,
     accepted_eps: recorder.acceptedInWindow / windowS,
     accepted: recorder.accepted,
+    // seconds of the load whose slowest fan-out passed 100 ms: [second, ms]
+    slow_seconds: [...recorder.worstBySecond.entries()]
+      .filter(([, ms]) => ms > 100).map(([s, ms]) => [s, Math.round(ms)]),
     ...convergence(clients)
   })
   destroyAll(clients)

@@ -12,6 +12,7 @@ const EditorPage = lazyPage(() => import('./pages/EditorPage'))
 const History = lazyPage(() => import('./pages/History'))
 const Public = lazyPage(() => import('./pages/Public'))
 const Admin = lazyPage(() => import('./pages/Admin'))
+const Downloads = lazyPage(() => import('./pages/Downloads'))
 
 type State = { status: 'loading' } | { status: 'ready'; me: Me | null } | { status: 'error'; message: string }
 
@@ -23,6 +24,7 @@ function Route({ path, me }: { path: string; me: Me | null }) {
   const history = /^\/commitments\/([^/]+)\/history\/?$/.exec(path)
   if (history) return <History key={history[1]} commitmentId={decodeURIComponent(history[1])} />
   if (path === '/admin') return <Admin />
+  if (path === '/downloads') return <Downloads />
   if (path === '/') return <Dashboard />
   return <p>{t('app.notFound')}</p>
 }

@@ -11,6 +11,8 @@ import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
 import { useTitle } from '../ui/useTitle'
 import { stageName } from '../ui/stages'
+import { AuditTrail } from '../audit/AuditTrail'
+import { PlanDownloads } from '../audit/PlanDownloads'
 
 export interface DocumentContent {
   commitment_id: string
@@ -222,6 +224,7 @@ function PublicPlan({ plan }: { plan: Plan }) {
       <p class={open ? 'notice ok' : 'notice'} data-testid="consultation-state">
         {open ? t('pub.open') : t('pub.closed', { stage: stageName(plan.stage) })}
       </p>
+      {published.length > 0 && <PlanDownloads plan={plan} />}
       {published.length === 0 ? (
         <p>{t('pub.none')}</p>
       ) : (
@@ -255,6 +258,7 @@ export default function Public() {
       <h1>{t('pub.title')}</h1>
       <p>{t('pub.intro')}</p>
       <Loading state={state}>{({ plans }) => <>{plans.map((plan) => <PublicPlan key={plan.id} plan={plan} />)}</>}</Loading>
+      <AuditTrail />
     </div>
   )
 }

@@ -53,6 +53,13 @@ export function Header({ me }: { me: Me | null }) {
               {t('nav.public')}
             </a>
           </li>
+          {(me?.stakeholder === 'secretariat' || me?.stakeholder === 'auditor') && (
+            <li>
+              <a href="/downloads" data-route>
+                {t('nav.downloads')}
+              </a>
+            </li>
+          )}
           {me?.stakeholder === 'secretariat' && (
             <li>
               <a href="/admin" data-route>
