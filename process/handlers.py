@@ -50,7 +50,8 @@ async def accept_invitation(call: Call) -> Response:
     JSON gets the error as JSON (400)."""
     service = call.service
     try:
-        invitation = read_invitation(service.secret_key, call.param("token"))
+        invitation = read_invitation(service.secret_key, call.param("token"),
+                                     previous=service.previous_secret_keys)
     except InvalidInvitation as error:
         return _invitation_refused(call, ProcessError(str(error), code=error.code))
     state = await service.state()

@@ -71,6 +71,7 @@ def service_of(app: Starlette) -> ProcessService:
             runtime_of(app),
             app.state.settings.secret_key,
             on_stage_advanced=_checkpoint_signer(app),
+            previous_secret_keys=app.state.settings.previous_secret_keys,
         )
         app.state.process_service = service
     return service

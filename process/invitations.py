@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 INVITATION_LIFETIME_S = 14 * 24 * 3600
@@ -58,16 +59,22 @@ def sign_invitation(
     return f"{_PREFIX}.{body}.{signature}"
 
 
-def read_invitation(secret_key: bytes, token: str, *, now: float | None = None) -> Invitation:
+def read_invitation(
+    secret_key: bytes, token: str, *, now: float | None = None, previous: Sequence[bytes] = ()
+) -> Invitation:
     try:
         prefix, body, signature = token.split(".")
     except ValueError:
         raise InvalidInvitation(
             "Ini bukan tautan undangan / this is not an invitation link"
         ) from None
-    expected = hmac.new(_key(secret_key), f"{prefix}.{body}".encode(), hashlib.sha256).digest()
+    signed = f"{prefix}.{body}".encode()
     try:
-        valid = prefix == _PREFIX and hmac.compare_digest(_unb64(signature), expected)
+        given = _unb64(signature)
+        valid = prefix == _PREFIX and any(
+            hmac.compare_digest(given, hmac.new(_key(key), signed, hashlib.sha256).digest())
+            for key in (secret_key, *previous)
+        )
         claims = json.loads(_unb64(body)) if valid else None
     except ValueError:
         valid = False

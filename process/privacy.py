@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -20,9 +21,10 @@ _NONCE_BYTES = 12
 
 
 class ContactSealer:
-    def __init__(self, secret_key: bytes) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret_key)
-        self._aead = AESGCM(key)
+    def __init__(self, secret_key: bytes, *, previous: Sequence[bytes] = ()) -> None:
+        self._aead = _cipher(secret_key)
+        # Contacts sealed before a secret rotation still open with the retired secrets.
+        self._retired = [_cipher(key) for key in previous]
 
     def seal(self, contact: str) -> str:
         nonce = os.urandom(_NONCE_BYTES)
@@ -35,6 +37,16 @@ class ContactSealer:
             return None
         try:
             raw = base64.urlsafe_b64decode(sealed.encode("ascii"))
-            return self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _INFO).decode()
-        except (InvalidTag, ValueError):
+        except ValueError:
             return None
+        for cipher in (self._aead, *self._retired):
+            try:
+                return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _INFO).decode()
+            except (InvalidTag, ValueError):
+                continue
+        return None
+
+
+def _cipher(secret_key: bytes) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret_key)
+    return AESGCM(key)

@@ -70,10 +70,12 @@ class ProcessService:
         secret_key: bytes,
         *,
         on_stage_advanced: StageAdvancedHook | None = None,
+        previous_secret_keys: Sequence[bytes] = (),
     ) -> None:
         self.runtime = runtime
         self.secret_key = secret_key
-        self.sealer = ContactSealer(secret_key)
+        self.previous_secret_keys = tuple(previous_secret_keys)
+        self.sealer = ContactSealer(secret_key, previous=self.previous_secret_keys)
         # The audit trail signs a checkpoint here; the process itself need not know how.
         self.on_stage_advanced = on_stage_advanced
         # Commitment numbers are chosen before the document is seeded: one at a time here, so

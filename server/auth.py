@@ -30,8 +30,8 @@ def authenticate(connection: HTTPConnection) -> Principal | None:
     token = token_from(connection)
     if token is None:
         return None
-    secret: bytes = connection.app.state.settings.secret_key
-    return read_token(secret, token)
+    settings = connection.app.state.settings
+    return read_token(settings.secret_key, token, previous=settings.previous_secret_keys)
 
 
 async def principal_from_request(connection: HTTPConnection) -> Principal | None:

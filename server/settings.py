@@ -33,6 +33,9 @@ class Settings:
     # wait only adds to the latency of every edit (each is shown only once it is durable).
     group_commit_wait_ms: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
+    # Secrets being rotated out: they still verify tokens and invitation links and open
+    # sealed contacts, but nothing new is signed or sealed with them.
+    previous_secret_keys: tuple[bytes, ...] = ()
 
     @property
     def embedded(self) -> bool:
@@ -77,6 +80,11 @@ def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = No
     secret_key = secret.encode() if secret else _stored_secret(data_dir)
     if len(secret_key) < 16:
         raise SettingsError("KOKREASI_SECRET_KEY must be at least 16 characters long")
+    previous = tuple(
+        key.strip().encode()
+        for key in env.get("KOKREASI_PREVIOUS_SECRET_KEYS", "").split(",")
+        if key.strip()
+    )
     port = get("port") or int(env.get("KOKREASI_PORT", "8000"))
     host = get("host") or env.get("KOKREASI_HOST", "127.0.0.1")
     return Settings(
@@ -84,6 +92,7 @@ def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = No
         database_url=database_url,
         redis_url=redis_url,
         secret_key=secret_key,
+        previous_secret_keys=previous,
         host=host,
         port=int(port),
     )

@@ -16,6 +16,7 @@ import re
 import time
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from events.record import Actor, Stakeholder
@@ -88,8 +89,12 @@ def issue_token(
     return f"{body}.{_b64encode(_sign(secret, body))}"
 
 
-def read_token(secret: bytes, token: str, *, now: float | None = None) -> Principal:
-    """The principal a token names, once its signature and expiry check out."""
+def read_token(
+    secret: bytes, token: str, *, now: float | None = None, previous: Sequence[bytes] = ()
+) -> Principal:
+    """The principal a token names, once its signature and expiry check out.
+
+    ``previous``: secrets being rotated out, whose tokens are still accepted."""
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
         raise TokenError("malformed", "expected two base64url parts joined by a dot")
     body, signature = token.split(".")
@@ -97,7 +102,8 @@ def read_token(secret: bytes, token: str, *, now: float | None = None) -> Princi
         body.encode("ascii")
     except UnicodeEncodeError as error:
         raise TokenError("malformed", "not base64url") from error
-    if not hmac.compare_digest(_sign(secret, body), _b64decode(signature)):
+    given = _b64decode(signature)
+    if not any(hmac.compare_digest(_sign(key, body), given) for key in (secret, *previous)):
         raise TokenError("bad signature")
     try:
         claims: Any = json.loads(_b64decode(body))

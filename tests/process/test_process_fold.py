@@ -151,6 +151,17 @@ def test_invitation_links_are_signed_and_expire() -> None:
         read_invitation(SECRET, f"{prefix}.{body}x.{signature}", now=1030.0)
 
 
+def test_links_and_contacts_of_a_rotated_secret_still_open() -> None:
+    retired = b"the-retired-secret-0123456789"
+    link = sign_invitation(retired, "ayu", "i1", now=1000.0, lifetime_s=60)
+    assert read_invitation(SECRET, link, now=1030.0, previous=[retired]).person_id == "ayu"
+    with pytest.raises(InvalidInvitation):
+        read_invitation(SECRET, link, now=1030.0)
+    sealed = ContactSealer(retired).seal("ayu@example.org")
+    assert ContactSealer(SECRET, previous=[retired]).open(sealed) == "ayu@example.org"
+    assert ContactSealer(SECRET).open(sealed) is None
+
+
 def test_contacts_are_sealed() -> None:
     sealer = ContactSealer(SECRET)
     sealed = sealer.seal("ayu@example.org")

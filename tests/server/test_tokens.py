@@ -46,6 +46,23 @@ def test_another_secret_or_edited_claims_break_the_signature() -> None:
         read_token(SECRET, f"{forged}.{signature}")
 
 
+def test_tokens_of_a_secret_being_rotated_out_still_work_until_it_is_dropped() -> None:
+    old, new = b"the-retired-secret-0123456789abcd", SECRET
+    token = issue_token(old, name="Ayu", org="ICW", role="cso")
+    assert read_token(new, token, previous=[old]).actor.name == "Ayu"
+    with pytest.raises(TokenError, match="bad signature"):
+        read_token(new, token)
+
+
+def test_previous_secrets_come_from_the_environment(tmp_path: Path) -> None:
+    from server.settings import load
+
+    settings = load(env={"KOKREASI_DATA_DIR": str(tmp_path), "KOKREASI_SECRET_KEY": "n" * 32,
+                         "KOKREASI_PREVIOUS_SECRET_KEYS": f"{'a' * 32}, {'b' * 32}"})
+    assert settings.secret_key == b"n" * 32
+    assert settings.previous_secret_keys == (b"a" * 32, b"b" * 32)
+
+
 @pytest.mark.parametrize("junk", ["", "abc", "a.b.c", "é.é", "####.####", "x" * 5000])
 def test_malformed_tokens_say_so(junk: str) -> None:
     with pytest.raises(TokenError) as caught:
