@@ -30,9 +30,9 @@ import events
 from projections.service import ProjectionService
 
 from .access import AccessPolicy, OpenPolicy
-from .connection import Connection, endpoint
+from .connection import AddressResolver, Connection, endpoint
 from .fanout import Broker, InProcessBroker, RedisBroker
-from .limits import Limits, PersonLimiter
+from .limits import AddressGuard, Limits, PersonLimiter
 from .loading import FileCheckpoints
 from .metrics import Metrics
 from .rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
@@ -187,6 +187,8 @@ def create_app(
     state.settings = settings
     state.limits = limits
     state.limiter = PersonLimiter(limits)
+    state.address_guard = AddressGuard(limits.per_address)
+    state.client_address = _address_resolver(settings)
     state.metrics = Metrics()
     state.instance_id = uuid.uuid4().hex[:12]
     state.connections = set[Connection]()
@@ -209,6 +211,20 @@ async def _watch_connections(connections: set[Connection], limits: Limits) -> No
         await asyncio.sleep(max(0.1, limits.send_stall_seconds / 2))
         for connection in list(connections):
             connection.drop_if_too_slow()
+
+
+def _address_resolver(settings: Settings) -> AddressResolver | None:
+    """Believe X-Forwarded-For from the proxies in KOKREASI_TRUSTED_PROXIES (the same rule as
+    the process part's HTTP routes); without that module, the direct peer is the client."""
+    try:
+        proxies = importlib.import_module("process.proxies")
+    except ModuleNotFoundError as error:
+        if error.name not in ("process.proxies", "process"):
+            raise
+        return None
+    trusted = proxies.from_environment(getattr(settings, "extra", {}) or {})
+    resolve: AddressResolver = trusted.client_address
+    return resolve
 
 
 def _default_policy(app: Starlette) -> Any:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -20,13 +21,16 @@ from events.errors import EventStoreError
 from . import protocol
 from .access import AccessPolicy, DocumentAccess, Principal
 from .auth import authenticate, cross_site_cookie
-from .limits import Limits, PersonLimiter
+from .limits import AddressGuard, Limits, PersonLimiter
 from .loading import DOCUMENT_ID
 from .metrics import Metrics
 from .rooms import CloseCode, Room, RoomManager
 from .tokens import TokenError
 
 log = logging.getLogger("kokreasi.connection")
+
+# (direct peer, X-Forwarded-For headers) -> the client's address
+AddressResolver = Callable[[str, list[str]], str]
 
 MAX_RATE_WAIT = 10.0  # seconds of rate-limit debt before a writer is cut off
 CLOSE_TIMEOUT = 2.0  # seconds to wait for a close frame to get out
@@ -143,28 +147,66 @@ async def reject(websocket: WebSocket, code: int, reason: str) -> None:
     await websocket.close(code, reason)
 
 
+def client_address(websocket: WebSocket) -> str:
+    """The direct peer, or the client a trusted proxy names (``app.state.client_address``)."""
+    peer = websocket.client.host if websocket.client else "unknown"
+    resolve: AddressResolver | None = getattr(websocket.app.state, "client_address", None)
+    if resolve is None:
+        return peer
+    return resolve(peer, websocket.headers.getlist("x-forwarded-for"))
+
+
 async def endpoint(websocket: WebSocket) -> None:
+    state = websocket.app.state
+    guard: AddressGuard = state.address_guard
+    address = client_address(websocket)
+    # Before any token is read or the log touched: a flood from one address costs a dict
+    # lookup per attempt, not a signature check and a policy query.
+    refused = guard.admit(address)
+    if refused is not None:
+        await reject(websocket, CloseCode.RATE_LIMITED, refused)
+        return
+    try:
+        admitted = await _admit(websocket)
+    finally:
+        guard.checked(address)
+    if admitted is None:
+        guard.failed(address)
+        return
+    await _serve(websocket, address, *admitted)
+
+
+async def _admit(websocket: WebSocket) -> tuple[Principal, DocumentAccess] | None:
+    """The caller and their access, or None once the handshake has been refused."""
     state = websocket.app.state
     document_id = websocket.path_params["document_id"]
     try:
         principal = authenticate(websocket)
     except TokenError as error:
         await reject(websocket, CloseCode.UNAUTHORIZED, str(error))
-        return
+        return None
     if principal is None:
         await reject(websocket, CloseCode.UNAUTHORIZED, "sign in first: no token or session")
-        return
+        return None
     if cross_site_cookie(websocket):
         await reject(websocket, CloseCode.FORBIDDEN, "session cookie sent from another site")
-        return
+        return None
     if not DOCUMENT_ID.match(document_id):
         await reject(websocket, CloseCode.BAD_MESSAGE, "malformed document id")
-        return
+        return None
     policy: AccessPolicy = state.policy
     access = await policy.access(principal, document_id)
     if not access.can_read:
         await reject(websocket, CloseCode.FORBIDDEN, (access.reason or "no access")[:120])
-        return
+        return None
+    return principal, access
+
+
+async def _serve(
+    websocket: WebSocket, address: str, principal: Principal, access: DocumentAccess
+) -> None:
+    state = websocket.app.state
+    document_id = websocket.path_params["document_id"]
     await websocket.accept()
     limits: Limits = state.limits
     metrics: Metrics = state.metrics
@@ -184,7 +226,10 @@ async def endpoint(websocket: WebSocket) -> None:
         await connection.finish()
         return
     state.connections.add(connection)
-    reading = asyncio.create_task(_read(websocket, connection, room, limits, state.limiter))
+    reading = asyncio.create_task(
+        _read(websocket, connection, room, limits, state.limiter,
+              lambda: state.address_guard.failed(address))
+    )
     closing = asyncio.create_task(connection.closing.wait())
     try:
         # Stop reading as soon as the server closes the connection (too slow, access
@@ -206,6 +251,7 @@ async def _read(
     room: Room,
     limits: Limits,
     limiter: PersonLimiter,
+    malformed: Callable[[], None],
 ) -> None:
     person = connection.principal.person_id
     while not connection.closed:
@@ -234,5 +280,6 @@ async def _read(
             room.receive(connection, message)
         except protocol.ProtocolError as error:
             log.info("closing a connection of %s: %s", person, error)
+            malformed()  # an address that keeps sending garbage gets throttled
             connection.close(CloseCode.BAD_MESSAGE, str(error)[:120])
             return

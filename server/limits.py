@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class Limits:
     max_send_queue_messages: int = 10_000
     send_stall_seconds: float = 2.0
     denied_notice_interval: float = 1.0  # seconds between permission-denied replies
+    per_address: AddressLimits = field(default_factory=lambda: AddressLimits())
 
 
 class TokenBucket:
@@ -46,6 +47,13 @@ class TokenBucket:
             return 0.0
         return -self._tokens / self.rate
 
+    def spend(self, cost: float = 1.0) -> bool:
+        """Spend ``cost`` tokens if they are there (no debt); return whether they were."""
+        if self.take(0.0) > 0.0 or self._tokens < cost:
+            return False
+        self._tokens -= cost
+        return True
+
 
 class PersonLimiter:
     """One bucket per person, not per IP: a whole office shares one address."""
@@ -64,3 +72,71 @@ class PersonLimiter:
                                  self._clock)
             self._buckets[person_id] = bucket
         return bucket.take(cost)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressLimits:
+    """Per client address, checked before any token is read. An office or a ministry puts
+    hundreds of people behind one NAT address, who all reconnect at once after a restart:
+    the burst lets them in, the refill refuses only floods of thousands a minute."""
+
+    handshake_burst: float = 500.0
+    handshakes_per_second: float = 10.0  # 600 a minute, on top of the burst
+    # Bad tokens, refused roles and malformed frames; once spent, the address's handshakes
+    # are refused until the bucket refills.
+    failure_burst: float = 100.0
+    failures_per_second: float = 1.0
+    max_unauthenticated: int = 100  # handshakes of one address still being checked at once
+    max_addresses: int = 100_000  # buckets kept before the full ones are forgotten
+
+
+class AddressGuard:
+    """Token buckets per client address for websocket handshakes and failures (no I/O)."""
+
+    def __init__(self, limits: AddressLimits,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._handshakes: dict[str, TokenBucket] = {}
+        self._failures: dict[str, TokenBucket] = {}
+        self._pending: dict[str, int] = {}
+
+    def admit(self, address: str) -> str | None:
+        """Spend a handshake; return why it is refused, or None (then call ``checked``)."""
+        limits = self.limits
+        failures = self._failures.get(address)
+        if failures is not None and failures.take(0.0) > 0.0:
+            return "too many failed attempts from this address; wait a minute"
+        handshakes = self._bucket(self._handshakes, address, limits.handshakes_per_second,
+                                  limits.handshake_burst)
+        # Refusals are not charged: the address gets in again as soon as a token refills,
+        # rather than a flood's length later.
+        if not handshakes.spend():
+            return "too many connection attempts from this address; wait a minute"
+        if self._pending.get(address, 0) >= limits.max_unauthenticated:
+            return "too many connections being opened from this address at once"
+        self._pending[address] = self._pending.get(address, 0) + 1
+        return None
+
+    def checked(self, address: str) -> None:
+        """The admitted handshake was authenticated, or refused: it is no longer pending."""
+        left = self._pending.get(address, 0) - 1
+        if left > 0:
+            self._pending[address] = left
+        else:
+            self._pending.pop(address, None)
+
+    def failed(self, address: str) -> None:
+        """A bad token, a refused role or a malformed frame came from ``address``."""
+        limits = self.limits
+        self._bucket(self._failures, address, limits.failures_per_second,
+                     limits.failure_burst).take()
+
+    def _bucket(self, buckets: dict[str, TokenBucket], address: str, rate: float,
+                burst: float) -> TokenBucket:
+        bucket = buckets.get(address)
+        if bucket is None:
+            if len(buckets) >= self.limits.max_addresses:
+                buckets.clear()  # full buckets carry no information; forget them
+            bucket = buckets[address] = TokenBucket(rate, burst, self._clock)
+        return bucket

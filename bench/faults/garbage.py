@@ -79,17 +79,24 @@ class Attacker:
     """A signed-in writer sending hostile frames, with a synced copy of the document to forge
     from."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, source: str | None = None) -> None:
         self.url = url
+        self.source = source
         self.doc: pycrdt.Doc[Any] = pycrdt.Doc()
         self.ws: Any = None
 
-    async def connect(self) -> None:
+    async def connect(self) -> str:
+        """'alive', or 'closed <code>' when the server refused the handshake (an address
+        over its budget of attempts or failures)."""
         self.ws = await websockets.connect(self.url, max_size=None, ping_interval=None,
-                                           open_timeout=10, close_timeout=2)
-        await self.ws.send(protocol.sync_step1(self.doc.get_state()))
-        if await self.probe() != "alive":
-            raise RuntimeError("the attacker could not even connect")
+                                           open_timeout=10, close_timeout=2,
+                                           **_bind(self.source))
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self.ws.send(protocol.sync_step1(self.doc.get_state()))
+        status = await self.probe()
+        if status == "closed 4401" or status == "closed 4403":
+            raise RuntimeError(f"the attacker could not even sign in: {status}")
+        return status
 
     def forge(self) -> bytes:
         """The next edit of someone else's Yjs client id, as that person's client would
@@ -130,17 +137,23 @@ class Attacker:
 
 
 async def send_malformed(url: str, frames: Sequence[tuple[str, Callable[[Forge], Frame]]],
-                         pace: float = 0.0) -> Counter[str]:
+                         pace: float = 0.0, source: str | None = None) -> Counter[str]:
     """Send each frame on a connection (a new one whenever the server closed the last) and
     count what the server did: kept the connection (answered the probe after the frame) or
     closed it. The write path checks updates after the probe may be answered, so a refused
     update can close the connection one frame later."""
     outcomes: Counter[str] = Counter()
-    attacker = Attacker(url)
+    attacker = Attacker(url, source)
     try:
         for name, make in frames:
             if attacker.ws is None:
-                await attacker.connect()
+                status = await attacker.connect()
+                if status != "alive":  # the frame never got on a connection
+                    outcomes[f"{name}: {status} at handshake"] += 1
+                    await attacker.close()
+                    if pace:
+                        await asyncio.sleep(pace)
+                    continue
             with contextlib.suppress(websockets.ConnectionClosed):
                 await attacker.ws.send(make(attacker.forge))
             result = await attacker.probe()
@@ -202,11 +215,13 @@ def bad_credentials(secret: bytes, count: int, seed: int = 5) -> list[tuple[str,
 
 
 async def try_credentials(address: str, document_id: str,
-                          credentials: Sequence[tuple[str, str | None]]) -> Counter[str]:
+                          credentials: Sequence[tuple[str, str | None]],
+                          source: str | None = None) -> Counter[str]:
     """Each request once; what the server answered. A write attempt by a read-only person
     counts as refused when the server sends permission-denied (type 2) for it."""
     outcomes: Counter[str] = Counter()
-    async with httpx.AsyncClient(timeout=10) as http:
+    transport = httpx.AsyncHTTPTransport(local_address=source) if source else None
+    async with httpx.AsyncClient(timeout=10, transport=transport) as http:
         for name, token in credentials:
             if name.startswith("http"):
                 response = await http.post(f"http://{address}/api/audit/checkpoints",
@@ -216,14 +231,20 @@ async def try_credentials(address: str, document_id: str,
             query = f"?token={token}" if token is not None else ""
             url = f"ws://{address}/ws/{document_id}{query}"
             async with websockets.connect(url, ping_interval=None, open_timeout=10,
-                                          close_timeout=2) as ws:
+                                          close_timeout=2, **_bind(source)) as ws:
                 if name.startswith("read-only"):
                     update = _update_of(random.randrange(1, 2**31), "[intruder]")
-                    await ws.send(protocol.sync_update(update))
+                    with contextlib.suppress(websockets.ConnectionClosed):
+                        await ws.send(protocol.sync_update(update))
                     outcomes[f"{name}: {await _denied(ws)}"] += 1
                 else:
                     outcomes[f"{name}: {await _closed(ws)}"] += 1
     return outcomes
+
+
+def _bind(source: str | None) -> dict[str, Any]:
+    """Connect from ``source`` (another loopback address: the attacker's own host)."""
+    return {"local_addr": (source, 0)} if source else {}
 
 
 async def _closed(ws: Any) -> str:
@@ -249,11 +270,12 @@ async def _main(args: argparse.Namespace) -> None:
     frames = malformed_frames(args.frames)
     for n in range(args.attackers):
         url = args.attack_url[n % len(args.attack_url)]
-        jobs.append(send_malformed(url, frames[n::args.attackers], args.pace))
+        jobs.append(send_malformed(url, frames[n::args.attackers], args.pace, args.source))
     secret = os.environ["KOKREASI_SECRET_KEY"].encode()
     credentials = bad_credentials(secret, args.requests)
     for n, address in enumerate(args.address):
-        jobs.append(try_credentials(address, args.document, credentials[n::len(args.address)]))
+        jobs.append(try_credentials(address, args.document, credentials[n::len(args.address)],
+                                    args.source))
     total: Counter[str] = Counter()
     for counter in await asyncio.gather(*jobs):
         total.update(counter)
@@ -271,4 +293,7 @@ if __name__ == "__main__":
     parser.add_argument("--attackers", type=int, default=8)
     parser.add_argument("--pace", type=float, default=0.0,
                         help="seconds each attacker waits between frames (0: flat out)")
+    parser.add_argument("--source", default="127.0.0.2",
+                        help="local address to attack from, not the editors' 127.0.0.1 "
+                        "('' for the default route)")
     asyncio.run(_main(parser.parse_args()))

@@ -459,12 +459,15 @@ async def garbage(*, frames: int = 10_000, requests: int = 1_000, documents: int
         after = [await i.metrics() for i in instances]
         alive = [await i.healthy() for i in instances]
         figures = await finish(setup, database_url, converge_from=last)
+        # 4429: the server refused the attacker's address before reading its token.
         writes_accepted = sum(v for k, v in outcomes.items()
-                              if k.startswith("read-only") and "permission denied" not in k)
+                              if k.startswith("read-only")
+                              and not k.endswith(("permission denied", "4429")))
         credential_kinds = ("no token", "garbage token", "other secret", "expired",
                             "role system", "unknown role", "claims missing", "tampered role")
         tokens_accepted = sum(v for k, v in outcomes.items()
-                              if k.startswith(credential_kinds) and not k.endswith("4401"))
+                              if k.startswith(credential_kinds)
+                              and not k.endswith(("4401", "4429")))
         http_ok = sum(v for k, v in outcomes.items()
                       if k.startswith("http") and not k.endswith(("401", "403")))
         figures.update(
@@ -474,6 +477,8 @@ async def garbage(*, frames: int = 10_000, requests: int = 1_000, documents: int
             malformed_frames_sent=frames,
             connections_closed_by_server=sum(v for k, v in outcomes.items()
                                              if ": closed 44" in k or ": closed 10" in k),
+            refused_by_address_limit=sum(v for k, v in outcomes.items()
+                                         if "closed 4429" in k),
             bad_requests_sent=requests,
             bad_tokens_accepted=tokens_accepted, read_only_writes_accepted=writes_accepted,
             http_not_refused=http_ok,

@@ -152,12 +152,14 @@ async def eventually(check: Callable[[], bool], seconds: float = 5.0, message: s
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port in this process; yields ``host:port``."""
+async def serving(app: Starlette, *, proxy_headers: bool = True) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on a free port in this process; yields ``host:port``.
+    ``proxy_headers=False`` leaves X-Forwarded-For to the app, as `kokreasi serve` does."""
     # A bounded graceful shutdown, as `kokreasi serve` has: a test that leaves a stalled
     # socket behind must not hang the suite.
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
-                            ws_max_size=2 * 1024 * 1024, timeout_graceful_shutdown=3)
+                            ws_max_size=2 * 1024 * 1024, timeout_graceful_shutdown=3,
+                            proxy_headers=proxy_headers)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

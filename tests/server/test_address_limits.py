@@ -1,0 +1,186 @@
+"""Per-address limits on handshakes and failures: a flood from one address is refused before
+any token is read, while people at other addresses keep editing."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
+
+from server import protocol
+from server.access import AccessPolicy
+from server.app import create_app
+from server.limits import AddressGuard, AddressLimits, Limits
+
+FLOODER = "127.0.0.2"  # the whole 127/8 is loopback on Linux: a second client address
+SMALL = AddressLimits(handshake_burst=6, handshakes_per_second=0.2, failure_burst=3,
+                      failures_per_second=0.05, max_unauthenticated=2)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_burst_of_handshakes_passes_then_a_flood_is_refused_until_tokens_refill() -> None:
+    clock = Clock()
+    guard = AddressGuard(AddressLimits(handshake_burst=3, handshakes_per_second=1), clock)
+    for _ in range(3):
+        assert guard.admit("10.0.0.1") is None
+        guard.checked("10.0.0.1")
+    for _ in range(1000):
+        assert guard.admit("10.0.0.1") == (
+            "too many connection attempts from this address; wait a minute")
+    assert guard.admit("10.0.0.2") is None, "another address has its own bucket"
+    # Refusals are not charged: one second later the flooder gets one more handshake.
+    clock.now = 1.0
+    assert guard.admit("10.0.0.1") is None
+
+
+def test_the_default_lets_hundreds_behind_one_nat_in_at_once_but_not_thousands() -> None:
+    clock = Clock()
+    guard = AddressGuard(AddressLimits(), clock)
+    admitted = 0
+    for _ in range(3000):  # a minute's flood arriving in one instant
+        if guard.admit("203.0.113.7") is None:
+            guard.checked("203.0.113.7")
+            admitted += 1
+    assert 300 <= admitted <= 600
+
+
+def test_failures_block_the_address_and_unauthenticated_handshakes_are_capped() -> None:
+    clock = Clock()
+    guard = AddressGuard(AddressLimits(failure_burst=2, failures_per_second=0.5,
+                                       max_unauthenticated=2), clock)
+    assert guard.admit("a") is None and guard.admit("a") is None
+    assert guard.admit("a") == "too many connections being opened from this address at once"
+    guard.checked("a")
+    assert guard.admit("a") is None
+    for _ in range(3):
+        guard.failed("a")
+    guard.checked("a")
+    guard.checked("a")
+    assert guard.admit("a") == "too many failed attempts from this address; wait a minute"
+    assert guard.admit("b") is None
+    clock.now = 2.0  # the one failure of debt has refilled
+    assert guard.admit("a") is None
+
+
+@pytest.fixture
+async def guarded(tmp_path: Path, sqlite_url: str,
+                  policy: AccessPolicy) -> AsyncIterator[LiveServer]:
+    app = create_app(make_settings(tmp_path, sqlite_url), policy=policy,
+                     limits=Limits(per_address=SMALL))
+    async with serving(app) as address:
+        yield LiveServer(address, app)
+
+
+async def _close_of(url: str, *, first: bytes | None = None, **kwargs: Any) -> tuple[int, str]:
+    """Open a websocket from the flooder's address, send ``first``, return how it closed."""
+    async with websockets.connect(url, open_timeout=5, local_addr=(FLOODER, 0),
+                                  **kwargs) as ws:
+        try:
+            if first is not None:
+                await ws.send(first)
+            async for _ in ws:
+                pass
+        except websockets.ConnectionClosed:
+            pass
+        assert ws.close_code is not None
+        return ws.close_code, ws.close_reason or ""
+
+
+async def test_a_bad_token_flood_is_refused_while_others_keep_editing(
+    guarded: LiveServer, token: TokenFactory
+) -> None:
+    good = token()
+    async with YClient(guarded.url("doc-a", good, saved=True)) as ayu, \
+            YClient(guarded.url("doc-a", token(name="Budi"))) as budi:
+        await asyncio.wait_for(ayu.synced.wait(), 5)
+        await asyncio.wait_for(budi.synced.wait(), 5)
+        codes = [await _close_of(guarded.url("doc-a", "forged." + good)) for _ in range(20)]
+        assert [code for code, _ in codes[:3]] == [4401] * 3
+        assert codes[-1] == (4429, "too many failed attempts from this address; wait a minute")
+        # The flood did not touch the editors at 127.0.0.1: they keep typing and syncing.
+        ayu.text += "still editing"
+        await eventually(lambda: str(budi.text) == "still editing")
+        await ayu.wait_saved()
+        async with YClient(guarded.url("doc-a", token(name="Citra"))) as citra:
+            await asyncio.wait_for(citra.synced.wait(), 5)
+            assert str(citra.text) == "still editing"
+        # Even a valid token is refused from the flooding address while it is blocked.
+        async with websockets.connect(guarded.url("doc-a", good), open_timeout=5,
+                                      local_addr=(FLOODER, 0)) as ws:
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+            assert ws.close_code == 4429
+
+
+async def test_an_address_sending_malformed_frames_gets_throttled(
+    guarded: LiveServer, token: TokenFactory
+) -> None:
+    url = guarded.url("doc-b", token())
+    closes = [await _close_of(url, first=b"\xff\xff garbage") for _ in range(6)]
+    assert [code for code, _ in closes[:3]] == [4400] * 3
+    assert closes[-1][0] == 4429
+    async with YClient(guarded.url("doc-b", token(name="Budi"), saved=True)) as budi:
+        await asyncio.wait_for(budi.synced.wait(), 5)
+        budi.text += "fine"
+        await budi.wait_saved()
+
+
+async def test_a_handshake_flood_with_valid_tokens_is_refused_after_the_burst(
+    guarded: LiveServer, token: TokenFactory
+) -> None:
+    url = guarded.url("doc-c", token())
+    opened = []
+    try:
+        for _ in range(int(SMALL.handshake_burst)):
+            ws = await websockets.connect(url, open_timeout=5, local_addr=(FLOODER, 0))
+            await ws.send(protocol.sync_step1(b"\x00"))
+            opened.append(ws)
+            frame = await ws.recv()
+            assert isinstance(frame, bytes)
+            assert isinstance(protocol.decode(frame), protocol.SyncStep1 |
+                              protocol.SyncStep2 | protocol.AwarenessMessage)
+        code, reason = await _close_of(url)
+        assert (code, reason) == (
+            4429, "too many connection attempts from this address; wait a minute")
+        # The connections admitted before the flood went over its budget stay open.
+        assert all(ws.close_code is None for ws in opened)
+    finally:
+        for ws in opened:
+            await ws.close()
+    async with YClient(guarded.url("doc-c", token(name="Budi"))) as budi:
+        await asyncio.wait_for(budi.synced.wait(), 5)
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(
+    tmp_path: Path, sqlite_url: str, policy: AccessPolicy, token: TokenFactory, trusted: bool
+) -> None:
+    settings = make_settings(tmp_path, sqlite_url)
+    if trusted:  # the "proxy" connects from 127.0.0.2
+        settings = dataclasses.replace(settings, extra={"trusted_proxies": FLOODER})
+    app = create_app(settings, policy=policy, limits=Limits(per_address=SMALL))
+    async with serving(app, proxy_headers=False) as address:
+        server = LiveServer(address, app)
+        flood = server.url("doc-d", "forged")
+        for n in range(5):
+            # Without a trusted proxy the header is the client's own claim: changing it
+            # each time must not buy a fresh budget.
+            forwarded = "198.51.100.7" if trusted else f"198.51.100.{n}"
+            await _close_of(flood, additional_headers={"X-Forwarded-For": forwarded})
+        other = await _close_of(server.url("doc-d", token()),
+                                additional_headers={"X-Forwarded-For": "198.51.100.8"},
+                                first=b"\xff")
+        assert other[0] == (4400 if trusted else 4429)
