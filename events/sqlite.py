@@ -6,6 +6,12 @@ connection (WAL lets it read while the writer commits). Writers in other process
 serialised by ``BEGIN IMMEDIATE``, which takes the database write lock before the log head is
 read: position order is commit order. Appends of other processes wake no one here, so an
 idle subscriber also polls every ``_poll_interval``.
+
+Checkpoints run off the commit path: a third connection copies the WAL back into the database
+(PASSIVE, so it never blocks the writer) after commits, instead of the commit that crosses
+SQLite's small default threshold doing it while its callers wait. A group commit writes
+hundreds of WAL pages (random index pages), so that threshold was crossed every few batches.
+The writer keeps a larger automatic threshold as the backstop when checkpoints fall behind.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import sqlite3
 import time
 import weakref
@@ -33,7 +40,13 @@ from .versions import VersionCache
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
+WAL_AUTOCHECKPOINT_PAGES = 10_000  # the backstop: 40 MB of WAL at the default 4 KB pages
+# An event dirties about three pages (table, stream index, event id index), so this is near
+# SQLite's default of 1000 pages: a lone writer checkpoints about as often as it used to.
+CHECKPOINT_AFTER_ROWS = 300
 
 _INSERT = (
     f"INSERT INTO events ({COLUMN_LIST}) VALUES ({', '.join('?' for _ in COLUMNS)})"
@@ -89,6 +102,8 @@ class _Connection:
         conn.execute("PRAGMA synchronous = FULL")
         if self._read_only:
             conn.execute("PRAGMA query_only = 1")
+        else:
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
         self._conn = conn
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
@@ -179,6 +194,10 @@ def _commit(conn: sqlite3.Connection, batch: list[PendingAppend], cache: Version
     return plan
 
 
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
 def _decode(rows: Iterable[Any]) -> list[RecordedEvent]:
     return decode_rows(rows, datetime.fromisoformat)
 
@@ -220,6 +239,9 @@ class SqliteStore(LogStore):
         self.path = path
         self._writer = _Connection(path, read_only=False)
         self._reader = _Connection(path, read_only=True)
+        self._checkpointer = _Connection(path, read_only=False)
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._rows_since_checkpoint = 0
         self._key = str(path.resolve())
         self._versions = VersionCache()  # used only on the writer thread
         self._loop = asyncio.get_running_loop()
@@ -244,8 +266,21 @@ class SqliteStore(LogStore):
         plan = await self._writer.run(_commit, batch, self._versions)
         settle(plan.outcomes)
         if plan.rows:
+            self._rows_since_checkpoint += len(plan.rows)
+            if self._rows_since_checkpoint >= CHECKPOINT_AFTER_ROWS and (
+                self._checkpointing is None or self._checkpointing.done()
+            ):
+                self._rows_since_checkpoint = 0
+                self._checkpointing = self._loop.create_task(self._checkpoint())
             for store in list(_neighbours.get(self._key, ())):
                 store._wake_from(self._loop)
+
+    async def _checkpoint(self) -> None:
+        try:
+            await self._checkpointer.run(_checkpoint)
+        except StoreUnavailable as error:
+            # Nothing is lost: the WAL keeps every frame until a later checkpoint copies it.
+            log.warning("background checkpoint failed: %s", error)
 
     def _wake_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Wake this store's subscribers, from code running on ``loop``."""
@@ -280,5 +315,8 @@ class SqliteStore(LogStore):
         neighbours = _neighbours.get(self._key)
         if neighbours is not None:
             neighbours.discard(self)
+        if self._checkpointing is not None:
+            await self._checkpointing
+        await self._checkpointer.close()
         await self._writer.close()
         await self._reader.close()
