@@ -24,17 +24,26 @@ export function PlanDownloads({ plan }: { plan: Plan }) {
             </li>
           )),
         )}
-        <li>
-          <a class="button secondary" href={openDataUrl(plan.id, 'json')} download>
-            {t('dl.json')}
-          </a>
-        </li>
-        <li>
-          <a class="button secondary" href={openDataUrl(plan.id, 'zip')} download>
-            {t('dl.csv')}
-          </a>
-        </li>
+        <OpenDataLinks planId={plan.id} />
       </ul>
     </section>
+  )
+}
+
+/** The plan's open data (JSON, and CSV in a zip), as list items of a download list. */
+export function OpenDataLinks({ planId }: { planId: string }) {
+  return (
+    <>
+      <li>
+        <a class="button secondary" href={openDataUrl(planId, 'json')} download>
+          {t('dl.json')}
+        </a>
+      </li>
+      <li>
+        <a class="button secondary" href={openDataUrl(planId, 'zip')} download>
+          {t('dl.csv')}
+        </a>
+      </li>
+    </>
   )
 }

@@ -3,7 +3,8 @@
 import { useState } from 'preact/hooks'
 import { api, type Plan } from '../api'
 import { AuditTrail } from '../audit/AuditTrail'
-import { bundleUrl, evidenceUrl, openDataUrl, planDocumentUrl, type PlanFormat } from '../audit/exports'
+import { OpenDataLinks } from '../audit/PlanDownloads'
+import { bundleUrl, evidenceUrl, planDocumentUrl, type PlanFormat } from '../audit/exports'
 import { t, useLang, type Lang } from '../i18n'
 import { useMe } from '../session'
 import { useFieldId } from '../ui/forms'
@@ -101,16 +102,7 @@ function PlanExports({ plan }: { plan: Plan }) {
       <PlanDocument plan={plan} />
       <h3>{t('dl.opendata')}</h3>
       <ul class="download-list">
-        <li>
-          <a class="button secondary" href={openDataUrl(plan.id, 'json')} download>
-            {t('dl.json')}
-          </a>
-        </li>
-        <li>
-          <a class="button secondary" href={openDataUrl(plan.id, 'zip')} download>
-            {t('dl.csv')}
-          </a>
-        </li>
+        <OpenDataLinks planId={plan.id} />
       </ul>
     </section>
   )
