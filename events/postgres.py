@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -23,7 +24,7 @@ from .base import LogStore
 from .errors import StoreUnavailable
 from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle
 from .record import RecordedEvent, utc_now
-from .rows import COLUMN_LIST, COLUMNS, decode_rows
+from .rows import COLUMN_LIST, COLUMNS, WHO_COLUMNS, FoldRow, decode_rows, match_clauses
 from .store import Head
 from .versions import VersionCache
 
@@ -102,6 +103,27 @@ async def _migrate(conn: asyncpg.Connection) -> None:
                     "VALUES ($1, $2)",
                     migration.version, migration.name,
                 )
+
+
+# Plain columns: building the ``who`` JSON or the time text in SQL costs PostgreSQL several
+# times what the query does (measured: json_build_array 4x, to_char 1.5x the whole read).
+_FOLD_SELECT = (
+    f"SELECT position, stream_id, stream_version, type, payload, {', '.join(WHO_COLUMNS)}, "
+    "recorded_at FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+)
+_FOLD_STREAM_SELECT = (
+    f"SELECT position, stream_id, stream_version, type, payload, {', '.join(WHO_COLUMNS)}, "
+    "recorded_at FROM events WHERE stream_id = $1 AND stream_version > $2 "
+    # Versions are gapless, so the next ``limit`` events have the next ``limit`` versions:
+    # said outright, the scan stops there even when ``until`` cuts the page short.
+    "AND ($4::bigint IS NULL OR stream_version <= $2 + $4) "
+    "AND ($3::bigint IS NULL OR position <= $3) ORDER BY stream_version"
+)
+
+
+def _fold_rows(records: list[Any]) -> list[FoldRow]:
+    return [(r[0], r[1], r[2], r[3], r[4], (r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12]),
+             r[13]) for r in records]
 
 
 class PostgresStore(LogStore):
@@ -204,6 +226,14 @@ class PostgresStore(LogStore):
             )
         return decode_rows(rows, _identity)
 
+    async def read_rows(
+        self, *, after_position: int = 0, limit: int | None = None
+    ) -> list[FoldRow]:
+        self._check_open()
+        async with _translated("reading"):
+            rows = await self._pool.fetch(_FOLD_SELECT, after_position, limit)
+        return _fold_rows(rows)
+
     async def read_stream(
         self, stream_id: str, *, after_version: int = 0, limit: int | None = None
     ) -> list[RecordedEvent]:
@@ -215,6 +245,40 @@ class PostgresStore(LogStore):
                 stream_id, after_version, limit,
             )
         return decode_rows(rows, _identity)
+
+    async def read_stream_rows(
+        self, stream_id: str, *, after_version: int = 0, until_position: int | None = None,
+        limit: int | None = None,
+    ) -> list[FoldRow]:
+        self._check_open()
+        async with _translated("reading"):
+            rows = await self._pool.fetch(
+                _FOLD_STREAM_SELECT, stream_id, after_version, until_position, limit
+            )
+        return _fold_rows(rows)
+
+    async def read_stream_matching(
+        self, stream_id: str, match: Mapping[str, str], *, after_position: int = 0,
+        limit: int = 100,
+    ) -> list[RecordedEvent]:
+        self._check_open()
+        clauses = match_clauses(match, lambda n: f"${n + 4}")
+        async with _translated("reading"):
+            rows = await self._pool.fetch(
+                f"SELECT {COLUMN_LIST} FROM events WHERE stream_id = $1 AND position > $2"
+                f"{clauses} ORDER BY stream_version LIMIT $3",
+                stream_id, after_position, limit, *match.values(),
+            )
+        return decode_rows(rows, _identity)
+
+    async def stream_position_at(self, stream_id: str, moment: datetime) -> int:
+        self._check_open()
+        async with _translated("reading"):
+            position = await self._pool.fetchval(
+                "SELECT position FROM events WHERE stream_id = $1 AND recorded_at <= $2 "
+                "ORDER BY stream_version DESC LIMIT 1", stream_id, moment,
+            )
+        return 0 if position is None else int(position)
 
     async def head(self) -> Head:
         self._check_open()

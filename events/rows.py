@@ -7,11 +7,19 @@ actor of consecutive events is usually the same person, and is built once per re
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from .record import Actor, Context, PayloadFormat, RecordedEvent, Stakeholder
+from .record import (
+    Actor,
+    Context,
+    PayloadFormat,
+    RecordedEvent,
+    Stakeholder,
+    format_timestamp,
+)
 
 COLUMNS = (
     "position", "stream_id", "stream_version", "event_id", "type", "payload_format", "payload",
@@ -19,6 +27,23 @@ COLUMNS = (
     "plan_id", "stage", "session_id", "recorded_at", "prev_hash", "hash",
 )
 COLUMN_LIST = ", ".join(COLUMNS)
+
+WHO_COLUMNS = (
+    "actor_person_id", "actor_name", "actor_org_id", "actor_org_name", "actor_stakeholder",
+    "plan_id", "stage", "session_id",
+)
+MATCHABLE = (
+    "actor_person_id", "actor_org_id", "actor_stakeholder", "plan_id", "stage", "session_id",
+)
+"""The columns ``EventStore.read_stream_matching`` can select events by."""
+
+FOLD_COLUMNS = ("position", "stream_id", "stream_version", "type", "payload", "who", "recorded_at")
+"""What ``EventStore.read_rows`` returns per event, as a plain tuple in this order: what a fold
+of the whole log needs, without an object per event. ``who`` and ``recorded_at`` are in the
+form each backend reads fastest: ``who`` is equal for events with equal ``WHO_COLUMNS``
+(consecutive events by one person share it) and ``who_values`` reads it; ``time_text`` reads
+``recorded_at``."""
+FoldRow = tuple[Any, ...]
 
 _FORMATS = {str(member): member for member in PayloadFormat}
 
@@ -44,6 +69,35 @@ def row_values(event: RecordedEvent, recorded_at: Any) -> tuple[Any, ...]:
         context.plan_id, context.stage, context.session_id,
         recorded_at, event.prev_hash, event.hash,
     )
+
+
+def fold_row(event: RecordedEvent) -> FoldRow:
+    """``event`` as ``read_rows`` returns it (``who`` and ``recorded_at`` maybe in another
+    form: compare them through ``who_values`` and ``time_text``)."""
+    actor, context = event.actor, event.context
+    who = (actor.person_id, actor.name, actor.org_id, actor.org_name, str(actor.stakeholder),
+           context.plan_id, context.stage, context.session_id)
+    return (event.position, event.stream_id, event.stream_version, event.type, event.payload,
+            who, event.recorded_at)
+
+
+def who_values(who: Any) -> tuple[Any, ...]:
+    """A fold row's ``who`` as the values of ``WHO_COLUMNS``."""
+    return tuple(json.loads(who)) if isinstance(who, str) else tuple(who)
+
+
+def time_text(recorded_at: Any) -> str:
+    """A fold row's ``recorded_at`` as ``record.format_timestamp`` text."""
+    return recorded_at if isinstance(recorded_at, str) else format_timestamp(recorded_at)
+
+
+def match_clauses(match: Mapping[str, str], placeholder: Callable[[int], str]) -> str:
+    """`` AND column = <placeholder n>`` for each column of ``match`` (checked against
+    ``MATCHABLE``, so no caller's string ever becomes SQL)."""
+    unknown = set(match) - set(MATCHABLE)
+    if unknown:
+        raise ValueError(f"cannot select events by {sorted(unknown)}; use {MATCHABLE}")
+    return "".join(f" AND {column} = {placeholder(n)}" for n, column in enumerate(match))
 
 
 def decode_rows(

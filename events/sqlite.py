@@ -23,7 +23,7 @@ import logging
 import sqlite3
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from .base import LogStore
 from .errors import StoreUnavailable
 from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle
 from .record import RecordedEvent, format_timestamp, utc_now
-from .rows import COLUMN_LIST, COLUMNS, decode_rows
+from .rows import COLUMN_LIST, COLUMNS, WHO_COLUMNS, FoldRow, decode_rows, match_clauses
 from .store import Head
 from .versions import VersionCache
 
@@ -209,6 +209,49 @@ def _read_all(conn: sqlite3.Connection, after: int, limit: int) -> list[Recorded
     ))
 
 
+_NO_END = 2**63 - 1  # SQLite's largest integer: "no upper bound" for a position
+_FOLD_SELECT = (
+    f"SELECT position, stream_id, stream_version, type, payload, "
+    f"json_array({', '.join(WHO_COLUMNS)}), recorded_at "
+    "FROM events WHERE position > ? ORDER BY position LIMIT ?"
+)
+
+
+def _read_rows(conn: sqlite3.Connection, after: int, limit: int) -> list[FoldRow]:
+    return conn.execute(_FOLD_SELECT, (after, limit)).fetchall()
+
+
+def _read_stream_rows(
+    conn: sqlite3.Connection, stream_id: str, after: int, until: int, limit: int
+) -> list[FoldRow]:
+    return conn.execute(
+        f"SELECT position, stream_id, stream_version, type, payload, "
+        f"json_array({', '.join(WHO_COLUMNS)}), recorded_at FROM events "
+        # Versions are gapless, so the next ``limit`` events have the next ``limit``
+        # versions: said outright, the scan stops there even when ``until`` cuts it short.
+        "WHERE stream_id = ? AND stream_version > ? AND stream_version <= ? AND position <= ? "
+        "ORDER BY stream_version", (stream_id, after, after + limit, until),
+    ).fetchall()
+
+
+def _read_stream_matching(
+    conn: sqlite3.Connection, stream_id: str, match: dict[str, str], after: int, limit: int
+) -> list[RecordedEvent]:
+    return _decode(conn.execute(
+        f"SELECT {COLUMN_LIST} FROM events WHERE stream_id = ? AND position > ?"
+        f"{match_clauses(match, lambda _: '?')} ORDER BY stream_version LIMIT ?",
+        (stream_id, after, *match.values(), limit),
+    ))
+
+
+def _stream_position_at(conn: sqlite3.Connection, stream_id: str, moment: str) -> int:
+    row = conn.execute(
+        "SELECT position FROM events WHERE stream_id = ? AND recorded_at <= ? "
+        "ORDER BY stream_version DESC LIMIT 1", (stream_id, moment),
+    ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def _read_stream(
     conn: sqlite3.Connection, stream_id: str, after: int, limit: int
 ) -> list[RecordedEvent]:
@@ -295,6 +338,12 @@ class SqliteStore(LogStore):
         self._check_open()
         return await self._reader.run(_read_all, after_position, -1 if limit is None else limit)
 
+    async def read_rows(
+        self, *, after_position: int = 0, limit: int | None = None
+    ) -> list[FoldRow]:
+        self._check_open()
+        return await self._reader.run(_read_rows, after_position, -1 if limit is None else limit)
+
     async def read_stream(
         self, stream_id: str, *, after_version: int = 0, limit: int | None = None
     ) -> list[RecordedEvent]:
@@ -302,6 +351,31 @@ class SqliteStore(LogStore):
         return await self._reader.run(
             _read_stream, stream_id, after_version, -1 if limit is None else limit
         )
+
+    async def read_stream_rows(
+        self, stream_id: str, *, after_version: int = 0, until_position: int | None = None,
+        limit: int | None = None,
+    ) -> list[FoldRow]:
+        self._check_open()
+        return await self._reader.run(
+            _read_stream_rows, stream_id, after_version,
+            _NO_END if until_position is None else until_position,
+            _NO_END - after_version if limit is None else limit,
+        )
+
+    async def read_stream_matching(
+        self, stream_id: str, match: Mapping[str, str], *, after_position: int = 0,
+        limit: int = 100,
+    ) -> list[RecordedEvent]:
+        self._check_open()
+        match_clauses(match, lambda _: "?")  # refuse unknown columns here, not in a thread
+        return await self._reader.run(
+            _read_stream_matching, stream_id, dict(match), after_position, limit
+        )
+
+    async def stream_position_at(self, stream_id: str, moment: datetime) -> int:
+        self._check_open()
+        return await self._reader.run(_stream_position_at, stream_id, format_timestamp(moment))
 
     async def head(self) -> Head:
         self._check_open()

@@ -13,10 +13,12 @@ The promises (shown by ``tests/events/test_store_contract.py`` against every bac
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from .record import DEFAULT_MAX_PAYLOAD, NewEvent, RecordedEvent
+from .rows import FoldRow, fold_row
 
 ANY_VERSION: None = None
 """Pass as ``expected_version`` to append whatever the stream's current version is."""
@@ -73,6 +75,36 @@ class EventStore(abc.ABC):
         self, *, after_position: int = 0, limit: int | None = None
     ) -> list[RecordedEvent]:
         """Events of the whole log with ``position > after_position``, in position order."""
+
+    async def read_rows(
+        self, *, after_position: int = 0, limit: int | None = None
+    ) -> list[FoldRow]:
+        """``read_all`` as plain tuples of ``rows.FOLD_COLUMNS``: for folds over the whole log
+        (a rebuild reads every event), where an object per event costs more than the fold."""
+        return [fold_row(e) for e in await self.read_all(after_position=after_position,
+                                                          limit=limit)]
+
+    @abc.abstractmethod
+    async def read_stream_rows(
+        self, stream_id: str, *, after_version: int = 0, until_position: int | None = None,
+        limit: int | None = None,
+    ) -> list[FoldRow]:
+        """``read_stream`` as ``read_rows`` tuples, only events at or before ``until_position``
+        when given (replaying a document to a point in the past)."""
+
+    @abc.abstractmethod
+    async def read_stream_matching(
+        self, stream_id: str, match: Mapping[str, str], *, after_position: int = 0,
+        limit: int = 100,
+    ) -> list[RecordedEvent]:
+        """Events of one stream after global ``after_position`` whose columns (names from
+        ``rows.MATCHABLE``) equal ``match``, in order: a document's history by one person,
+        organisation, stakeholder type, stage or session. ``ValueError`` for other columns."""
+
+    @abc.abstractmethod
+    async def stream_position_at(self, stream_id: str, moment: datetime) -> int:
+        """The position of the stream's last event recorded at or before ``moment``, 0 if
+        none."""
 
     @abc.abstractmethod
     def subscribe(self, *, after_position: int = 0) -> AsyncIterator[RecordedEvent]:

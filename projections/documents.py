@@ -1,25 +1,32 @@
 """The document fold: each commitment's CRDT state, folded from its ``crdt.update`` events.
 
-Per event it keeps only what pycrdt reports cheaply about the transaction (state vectors
-before and after, the delete set), so folding costs little more than applying the update.
+A rebuild folds every keystroke ever logged, so the per-event work is kept small. Updates that
+delete nothing go into one open transaction per document, whose cleanup then runs once per
+batch instead of once per keystroke; what the batch inserted is read from the state vectors
+before and after it. An update that deletes gets a transaction of its own, because the
+transaction's delete set (what it deleted that was not deleted yet) says whose characters
+it deleted.
+
 Item authorship comes from the server's rule: a Yjs client id belongs to the person of the
-first event that carried it, so every item (client, clock) has a known author.
+first event that carried it (the event with its first item, clock 0: ``pycrdt.get_state`` of
+an update lists exactly those clients), so every item (client, clock) has a known author.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import pycrdt
 
-from events.record import Actor, RecordedEvent, Stakeholder
+from events.record import Actor, Stakeholder
 
 from . import ycodec
 
 DOC_PREFIX = "doc:"
 EMPTY_VECTOR = b"\x00"
-CHECKPOINT_EVERY = 1000
+_update_state = pycrdt._pycrdt.get_state  # pycrdt.get_state without its wrapper's call
+CHECKPOINT_EVERY = 2000
 """Events of one document between two stored states: replay applies at most this many."""
 CHECKPOINT_BYTES = 512 * 1024
 """...or this many bytes of updates, whichever comes first (large pastes)."""
@@ -43,15 +50,6 @@ def actor_from_json(data: dict[str, Any]) -> Actor:
     )
 
 
-class Edit(NamedTuple):
-    """What one ``crdt.update`` did, as far as the fold can tell without rendering text."""
-
-    event: RecordedEvent
-    document_id: str
-    inserted: int  # Yjs clock units added (characters, plus one per block or format mark)
-    deleted: dict[str, int]  # person id of the author of the deleted items -> how many
-
-
 @dataclass(slots=True)
 class DocumentState:
     document_id: str
@@ -62,21 +60,28 @@ class DocumentState:
     checkpoint_version: int = 0
     bindings: dict[int, Actor] = field(default_factory=dict)
     checkpoint_bytes: int = 0  # bytes of updates applied since the last stored checkpoint
-    _last: tuple[bytes, bytes, bytes] | None = None
+    inserted: int = 0  # Yjs clock units integrated so far by this fold (not stored)
     _native: Any = None
     _subscription: Any = None
-    _vector: dict[int, int] = field(default_factory=dict)
-    _vector_bytes: bytes = b"\x00"
+    _batch: Any = None  # the open native transaction of the updates that delete nothing
+    _want_vectors: bool = False
+    _want_deletions: bool = False
+    _deletions: bytes | None = None
 
     def __post_init__(self) -> None:
-        # The fold drives pycrdt's native document directly: its Python wrappers cost several
-        # times the update itself, once per keystroke (pycrdt is pinned below 0.15).
+        # The fold drives pycrdt's native document directly: its Python wrappers cost as much
+        # as the update itself, once per keystroke (pycrdt is pinned below 0.15).
         self._native = self.doc._doc
         self._subscription = self._native.observe(self._on_transaction)
 
     def _on_transaction(self, event: Any) -> None:
         # Read inside the callback: the event is only valid during the transaction.
-        self._last = (event.before_state, event.after_state, event.delete_set)
+        if self._want_vectors:
+            before, after = event.before_state, event.after_state
+            if before != after:
+                self.inserted += _clock_sum(after) - _clock_sum(before)
+        if self._want_deletions:
+            self._deletions = event.delete_set
 
     @classmethod
     def restore(
@@ -89,56 +94,73 @@ class DocumentState:
         return cls(document_id, doc, plan_id, version, position, checkpoint_version, bindings,
                    checkpoint_bytes)
 
-    def apply(self, event: RecordedEvent) -> Edit:
-        transaction = self._native.create_transaction()
+    def apply(
+        self, payload: bytes, actor: Actor, version: int, position: int
+    ) -> dict[str, int] | None:
+        """Apply one logged update of ``actor``; returns the characters it deleted per person
+        id of their author, or None when it deleted nothing. What it inserted is counted in
+        ``inserted`` once the open batch is committed (``commit``)."""
+        self.version = version
+        self.position = position
+        self.checkpoint_bytes += len(payload)
+        started = _update_state(payload)
+        if started != EMPTY_VECTOR:
+            bindings = self.bindings
+            for client in ycodec.decode_state_vector(started):
+                if client not in bindings:
+                    bindings[client] = actor
+        native = self._native
+        if payload[-1] == 0:
+            # A v1 update ends with its delete set; an empty one is the single byte 0 (a
+            # non-empty one ends with a length, never 0).
+            batch = self._batch
+            if batch is None:
+                batch = self._batch = native.create_transaction()
+            native.apply_update(batch, payload)
+            return None
+        self.commit()
+        self._want_deletions = True
+        self._want_vectors = payload[0] != 0  # it has items of its own, not only deletions
+        transaction = native.create_transaction()
         try:
-            self._native.apply_update(transaction, event.payload)
+            native.apply_update(transaction, payload)
             transaction.commit()
         finally:
             transaction.drop()
-        self.version = event.stream_version
-        self.position = event.position
-        self.checkpoint_bytes += len(event.payload)
-        if self.plan_id is None and event.context.plan_id:
-            self.plan_id = event.context.plan_id
-        inserted = 0
+            self._want_deletions = self._want_vectors = False
+        deletions, self._deletions = self._deletions, None
+        if deletions is None or len(deletions) <= 1:
+            return None
         deleted: dict[str, int] = {}
-        last, self._last = self._last, None
-        if last is None:
-            self._bind_waiting(event)
-            return Edit(event, self.document_id, inserted, deleted)
-        before, after, delete_set = last
-        if before == after:
-            self._bind_waiting(event)
-        else:
-            # Each transaction starts where the previous one ended: decode only the new end.
-            if before != self._vector_bytes:
-                self._vector = ycodec.decode_state_vector(before)
-            vector = ycodec.decode_state_vector(after)
-            previous, bindings = self._vector, self.bindings
-            for client, clock in vector.items():
-                start = previous.get(client, 0)
-                if clock > start:  # this transaction added items start..clock of client
-                    inserted += clock - start
-                    if client not in bindings:
-                        bindings[client] = event.actor
-            self._vector, self._vector_bytes = vector, after
-        if len(delete_set) > 1:
-            for client, spans in ycodec.decode_delete_set(delete_set).items():
-                owner = self.bindings.get(client)
-                key = owner.person_id if owner is not None else f"client:{client}"
-                deleted[key] = deleted.get(key, 0) + sum(n for _, n in spans)
-        return Edit(event, self.document_id, inserted, deleted)
+        for client, count in ycodec.deleted_per_client(deletions).items():
+            owner = self.bindings.get(client)
+            key = owner.person_id if owner is not None else f"client:{client}"
+            deleted[key] = deleted.get(key, 0) + count
+        return deleted
 
-    def _bind_waiting(self, event: RecordedEvent) -> None:
-        """Items that must wait for a missing dependency add nothing to the state vector yet;
-        their client still belongs to the event that carried them (the server's rule:
-        clients starting in this update, ``pycrdt.get_state``)."""
-        started = pycrdt.get_state(event.payload)
-        if started != EMPTY_VECTOR:
-            for client in ycodec.decode_state_vector(started):
-                if client not in self.bindings:
-                    self.bindings[client] = event.actor
+    def __del__(self) -> None:
+        # pycrdt's native transaction borrows the document without holding it: it must end
+        # before the document goes, whatever order the collector frees them in.
+        self.commit()
+
+    def commit(self) -> None:
+        """End the open batch, counting what it inserted: needed before the document is read
+        or encoded, and before ``inserted`` is read."""
+        batch = self._batch
+        if batch is not None:
+            self._batch = None
+            self._want_vectors = True
+            try:
+                batch.commit()
+            finally:
+                batch.drop()
+                self._want_vectors = False
 
     def encode_state(self) -> bytes:
+        self.commit()
         return self.doc.get_update()
+
+
+def _clock_sum(vector: bytes) -> int:
+    """The sum of a state vector's clocks: how many items it covers."""
+    return sum(ycodec.decode_state_vector(vector).values())

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from events.catalog import CRDT_UPDATE
-from events.record import Actor, Context, RecordedEvent, format_timestamp
+from events.record import Actor, RecordedEvent, Stakeholder
+from events.rows import FoldRow, fold_row, time_text, who_values
 
 from . import documents
-from .documents import DocumentState, Edit, actor_to_json, document_id_of
+from .documents import DocumentState, actor_to_json, document_id_of
 
 STAGE_ADVANCED = "plan.stage_advanced"
 COMMITMENT_CREATED = "commitment.created"
 
 ContributionKey = tuple[str, str, str, str, str]  # document, stage, session, person, org
-# person_id, person_name, org_id, org_name, stakeholder, plan_id, stage, session_id
+# person_id, person_name, org_id, org_name, stakeholder, plan_id, stage, session_id: a log
+# row's ``who`` (``events.rows.WHO_COLUMNS``).
 WhoColumns = tuple[Any, ...]
-# (actor, context, document id, their doc_who id, their contribution key)
-_Who = tuple[Actor | None, Context | None, str, int, ContributionKey]
 
 
 @dataclass(slots=True)
@@ -36,8 +35,8 @@ class Contribution:
     inserted: int = 0
     deleted: int = 0
     edits: int = 0
-    first_at: str = ""
-    last_at: str = ""
+    first_at: Any = ""  # as the log's rows give it: ``events.rows.time_text`` reads it
+    last_at: Any = ""
     first_position: int = 0
     last_position: int = 0
 
@@ -49,7 +48,6 @@ class Changes:
     doc_states: list[tuple[Any, ...]] = field(default_factory=list)
     checkpoints: list[tuple[Any, ...]] = field(default_factory=list)
     whos: list[tuple[Any, ...]] = field(default_factory=list)
-    doc_events: list[tuple[Any, ...]] = field(default_factory=list)
     deletions: list[tuple[Any, ...]] = field(default_factory=list)
     snapshots: list[tuple[Any, ...]] = field(default_factory=list)
     contributions: dict[ContributionKey, Contribution] = field(default_factory=dict)
@@ -60,16 +58,23 @@ def contribution_row(key: ContributionKey, c: Contribution) -> tuple[Any, ...]:
     document_id, stage, session, person_id, org_id = key
     return (
         document_id, c.plan_id, stage, session, person_id, c.person_name, org_id, c.org_name,
-        c.stakeholder, c.inserted, c.deleted, c.edits, c.first_at, c.last_at,
-        c.first_position, c.last_position,
+        c.stakeholder, c.inserted, c.deleted, c.edits, time_text(c.first_at),
+        time_text(c.last_at), c.first_position, c.last_position,
     )
 
 
-def _timestamp(moment: datetime) -> str:
-    """``events.record.format_timestamp``, a few times faster for the usual UTC values."""
-    if moment.tzinfo is UTC:
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
-    return format_timestamp(moment)
+@dataclass(slots=True)
+class _Run:
+    """Consecutive events of one document by one person in one stage and session: what they
+    share is looked up once per run, not once per keystroke."""
+
+    stream_id: str
+    row_who: Any  # as the log's rows give it: equal for equal who columns
+    state: DocumentState
+    actor: Actor
+    who: int  # its doc_who row
+    contribution: Contribution
+    inserted_before: int  # the document's ``inserted`` when the run started
 
 
 class ProjectionFold:
@@ -78,22 +83,14 @@ class ProjectionFold:
         whos: dict[WhoColumns, int] | None = None,
     ) -> None:
         self.documents: dict[str, DocumentState] = documents or {}
-        # History rows name who and where by a number: one doc_who row per distinct
+        # Deletion rows name who and where by a number: one doc_who row per distinct
         # (person, organisation, stakeholder, plan, stage, session), not 8 columns per event.
         self.whos: dict[WhoColumns, int] = whos or {}
         self._changes = Changes()
         self._dirty: set[str] = set()
-        # Per-event work that repeats: the log hands out one datetime per commit, shared by
-        # the events of that commit, and a document's stream id is the same string each time.
-        self._last_moment: datetime | None = None
-        self._last_at = ""
         self._stream_documents: dict[str, str | None] = {}
-        self._last_who: _Who = (None, None, "", 0, ("", "", "", "", ""))
-
-    def _at(self, moment: datetime) -> str:
-        if moment is not self._last_moment:
-            self._last_moment, self._last_at = moment, _timestamp(moment)
-        return self._last_at
+        self._actors: dict[WhoColumns, Actor] = {}
+        self._run: _Run | None = None
 
     def document(self, document_id: str) -> DocumentState:
         state = self.documents.get(document_id)
@@ -102,96 +99,116 @@ class ProjectionFold:
         return state
 
     def apply(self, event: RecordedEvent) -> None:
-        self._changes.position = event.position
-        if event.type == CRDT_UPDATE:
-            stream_id = event.stream_id
-            try:
-                document_id = self._stream_documents[stream_id]
-            except KeyError:
-                document_id = self._stream_documents[stream_id] = document_id_of(stream_id)
-            if document_id is not None:
-                self._apply_edit(self.document(document_id).apply(event))
-        elif event.type == COMMITMENT_CREATED:
-            payload = event.json_payload()
+        self.apply_row(fold_row(event))
+
+    def apply_row(self, row: FoldRow) -> None:
+        """Fold one event, as ``EventStore.read_rows`` returns it."""
+        self._changes.position = row[0]
+        kind = row[3]
+        if kind == CRDT_UPDATE:
+            self._apply_update(row)
+        elif kind == COMMITMENT_CREATED:
+            payload = json.loads(row[4])
             if isinstance(payload, dict) and payload.get("document_id"):
                 state = self.document(str(payload["document_id"]))
                 state.plan_id = str(payload.get("plan_id") or state.plan_id or "") or None
                 self._dirty.add(state.document_id)
-        elif event.type == STAGE_ADVANCED:
-            self._snapshot(event)
+        elif kind == STAGE_ADVANCED:
+            self._snapshot(row)
 
-    def _who(self, document_id: str, actor: Actor, context: Context) -> _Who:
-        # Consecutive events share their actor and context objects (the log decodes each
-        # once per read): their columns and contribution key are built once per run.
-        last = self._last_who
-        if last[0] is actor and last[1] is context and last[2] == document_id:
-            return last
-        columns = (actor.person_id, actor.name, actor.org_id, actor.org_name,
-                   actor.stakeholder.value, context.plan_id, context.stage, context.session_id)
+    def _apply_update(self, row: FoldRow) -> None:
+        position, stream_id, version, _, payload, who, at = row
+        run = self._run
+        if run is None or run.stream_id != stream_id or run.row_who != who:
+            try:
+                document_id = self._stream_documents[stream_id]
+            except KeyError:
+                document_id = self._stream_documents[stream_id] = document_id_of(stream_id)
+            if document_id is None:
+                return
+            self._end_run()
+            run = self._start_run(self.document(document_id), row)
+        state = run.state
+        deleted = state.apply(payload, run.actor, version, position)
+        changes = self._changes
+        deleted_total = 0
+        if deleted is not None:
+            deleted_total = sum(deleted.values())
+            for author, chars in deleted.items():
+                changes.deletions.append((position, state.document_id, run.who, author, chars))
+        contribution = run.contribution
+        contribution.deleted += deleted_total
+        contribution.edits += 1
+        contribution.last_at = at
+        contribution.last_position = position
+        if (version - state.checkpoint_version >= documents.CHECKPOINT_EVERY
+                or state.checkpoint_bytes >= documents.CHECKPOINT_BYTES):
+            changes.checkpoints.append(
+                (state.document_id, version, position, state.encode_state())
+            )
+            state.checkpoint_version = version
+            state.checkpoint_bytes = 0
+
+    def _start_run(self, state: DocumentState, row: FoldRow) -> _Run:
+        columns: WhoColumns = who_values(row[5])
+        person_id, name, org_id, org_name, stakeholder, plan_id, stage, session_id = columns
+        actor_key = columns[:5]
+        actor = self._actors.get(actor_key)
+        if actor is None:
+            actor = self._actors[actor_key] = Actor(
+                person_id, name, org_id, org_name, Stakeholder(stakeholder)
+            )
         number = self.whos.get(columns)
         if number is None:
             number = self.whos[columns] = len(self.whos) + 1
             self._changes.whos.append((number, *columns))
-        who = self._last_who = (
-            actor, context, document_id, number,
-            (document_id, context.stage or "", context.session_id or "", actor.person_id,
-             actor.org_id),
-        )
-        return who
+        if state.plan_id is None and plan_id:
+            state.plan_id = plan_id
+        key = (state.document_id, stage or "", session_id or "", person_id, org_id)
+        contribution = self._changes.contributions.get(key)
+        if contribution is None:
+            contribution = self._changes.contributions[key] = Contribution(
+                plan_id or "", name, org_name, stakeholder,
+                first_at=row[6], first_position=row[0],
+            )
+        self._dirty.add(state.document_id)
+        run = self._run = _Run(row[1], row[5], state, actor, number, contribution,
+                               state.inserted)
+        return run
 
-    def _apply_edit(self, edit: Edit) -> None:
-        event, changes = edit.event, self._changes
-        actor, context = event.actor, event.context
-        at = self._at(event.recorded_at)
-        deleted = sum(edit.deleted.values()) if edit.deleted else 0
-        _, _, _, who, key = self._who(edit.document_id, actor, context)
-        changes.doc_events.append((
-            event.position, edit.document_id, event.stream_version, who, at, edit.inserted,
-            deleted,
-        ))
-        for author, chars in edit.deleted.items():
-            changes.deletions.append(
-                (event.position, edit.document_id, actor.person_id, author, chars)
-            )
-        row = changes.contributions.get(key)
-        if row is None:
-            row = changes.contributions[key] = Contribution(
-                context.plan_id or "", actor.name, actor.org_name, actor.stakeholder.value,
-                first_at=at, first_position=event.position,
-            )
-        row.inserted += edit.inserted
-        row.deleted += deleted
-        row.edits += 1
-        row.last_at = at
-        row.last_position = event.position
-        self._dirty.add(edit.document_id)
-        state = self.documents[edit.document_id]
-        if (state.version - state.checkpoint_version >= documents.CHECKPOINT_EVERY
-                or state.checkpoint_bytes >= documents.CHECKPOINT_BYTES):
-            changes.checkpoints.append(
-                (edit.document_id, state.version, state.position, state.encode_state())
-            )
-            state.checkpoint_version = state.version
-            state.checkpoint_bytes = 0
+    def _end_run(self) -> None:
+        """Count what the run inserted: its document's open batch holds only its events."""
+        run = self._run
+        if run is not None:
+            self._run = None
+            run.state.commit()
+            run.contribution.inserted += run.state.inserted - run.inserted_before
 
-    def _snapshot(self, event: RecordedEvent) -> None:
-        payload = event.json_payload()
+    def _snapshot(self, row: FoldRow) -> None:
+        payload = json.loads(row[4])
         if not isinstance(payload, dict):
             return
         plan_id = payload.get("plan_id")
-        label = str(payload.get("from") or event.context.stage or "")
+        label = str(payload.get("from") or who_values(row[5])[6] or "")
         if not plan_id or not label:
             return
-        at = _timestamp(event.recorded_at)
+        at = time_text(row[6])
         for state in self.documents.values():
             if state.plan_id == plan_id:
                 self._changes.snapshots.append((
-                    state.document_id, label, payload.get("to"), plan_id, event.position,
+                    state.document_id, label, payload.get("to"), plan_id, row[0],
                     state.version, at, state.encode_state(),
                 ))
 
+    def close(self) -> None:
+        """End every document's open batch (a fold being replaced, say after a failure)."""
+        self._run = None
+        for state in self.documents.values():
+            state.commit()
+
     def drain(self) -> Changes:
         """The rows to store now; the fold starts collecting afresh."""
+        self._end_run()  # its contribution row goes with these changes
         changes = self._changes
         for document_id in sorted(self._dirty):
             state = self.documents[document_id]

@@ -16,16 +16,19 @@ from process.template import SECTIONS, TITLE, read_commitment
 
 from .attribution import Blame, attribute
 from .diff import compare
-from .replay import apply_log, document_at, position_at_time
+from .documents import DOC_PREFIX
+from .replay import apply_log, document_at
 from .storage import Storage
-from .summary import ChangeRecorder
+from .summary import ChangeRecorder, EventChanges
 
-HISTORY_FILTERS = {
-    "person": "person_id", "org": "org_id", "stakeholder": "stakeholder", "stage": "stage",
-    "session": "session_id",
+HISTORY_FILTERS = {  # the log's own columns (``events.rows.MATCHABLE``)
+    "person": "actor_person_id", "org": "actor_org_id", "stakeholder": "actor_stakeholder",
+    "stage": "stage", "session": "session_id",
 }
-CONTRIBUTION_FILTERS = {**HISTORY_FILTERS, "plan": "plan_id", "document": "document_id"}
-_WHO_FILTERS = {name: f"w.{column}" for name, column in HISTORY_FILTERS.items()}
+CONTRIBUTION_FILTERS = {
+    "person": "person_id", "org": "org_id", "stakeholder": "stakeholder", "stage": "stage",
+    "session": "session_id", "plan": "plan_id", "document": "document_id",
+}
 CONTRIBUTION_GROUPS = {
     "person": ("person_id", "person_name", "org_id", "org_name", "stakeholder"),
     "org": ("org_id", "org_name", "stakeholder"),
@@ -70,26 +73,24 @@ async def history(
     storage: Storage, store: EventStore, document_id: str, *, filters: dict[str, str],
     after: int = 0, limit: int = 50,
 ) -> dict[str, Any]:
-    """Events of a document after position ``after``, oldest first, with summaries."""
+    """Events of a document after position ``after``, oldest first, with summaries. The log
+    itself is the list of events; the projections only make the replay of the page quick."""
     if not 1 <= limit <= MAX_PAGE:
         raise QueryError(f"limit must be between 1 and {MAX_PAGE}")
-    where, params = _where(filters, _WHO_FILTERS)
-    rows = await storage.fetch(
-        "SELECT e.position, e.stream_version, w.person_id, w.person_name, w.org_id, "
-        "w.org_name, w.stakeholder, w.plan_id, w.stage, w.session_id, e.recorded_at, "
-        "e.inserted, e.deleted FROM doc_event e JOIN doc_who w ON w.id = e.who "
-        f"WHERE e.document_id = ? AND e.position > ?{where} "
-        "ORDER BY e.position LIMIT ?", document_id, after, *params, limit + 1,
+    _where(filters, HISTORY_FILTERS)  # refuses unknown filters
+    match = {HISTORY_FILTERS[name]: value for name, value in filters.items()}
+    page = await store.read_stream_matching(
+        DOC_PREFIX + document_id, match, after_position=after, limit=limit + 1
     )
-    if not rows and after == 0 and not filters:
+    if not page and after == 0 and not filters:
         await _require_document(storage, store, document_id)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    details: dict[int, Any] = {}
-    if rows:
-        current = await document_at(storage, store, document_id, int(rows[0][0]) - 1)
+    more = len(page) > limit
+    page = page[:limit]
+    details: dict[int, EventChanges] = {}
+    if page:
+        current = await document_at(storage, store, document_id, page[0].position - 1)
         recorder = ChangeRecorder(current.doc)
-        wanted = {int(r[0]) for r in rows}
+        wanted = {event.position for event in page}
 
         def on_event(_doc: Any, event: Any) -> None:
             changes = recorder.take()
@@ -97,18 +98,23 @@ async def history(
                 details[event.position] = changes
 
         try:
-            await apply_log(store, current, int(rows[-1][0]), on_event=on_event)
+            await apply_log(store, current, page[-1].position, on_event=on_event)
         finally:
             recorder.close()
     events = []
-    for row in rows:
-        changes = details.get(int(row[0]))
+    for event in page:
+        actor, context = event.actor, event.context
+        changes = details.get(event.position)
         events.append({
-            "position": row[0], "stream_version": row[1],
-            "actor": {"person_id": row[2], "name": row[3], "org_id": row[4],
-                      "org_name": row[5], "stakeholder": row[6]},
-            "plan_id": row[7], "stage": row[8], "session_id": row[9], "recorded_at": row[10],
-            "inserted": row[11], "deleted": row[12],
+            "position": event.position, "stream_version": event.stream_version,
+            "actor": {"person_id": actor.person_id, "name": actor.name,
+                      "org_id": actor.org_id, "org_name": actor.org_name,
+                      "stakeholder": str(actor.stakeholder)},
+            "plan_id": context.plan_id, "stage": context.stage,
+            "session_id": context.session_id,
+            "recorded_at": format_timestamp(event.recorded_at),
+            "inserted": changes.inserted_chars() if changes is not None else 0,
+            "deleted": changes.deleted_chars() if changes is not None else 0,
             "summary": changes.summary() if changes is not None else "",
             "summary_id": changes.summary_id() if changes is not None else "",
             "summary_parts": changes.parts() if changes is not None else [],
@@ -125,7 +131,7 @@ async def content_at(
     moment: datetime | None = None,
 ) -> dict[str, Any]:
     if moment is not None:
-        position = await position_at_time(storage, document_id, moment)
+        position = await store.stream_position_at(DOC_PREFIX + document_id, moment)
     await _require_document(storage, store, document_id)
     current = await document_at(storage, store, document_id, position)
     return {
@@ -165,12 +171,11 @@ async def deleted_text(
 ) -> list[dict[str, Any]]:
     """Who deleted whose text, in characters, between two positions."""
     rows = await storage.fetch(
-        "SELECT d.deleter_id, w.person_name, w.org_id, w.org_name, w.stakeholder, "
-        "d.author_id, SUM(d.chars) FROM doc_deletion d JOIN doc_event e "
-        "ON e.position = d.position JOIN doc_who w ON w.id = e.who "
+        "SELECT w.person_id, w.person_name, w.org_id, w.org_name, w.stakeholder, "
+        "d.author_id, SUM(d.chars) FROM doc_deletion d JOIN doc_who w ON w.id = d.who "
         "WHERE d.document_id = ? AND d.position > ? "
-        "AND d.position <= ? GROUP BY d.deleter_id, w.person_name, w.org_id, w.org_name, "
-        "w.stakeholder, d.author_id ORDER BY d.deleter_id, d.author_id",
+        "AND d.position <= ? GROUP BY w.person_id, w.person_name, w.org_id, w.org_name, "
+        "w.stakeholder, d.author_id ORDER BY w.person_id, d.author_id",
         document_id, after, upto,
     )
     return [

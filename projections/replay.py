@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pycrdt
 
 from events.catalog import CRDT_UPDATE
-from events.record import Actor, RecordedEvent, format_timestamp
+from events.record import Actor, Stakeholder
+from events.rows import FoldRow, fold_row, who_values
 from events.store import EventStore
 
 from .documents import DOC_PREFIX, actor_from_json
@@ -57,17 +57,11 @@ async def document_at(
 
     The nearest stored state at or before ``position`` (the latest state, else the last
     periodic checkpoint), then the log's events after it: at most ``CHECKPOINT_EVERY``."""
-    # One round trip for what decides the rest, including the stream version at
-    # ``position``, so the log is read no further than needed (each round trip is a thread
-    # hand-off, and those are what a loaded machine delays).
     latest = await storage.fetchone(
-        "SELECT stream_version, position, bindings, (SELECT e.stream_version FROM doc_event e "
-        "WHERE e.document_id = ? AND e.position <= ? ORDER BY e.position DESC LIMIT 1) "
-        "FROM doc_state WHERE document_id = ?",
-        document_id, position if position is not None else 0, document_id,
+        "SELECT stream_version, position, bindings FROM doc_state WHERE document_id = ?",
+        document_id,
     )
     row: tuple[Any, ...] | None = None
-    known_version = 0
     if latest is not None and (position is None or int(latest[1]) <= position):
         row = await storage.fetchone(
             "SELECT state, stream_version, position FROM doc_state WHERE document_id = ?",
@@ -80,7 +74,6 @@ async def document_at(
             "SELECT state, stream_version, position FROM doc_checkpoint WHERE document_id = ? "
             "AND position <= ? ORDER BY stream_version DESC LIMIT 1", document_id, position,
         )
-        known_version = int(latest[3]) if latest[3] is not None else 0
     doc: pycrdt.Doc[Any] = pycrdt.Doc()
     version = at = 0
     if row is not None:
@@ -88,56 +81,57 @@ async def document_at(
         version, at = int(row[1]), int(row[2])
     bindings, bound_until = ({}, 0) if latest is None else (_bindings(latest[2]), int(latest[1]))
     result = DocumentAt(document_id, doc, version, at, bindings, bound_until)
-    await apply_log(store, result, position, on_event=on_event, known_version=known_version)
+    await apply_log(store, result, position, on_event=on_event)
     return result
 
 
 async def apply_log(
     store: EventStore, target: DocumentAt, position: int | None, *, on_event: Any = None,
-    known_version: int = 0,
 ) -> None:
     """Apply the document's events after ``target.version`` up to ``position``.
-    ``known_version``: the stream version at ``position`` if known, to read no further.
 
-    Without ``on_event`` each page goes in as one transaction: the same state, without
-    the cost of a transaction (and its cleanup) per keystroke."""
+    Without ``on_event`` the log is read as plain rows and each page goes in as one
+    transaction: the same state, without an object and a transaction cleanup per keystroke."""
     stream = DOC_PREFIX + target.document_id
+    if on_event is None:
+        while True:
+            rows = await store.read_stream_rows(
+                stream, after_version=target.version, until_position=position, limit=READ_PAGE
+            )
+            with target.doc.transaction():
+                for row in rows:
+                    _apply_row(target, row)
+            if len(rows) < READ_PAGE:
+                return
     while True:
-        wanted = known_version - target.version
-        limit = wanted if 0 < wanted < READ_PAGE else READ_PAGE
-        page = await store.read_stream(stream, after_version=target.version, limit=limit)
+        page = await store.read_stream(stream, after_version=target.version, limit=READ_PAGE)
+        complete = len(page) < READ_PAGE
         if position is not None and page and page[-1].position > position:
             page = [event for event in page if event.position <= position]
-            limit = len(page) + 1  # nothing after this page is wanted
-        if on_event is None:
-            with target.doc.transaction():
-                for event in page:
-                    _apply(target, event)
-        else:
-            for event in page:
-                _apply(target, event)
-                on_event(target.doc, event)
-        if len(page) < limit:
+            complete = True
+        for event in page:
+            _apply_row(target, fold_row(event))
+            on_event(target.doc, event)
+        if complete:
             return
 
 
-def _apply(target: DocumentAt, event: RecordedEvent) -> None:
-    if event.type == CRDT_UPDATE:
-        target.doc.apply_update(event.payload)
-        if event.position > target.bound_until:  # a client the stored bindings cannot know
-            for client in decode_state_vector(pycrdt.get_state(event.payload)):
-                target.bindings.setdefault(client, event.actor)
-    target.version = event.stream_version
-    target.position = event.position
+def _apply_row(target: DocumentAt, row: FoldRow) -> None:
+    position, _, version, kind, payload, who = row[:6]
+    if kind == CRDT_UPDATE:
+        target.doc.apply_update(payload)
+        if position > target.bound_until:  # a client the stored bindings cannot know
+            bindings = target.bindings
+            for client in decode_state_vector(pycrdt.get_state(payload)):
+                if client not in bindings:
+                    bindings[client] = _actor_of(who)
+    target.version = version
+    target.position = position
 
 
-async def position_at_time(storage: Storage, document_id: str, moment: datetime) -> int:
-    """The position of the document's last event recorded at or before ``moment``."""
-    row = await storage.fetchone(
-        "SELECT position FROM doc_event WHERE document_id = ? AND recorded_at <= ? "
-        "ORDER BY position DESC LIMIT 1", document_id, format_timestamp(moment),
-    )
-    return int(row[0]) if row is not None else 0
+def _actor_of(who: Any) -> Actor:
+    person_id, name, org_id, org_name, stakeholder = who_values(who)[:5]
+    return Actor(person_id, name, org_id, org_name, Stakeholder(stakeholder))
 
 
 async def load_document(

@@ -22,7 +22,7 @@ import asyncpg
 
 Row = tuple[Any, ...]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when a table changes: opening an older layout drops the projection tables (never the
 log) and the runner rebuilds them from position 0."""
 
@@ -41,13 +41,8 @@ CREATE TABLE IF NOT EXISTS doc_who (
     id {int} PRIMARY KEY, person_id TEXT NOT NULL, person_name TEXT NOT NULL,
     org_id TEXT NOT NULL, org_name TEXT NOT NULL, stakeholder TEXT NOT NULL, plan_id TEXT,
     stage TEXT, session_id TEXT);
-CREATE TABLE IF NOT EXISTS doc_event (
-    position {int} PRIMARY KEY, document_id TEXT NOT NULL, stream_version {int} NOT NULL,
-    who {int} NOT NULL, recorded_at TEXT NOT NULL, inserted {int} NOT NULL,
-    deleted {int} NOT NULL);
-CREATE INDEX IF NOT EXISTS doc_event_by_document ON doc_event (document_id, position);
 CREATE TABLE IF NOT EXISTS doc_deletion (
-    position {int} NOT NULL, document_id TEXT NOT NULL, deleter_id TEXT NOT NULL,
+    position {int} NOT NULL, document_id TEXT NOT NULL, who {int} NOT NULL,
     author_id TEXT NOT NULL, chars {int} NOT NULL, PRIMARY KEY (position, author_id));
 CREATE INDEX IF NOT EXISTS doc_deletion_by_document ON doc_deletion (document_id, position);
 CREATE TABLE IF NOT EXISTS stage_snapshot (
@@ -73,8 +68,8 @@ ALTER TABLE stage_snapshot ALTER COLUMN state SET STORAGE EXTERNAL;
 """
 
 PROJECTION_TABLES = (
-    "doc_state", "doc_checkpoint", "doc_who", "doc_event", "doc_deletion", "stage_snapshot",
-    "contribution", "projection_checkpoint",
+    "doc_state", "doc_checkpoint", "doc_who", "doc_deletion", "stage_snapshot", "contribution",
+    "projection_checkpoint",
 )
 _OLD_TABLES = ("doc_who", "doc_event", "doc_deletion", "doc_checkpoint", "doc_state",
                "stage_snapshot", "contribution", "projection_checkpoint")

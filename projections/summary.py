@@ -44,6 +44,14 @@ class EventChanges:
     def section(self, name: str) -> SectionChange:
         return self.sections.setdefault(name, SectionChange())
 
+    def inserted_chars(self) -> int:
+        """Characters of inserted text, plus one per field set (a milestone's date, say)."""
+        return sum(sum(len(t) for t in c.inserted) + len(c.fields)
+                   for c in self.sections.values())
+
+    def deleted_chars(self) -> int:
+        return sum(c.deleted for c in self.sections.values())
+
     def parts(self) -> list[dict[str, Any]]:
         """What the event did, one part per change, in the order of ``summary``:
         ``{"op": "insert", "section": S, "text": T}``, ``{"op": "delete", "section": S,

@@ -157,6 +157,25 @@ def decode_delete_set(data: bytes) -> Ranges:
     return ranges
 
 
+def deleted_per_client(data: bytes) -> dict[int, int]:
+    """How many items a delete set (as pycrdt reports a transaction's) covers, per client:
+    ``decode_delete_set`` summed, without building the ranges (once per deleting keystroke)."""
+    numbers = _var_uints(data)
+    counts: dict[int, int] = {}
+    try:
+        index = 1
+        for _ in range(numbers[0]):
+            client, spans_count = numbers[index], numbers[index + 1]
+            end = index + 2 + 2 * spans_count
+            counts[client] = counts.get(client, 0) + sum(numbers[index + 3 : end : 2])
+            index = end
+    except IndexError:
+        raise YDecodeError("malformed Yjs delete set") from None
+    if index != len(numbers):
+        raise YDecodeError("malformed Yjs delete set")
+    return counts
+
+
 def encode_delete_set(ranges: Ranges) -> bytes:
     parts = [var_uint(len(ranges))]
     for client, spans in sorted(ranges.items()):

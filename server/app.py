@@ -32,8 +32,8 @@ from projections.service import ProjectionService
 from .access import AccessPolicy, OpenPolicy
 from .connection import AddressResolver, Connection, endpoint
 from .fanout import Broker, InProcessBroker, RedisBroker
-from .limits import AddressGuard, Limits, PersonLimiter
-from .loading import FileCheckpoints
+from .limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
+from .loading import ProjectionCheckpoints
 from .metrics import Metrics
 from .rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
 from .settings import Settings
@@ -137,6 +137,10 @@ def create_app(
         )
         state.broker = chosen
         alone = settings.embedded and broker is None and settings.redis_url is None
+        # History, snapshots and attribution follow the log from the start, so the first
+        # person to open a history page does not wait for a fold of the whole log; rooms
+        # start from the document states it keeps.
+        state.projections = await ProjectionService.start(settings.database_url, state.store)
         publisher = _Publisher(chosen)
         state.rooms = RoomManager(
             RoomServices(
@@ -145,7 +149,7 @@ def create_app(
                 limits=limits,
                 instance_id=state.instance_id,
                 publish=publisher.publish,
-                checkpoints=FileCheckpoints(settings.data_dir / "checkpoints"),
+                checkpoints=ProjectionCheckpoints(state.projections.storage),
                 # Pipelined appends need this instance to be the only writer of its documents.
                 max_in_flight=MAX_IN_FLIGHT if alone else 1,
             ),
@@ -153,9 +157,6 @@ def create_app(
         )
         state.rooms.start()
         await chosen.start(state.rooms.on_broker_message, state.rooms.on_broker_reconnect)
-        # History, snapshots and attribution follow the log from the start, so the first
-        # person to open a history page does not wait for a fold of the whole log.
-        state.projections = await ProjectionService.start(settings.database_url, state.store)
 
         async def access_changed() -> None:
             await state.rooms.refresh_access(state.policy.access)
@@ -169,7 +170,7 @@ def create_app(
         finally:
             state.ready = False
             watchdog.cancel()
-            await state.rooms.close()  # finishes queued appends and writes checkpoints
+            await state.rooms.close()  # finishes queued appends
             await state.projections.close()
             await publisher.close()
             await chosen.close()
@@ -188,6 +189,7 @@ def create_app(
     state.limits = limits
     state.limiter = PersonLimiter(limits)
     state.address_guard = AddressGuard(limits.per_address)
+    _quiet_refusals(logging.getLogger("uvicorn.error"))
     state.client_address = _address_resolver(settings)
     state.metrics = Metrics()
     state.instance_id = uuid.uuid4().hex[:12]
@@ -211,6 +213,13 @@ async def _watch_connections(connections: set[Connection], limits: Limits) -> No
         await asyncio.sleep(max(0.1, limits.send_stall_seconds / 2))
         for connection in list(connections):
             connection.drop_if_too_slow()
+
+
+def _quiet_refusals(logger: logging.Logger) -> None:
+    """uvicorn logs each refused upgrade; keep a flood's refusals to a line now and then (once
+    per process, however many apps are made)."""
+    if not any(isinstance(f, QuietRefusals) for f in logger.filters):
+        logger.addFilter(QuietRefusals())
 
 
 def _address_resolver(settings: Settings) -> AddressResolver | None:

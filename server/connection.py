@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from events.errors import EventStoreError
@@ -21,7 +22,7 @@ from events.errors import EventStoreError
 from . import protocol
 from .access import AccessPolicy, DocumentAccess, Principal
 from .auth import authenticate, cross_site_cookie
-from .limits import AddressGuard, Limits, PersonLimiter
+from .limits import AddressGuard, Limits, PersonLimiter, Refusal
 from .loading import DOCUMENT_ID
 from .metrics import Metrics
 from .rooms import CloseCode, Room, RoomManager
@@ -147,6 +148,16 @@ async def reject(websocket: WebSocket, code: int, reason: str) -> None:
     await websocket.close(code, reason)
 
 
+async def _refuse(websocket: WebSocket, refusal: Refusal, *, explain: bool) -> None:
+    """Refuse an address over its limits. An HTTP 429 to the upgrade costs no websocket (no
+    accept, close frame or closing handshake), but browsers show nothing of it: an address
+    gets a few refusals explained with 4429 and the reason first (``AddressGuard.explain``)."""
+    if explain or "websocket.http.response" not in websocket.scope.get("extensions", {}):
+        await reject(websocket, CloseCode.RATE_LIMITED, refusal.value)
+        return
+    await websocket.send_denial_response(PlainTextResponse(refusal.value, status_code=429))
+
+
 def client_address(websocket: WebSocket) -> str:
     """The direct peer, or the client a trusted proxy names (``app.state.client_address``)."""
     peer = websocket.client.host if websocket.client else "unknown"
@@ -164,7 +175,9 @@ async def endpoint(websocket: WebSocket) -> None:
     # lookup per attempt, not a signature check and a policy query.
     refused = guard.admit(address)
     if refused is not None:
-        await reject(websocket, CloseCode.RATE_LIMITED, refused)
+        metrics: Metrics = state.metrics
+        metrics.address_refusals.inc(refused.label)
+        await _refuse(websocket, refused, explain=guard.explain(address))
         return
     try:
         admitted = await _admit(websocket)

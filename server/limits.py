@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,23 @@ class AddressLimits:
     failure_burst: float = 100.0
     failures_per_second: float = 1.0
     max_unauthenticated: int = 100  # handshakes of one address still being checked at once
+    # Refusals explained with an accepted socket closed with 4429 and a reason (browsers show
+    # nothing of an HTTP refusal of the upgrade); beyond these, the cheap HTTP 429.
+    explained_burst: float = 10.0
+    explained_per_second: float = 1.0
     max_addresses: int = 100_000  # buckets kept before the full ones are forgotten
+
+
+class Refusal(StrEnum):
+    """Why an address's handshake is refused; the value is the reason shown to the client."""
+
+    FAILURES = "too many failed attempts from this address; wait a minute"
+    HANDSHAKES = "too many connection attempts from this address; wait a minute"
+    PENDING = "too many connections being opened from this address at once"
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
 
 
 class AddressGuard:
@@ -99,24 +117,33 @@ class AddressGuard:
         self._clock = clock
         self._handshakes: dict[str, TokenBucket] = {}
         self._failures: dict[str, TokenBucket] = {}
+        self._explained: dict[str, TokenBucket] = {}
         self._pending: dict[str, int] = {}
 
-    def admit(self, address: str) -> str | None:
+    def admit(self, address: str) -> Refusal | None:
         """Spend a handshake; return why it is refused, or None (then call ``checked``)."""
         limits = self.limits
         failures = self._failures.get(address)
         if failures is not None and failures.take(0.0) > 0.0:
-            return "too many failed attempts from this address; wait a minute"
+            return Refusal.FAILURES
         handshakes = self._bucket(self._handshakes, address, limits.handshakes_per_second,
                                   limits.handshake_burst)
         # Refusals are not charged: the address gets in again as soon as a token refills,
         # rather than a flood's length later.
         if not handshakes.spend():
-            return "too many connection attempts from this address; wait a minute"
+            return Refusal.HANDSHAKES
         if self._pending.get(address, 0) >= limits.max_unauthenticated:
-            return "too many connections being opened from this address at once"
+            return Refusal.PENDING
         self._pending[address] = self._pending.get(address, 0) + 1
         return None
+
+    def explain(self, address: str) -> bool:
+        """Whether this refusal may be explained the costly way (accept, then close with a
+        reason): a person reconnecting now and then learns why, a flood does not get a
+        websocket per attempt."""
+        limits = self.limits
+        return self._bucket(self._explained, address, limits.explained_per_second,
+                            limits.explained_burst).spend()
 
     def checked(self, address: str) -> None:
         """The admitted handshake was authenticated, or refused: it is no longer pending."""
@@ -140,3 +167,47 @@ class AddressGuard:
                 buckets.clear()  # full buckets carry no information; forget them
             bucket = buckets[address] = TokenBucket(rate, burst, self._clock)
         return bucket
+
+
+class QuietRefusals(logging.Filter):
+    """For the ``uvicorn.error`` logger: one line per ``interval`` seconds about upgrades
+    refused with HTTP 429, saying how many were left out (the metric counts them all). A
+    flood would otherwise write, and pay for, three lines per attempt: uvicorn's access
+    line, websockets' "connection rejected" (the same news) and uvicorn's "returned without
+    completing handshake" error, a false alarm after any refusal of an upgrade."""
+
+    ACCESS = '%s - "WebSocket %s" %d'
+    REJECTED = "connection rejected (%d %s)"
+    UNFINISHED = "ASGI callable returned without completing handshake."
+
+    def __init__(self, interval: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.interval = interval
+        self._clock = clock
+        self._next = float("-inf")
+        self._skipped = 0
+        self._false_alarms = 0  # refusals whose "without completing handshake" is still due
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg, args = record.msg, record.args
+        if msg == self.UNFINISHED and self._false_alarms:
+            self._false_alarms -= 1
+            return False
+        if not isinstance(args, tuple) or not args:
+            return True
+        if msg == self.REJECTED and args[0] == 429:
+            return False
+        if msg != self.ACCESS or args[-1] != 429:
+            return True
+        # Bounded, should a uvicorn version stop sending the false alarm.
+        self._false_alarms = min(self._false_alarms + 1, 1000)
+        now = self._clock()
+        if now < self._next:
+            self._skipped += 1
+            return False
+        self._next = now + self.interval
+        if self._skipped:
+            record.msg = f"{msg} ({self._skipped} more refused since, not logged)"
+            self._skipped = 0
+        return True

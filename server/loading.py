@@ -1,27 +1,26 @@
-"""Building a room's document: the latest checkpoint, then the log after it (never rendered text).
+"""Building a room's document: the latest stored state, then the log after it (never rendered
+text).
 
-A checkpoint is only a shortcut: the document state and client-id bindings as of a stream
-version. The log stays the truth, so a missing, stale or unreadable checkpoint only makes
-loading slower. Checkpoints live in the data directory, one file per document, written
-atomically; the projections part may provide its own later, behind ``CheckpointStore``.
+The stored state is only a shortcut: the document state and client-id bindings as of a stream
+version, kept by the projections (``doc_state``, read through ``projections.latest``). The log
+stays the truth, so a missing, stale or unreadable state only makes loading slower, and one
+the log does not back (ahead of it, or ending with another event than the log has at that
+version, e.g. after restoring the log from a backup) is ignored.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 import logging
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import pycrdt
 
 from events.catalog import CRDT_UPDATE
 from events.store import EventStore
+from projections.latest import latest_state
+from projections.storage import Storage
 
 from .ystructs import outline
 
@@ -40,60 +39,28 @@ class Checkpoint:
     version: int
     update: bytes
     bindings: dict[int, str] = field(default_factory=dict)
+    position: int | None = None  # of the event at ``version``, when known: checked against the log
 
 
 class CheckpointStore(Protocol):
     async def load(self, document_id: str) -> Checkpoint | None: ...
 
-    async def save(self, document_id: str, checkpoint: Checkpoint) -> None: ...
 
+class ProjectionCheckpoints:
+    """The projections' latest document states (``doc_state``), written by their runner."""
 
-class FileCheckpoints:
-    """``<data_dir>/checkpoints/<sha256 of the document id>.ckpt``: a JSON line, then the
-    Yjs update bytes."""
-
-    def __init__(self, directory: Path) -> None:
-        self._directory = directory
-
-    def _path(self, document_id: str) -> Path:
-        name = hashlib.sha256(document_id.encode()).hexdigest()[:40]
-        return self._directory / f"{name}.ckpt"
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
 
     async def load(self, document_id: str) -> Checkpoint | None:
-        return await asyncio.to_thread(self._read, document_id)
-
-    def _read(self, document_id: str) -> Checkpoint | None:
         try:
-            raw = self._path(document_id).read_bytes()
-            header, _, update = raw.partition(b"\n")
-            meta = json.loads(header)
-            if meta.get("document_id") != document_id:
-                return None
-            bindings = {int(k): str(v) for k, v in meta["bindings"].items()}
-            return Checkpoint(int(meta["version"]), update, bindings)
-        except FileNotFoundError:
+            latest = await latest_state(self._storage, document_id)
+        except Exception as error:  # whatever fails here, the log still serves
+            log.warning("ignoring the stored state of %s: %s", document_id, error)
             return None
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            log.warning("ignoring unreadable checkpoint of %s: %s", document_id, error)
+        if latest is None or latest.stream_version <= 0:
             return None
-
-    async def save(self, document_id: str, checkpoint: Checkpoint) -> None:
-        await asyncio.to_thread(self._write, document_id, checkpoint)
-
-    def _write(self, document_id: str, checkpoint: Checkpoint) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(document_id)
-        header = json.dumps({
-            "document_id": document_id,
-            "version": checkpoint.version,
-            "bindings": {str(k): v for k, v in checkpoint.bindings.items()},
-        }).encode()
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
-            handle.write(header + b"\n" + checkpoint.update)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        return Checkpoint(latest.stream_version, latest.state, latest.bindings, latest.position)
 
 
 @dataclass(slots=True)
@@ -101,27 +68,52 @@ class LoadedDocument:
     doc: pycrdt.Doc[Any]
     version: int
     bindings: dict[int, str]
+    checkpoint_version: int = 0  # where the log's events started applying (0: from the start)
+    replayed: int = 0  # events read from the log while loading
 
 
 async def load_document(
     store: EventStore, document_id: str, checkpoints: CheckpointStore | None
 ) -> LoadedDocument:
     """The document as the log has it now."""
-    doc: pycrdt.Doc[Any] = pycrdt.Doc()
-    version = 0
-    bindings: dict[int, str] = {}
     checkpoint = await checkpoints.load(document_id) if checkpoints is not None else None
+    loaded = None
     if checkpoint is not None:
-        if checkpoint.version <= await store.stream_version(stream_of(document_id)):
-            doc.apply_update(checkpoint.update)
-            version = checkpoint.version
-            bindings = dict(checkpoint.bindings)
-        else:
-            log.warning("checkpoint of %s is ahead of the log; rebuilding from the log",
-                        document_id)
-    loaded = LoadedDocument(doc, version, bindings)
-    await catch_up(store, document_id, loaded)
+        loaded = await _from_checkpoint(store, document_id, checkpoint)
+    if loaded is None:
+        loaded = LoadedDocument(pycrdt.Doc(), 0, {})
+    loaded.replayed = await catch_up(store, document_id, loaded)
+    log.info("loaded %s: %d events from the log after version %d", document_id,
+             loaded.replayed, loaded.checkpoint_version,
+             extra={"document_id": document_id, "checkpoint_version": loaded.checkpoint_version,
+                    "replayed": loaded.replayed})
     return loaded
+
+
+async def _from_checkpoint(
+    store: EventStore, document_id: str, checkpoint: Checkpoint
+) -> LoadedDocument | None:
+    """A start from ``checkpoint`` if the log backs it, else None."""
+    at = await store.read_stream(
+        stream_of(document_id), after_version=checkpoint.version - 1, limit=1
+    )
+    if not at or at[0].stream_version != checkpoint.version:
+        log.warning("stored state of %s is ahead of the log; loading from the log",
+                    document_id)
+        return None
+    if checkpoint.position is not None and at[0].position != checkpoint.position:
+        log.warning("stored state of %s follows another history than the log; loading from "
+                    "the log", document_id)
+        return None
+    # A fresh document: an update that fails halfway must not leave its part behind.
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    try:
+        doc.apply_update(checkpoint.update)
+    except ValueError as error:
+        log.warning("ignoring the unreadable stored state of %s: %s", document_id, error)
+        return None
+    return LoadedDocument(doc, checkpoint.version, dict(checkpoint.bindings),
+                          checkpoint_version=checkpoint.version)
 
 
 async def catch_up(store: EventStore, document_id: str, loaded: LoadedDocument) -> int:
@@ -140,7 +132,3 @@ async def catch_up(store: EventStore, document_id: str, loaded: LoadedDocument) 
         applied += len(page)
         if len(page) < READ_PAGE:
             return applied
-
-
-def checkpoint_of(loaded: LoadedDocument) -> Checkpoint:
-    return Checkpoint(loaded.version, loaded.doc.get_update(), dict(loaded.bindings))

@@ -20,6 +20,23 @@ class Counter:
                 f"{self.name} {self.value:g}"]
 
 
+class LabelledCounter:
+    """A counter per value of one label; the values known up front are shown from zero, so a
+    rate over them exists before the first increment."""
+
+    def __init__(self, name: str, help_text: str, label: str, known: tuple[str, ...]) -> None:
+        self.name, self.help, self.label = name, help_text, label
+        self.values = dict.fromkeys(known, 0.0)
+
+    def inc(self, value: str, amount: float = 1.0) -> None:
+        self.values[value] = self.values.get(value, 0.0) + amount
+
+    def render(self) -> list[str]:
+        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter",
+                *(f'{self.name}{{{self.label}="{value}"}} {count:g}'
+                  for value, count in self.values.items())]
+
+
 class Gauge:
     """A value read when scraped, so it is never out of date."""
 
@@ -68,6 +85,10 @@ class Metrics:
                                          "websocket connections accepted")
         self.slow_disconnects = Counter("kokreasi_slow_client_disconnects_total",
                                         "clients dropped because their send queue overflowed")
+        self.address_refusals = LabelledCounter(
+            "kokreasi_address_refusals_total",
+            "websocket handshakes refused by the per-address limits, before any token is read",
+            "reason", ("failures", "handshakes", "pending"))
         self.append_latency = Histogram("kokreasi_append_seconds",
                                         "time to append and commit a batch of updates")
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",
@@ -79,9 +100,10 @@ class Metrics:
 
     def render(self) -> str:
         lines: list[str] = []
-        metrics: tuple[Counter | Gauge | Histogram, ...] = (
+        metrics: tuple[Counter | LabelledCounter | Gauge | Histogram, ...] = (
             self.updates, self.updates_empty, self.updates_refused, self.connections_total,
-            self.slow_disconnects, self.append_latency, self.fanout_latency, *self.gauges,
+            self.slow_disconnects, self.address_refusals, self.append_latency,
+            self.fanout_latency, *self.gauges,
         )
         for metric in metrics:
             lines += metric.render()

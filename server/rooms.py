@@ -56,7 +56,6 @@ from .loading import (
     CheckpointStore,
     LoadedDocument,
     catch_up,
-    checkpoint_of,
     load_document,
     stream_of,
 )
@@ -75,7 +74,6 @@ log = logging.getLogger("kokreasi.rooms")
 
 MAX_BATCH = 256  # updates per append; one group-commit round trip for a busy room
 MAX_IN_FLIGHT = 8  # appends of one room submitted and not yet committed, when pipelining
-CHECKPOINT_EVERY = 1000  # events between periodic checkpoints of a busy room
 APPEND_RETRIES = 3  # when the database fails
 MAX_CONFLICTS = 100  # when other instances keep winning the race for the next version
 
@@ -196,7 +194,6 @@ class Room:
         self._pending_local: dict[int, Entry] = {}
         self._pending_remote: dict[int, Entry] = {}
         self._flush_scheduled = False
-        self._since_checkpoint = 0
         self._worker = asyncio.create_task(self._run(), name=f"room {document_id}")
         self._stopping = False
         self.idle_since: float | None = time.monotonic()
@@ -610,7 +607,6 @@ class Room:
         self._services.publish(self.document_id, encode_message(
             UpdatesMessage(self._services.instance_id, self.document_id, logged)
         ))
-        self._since_checkpoint += len(accepted)
 
     def _send_batch(self, accepted: list[_Accepted]) -> None:
         """Send a logged batch to the clients here as one update each: a busy room's edits
@@ -663,21 +659,12 @@ class Room:
 
     # Lifecycle ---------------------------------------------------------------------------
 
-    def wants_checkpoint(self) -> bool:
-        return self._since_checkpoint >= CHECKPOINT_EVERY
-
-    async def checkpoint(self) -> None:
-        if self._services.checkpoints is None:
-            return
-        self._since_checkpoint = 0
-        await self._services.checkpoints.save(self.document_id, checkpoint_of(self._loaded))
-
     async def stop(self) -> None:
-        """Finish the queued appends, then save a checkpoint."""
+        """Finish the queued appends. Nothing else to save: the projections keep the
+        document's latest state that the next load starts from."""
         self._stopping = True
         self._wakeup.set()
         await self._worker
-        await self.checkpoint()
 
 
 class RoomManager:
@@ -749,8 +736,6 @@ class RoomManager:
             now = time.monotonic()
             for document_id, room in list(self.rooms.items()):
                 try:
-                    if room.wants_checkpoint():
-                        await room.checkpoint()
                     if room.peers and not room.busy:
                         await self._check_fresh(room)
                     idle = room.idle_since

@@ -65,16 +65,18 @@ class Ledger:
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float | None]:
-    """p50/p99/max in milliseconds."""
+    """p50/p99/max in milliseconds, and the share within 100 ms."""
     if not values:
-        return {"p50_ms": None, "p99_ms": None, "max_ms": None, "n": 0}
+        return {"p50_ms": None, "p99_ms": None, "max_ms": None, "within_100ms_pct": None,
+                "n": 0}
     ordered = sorted(values)
 
     def at(q: float) -> float:
         return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
+    within = sum(1 for seconds in ordered if seconds <= 0.1)
     return {"p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": round(1000 * ordered[-1], 1),
-            "n": len(ordered)}
+            "within_100ms_pct": round(100 * within / len(ordered), 1), "n": len(ordered)}
 
 
 class Editor:

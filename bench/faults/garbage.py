@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import random
+import resource
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -86,11 +87,14 @@ class Attacker:
         self.ws: Any = None
 
     async def connect(self) -> str:
-        """'alive', or 'closed <code>' when the server refused the handshake (an address
-        over its budget of attempts or failures)."""
-        self.ws = await websockets.connect(self.url, max_size=None, ping_interval=None,
-                                           open_timeout=10, close_timeout=2,
-                                           **_bind(self.source))
+        """'alive', or 'closed <code>' / 'http <status>' when the server refused the
+        handshake (an address over its budget of attempts or failures)."""
+        try:
+            self.ws = await websockets.connect(self.url, max_size=None, ping_interval=None,
+                                               open_timeout=10, close_timeout=2,
+                                               **_bind(self.source))
+        except websockets.InvalidStatus as refused:
+            return f"http {refused.response.status_code}"
         with contextlib.suppress(websockets.ConnectionClosed):
             await self.ws.send(protocol.sync_step1(self.doc.get_state()))
         status = await self.probe()
@@ -230,8 +234,13 @@ async def try_credentials(address: str, document_id: str,
                 continue
             query = f"?token={token}" if token is not None else ""
             url = f"ws://{address}/ws/{document_id}{query}"
-            async with websockets.connect(url, ping_interval=None, open_timeout=10,
-                                          close_timeout=2, **_bind(source)) as ws:
+            try:
+                ws = await websockets.connect(url, ping_interval=None, open_timeout=10,
+                                              close_timeout=2, **_bind(source))
+            except websockets.InvalidStatus as refused:  # the upgrade itself was refused
+                outcomes[f"{name}: http {refused.response.status_code} at handshake"] += 1
+                continue
+            async with ws:
                 if name.startswith("read-only"):
                     update = _update_of(random.randrange(1, 2**31), "[intruder]")
                     with contextlib.suppress(websockets.ConnectionClosed):
@@ -279,7 +288,10 @@ async def _main(args: argparse.Namespace) -> None:
     total: Counter[str] = Counter()
     for counter in await asyncio.gather(*jobs):
         total.update(counter)
-    print(json.dumps(dict(total)))
+    # The attack's own CPU, to tell how much of the machine it took from the servers.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"outcomes": dict(total),
+                      "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}))
 
 
 if __name__ == "__main__":

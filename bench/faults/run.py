@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.faults.run            # every scenario, full length
     .venv/bin/python -m bench.faults.run 1 3        # kill -9, then PostgreSQL outage
     .venv/bin/python -m bench.faults.run --outage 10 --seconds 20 2
+    .venv/bin/python -m bench.faults.run 5 --attackers-niced
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust; KOKREASI_TEST_DATABASE_URL) and
 Redis on 6379 (KOKREASI_TEST_REDIS_URL) for the scenarios that do not stop them; the Redis and
@@ -44,7 +45,8 @@ async def run(which: list[str], args: argparse.Namespace) -> list[dict[str, Any]
             figures = await scenarios.slow_client()
         elif name == "5":
             figures = await scenarios.garbage(frames=args.frames, requests=args.requests,
-                                              attackers=args.attackers, pace=args.pace)
+                                              attackers=args.attackers, pace=args.pace,
+                                              niced=args.attackers_niced)
         else:
             raise SystemExit(f"unknown scenario {name}; choose from 1 2 3 4 5")
         figures["wall_s"] = round(time.monotonic() - started, 1)
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attackers", type=int, default=8, help="scenario 5 connections")
     parser.add_argument("--pace", type=float, default=0.0,
                         help="scenario 5: seconds between an attacker's frames (0: flat out)")
+    parser.add_argument("--attackers-niced", action="store_true",
+                        help="scenario 5: run the attack on idle CPU only (SCHED_IDLE), as "
+                        "attackers on machines of their own take none from the servers")
     args = parser.parse_args(argv)
     results = asyncio.run(run(args.scenarios, args))
     print(table(results))

@@ -28,8 +28,10 @@ from events.record import (
     RecordedEvent,
     Stakeholder,
     canonical_json,
+    format_timestamp,
     record_hash,
 )
+from events.rows import FOLD_COLUMNS, fold_row, time_text, who_values
 from events.store import EventStore, Head
 
 
@@ -89,6 +91,86 @@ async def test_reads_by_stream_and_by_position(store: EventStore) -> None:
     assert [e.position for e in await store.read_all(after_position=2, limit=3)] == [3, 4, 5]
     assert await store.stream_version("doc:a") == 5
     assert [e.stream_version for e in await store.read_stream("doc:b")] == [1, 2, 3, 4, 5]
+
+
+async def test_rows_for_folds_hold_what_the_events_hold(store: EventStore) -> None:
+    events.catalog.register("plan.renamed")
+    await store.append("plan:p", [NewEvent("plan.renamed", {"title": "RAN"}, BUDI,
+                                           Context("p", "draft1", "s-1"))])
+    for n in range(3):
+        await store.append("doc:a", [update(n)])
+
+    def readable(row: tuple[object, ...]) -> dict[str, object]:
+        fields = dict(zip(FOLD_COLUMNS, row, strict=True))
+        return {**fields, "who": list(who_values(fields["who"])),
+                "recorded_at": time_text(fields["recorded_at"])}
+
+    rows = await store.read_rows(after_position=1, limit=2)
+    expected = [fold_row(e) for e in await store.read_all(after_position=1, limit=2)]
+    assert [readable(r) for r in rows] == [readable(r) for r in expected]
+    assert [r[0] for r in rows] == [2, 3]
+    (first,) = await store.read_rows(limit=1)
+    event = (await store.read_all(limit=1))[0]
+    assert readable(first) == {
+        "position": 1, "stream_id": "plan:p", "stream_version": 1, "type": "plan.renamed",
+        "payload": canonical_json({"title": "RAN"}),
+        "who": [BUDI.person_id, BUDI.name, BUDI.org_id, BUDI.org_name,
+                BUDI.stakeholder.value, "p", "draft1", "s-1"],
+        "recorded_at": format_timestamp(event.recorded_at),
+    }
+    assert await store.read_rows(after_position=4) == []
+
+
+async def test_a_stream_read_up_to_a_position_as_rows(store: EventStore) -> None:
+    for n in range(4):
+        await store.append("doc:a", [update(n)])
+        await store.append("doc:b", [update(n)])
+    rows = await store.read_stream_rows("doc:a", after_version=1, until_position=6)
+    assert [(r[0], r[1], r[2]) for r in rows] == [(3, "doc:a", 2), (5, "doc:a", 3)]
+    assert [r[2] for r in await store.read_stream_rows("doc:b", limit=2)] == [1, 2]
+    assert [r[2] for r in await store.read_stream_rows("doc:b", after_version=2)] == [3, 4]
+    everything = await store.read_stream_rows("doc:a")
+    expected = [fold_row(e) for e in await store.read_stream("doc:a")]
+    assert [(r[:5], who_values(r[5]), time_text(r[6])) for r in everything] == [
+        (r[:5], who_values(r[5]), time_text(r[6])) for r in expected
+    ]
+    assert who_values(everything[0][5]) == (
+        ALICE.person_id, ALICE.name, ALICE.org_id, ALICE.org_name, ALICE.stakeholder.value,
+        CONTEXT.plan_id, CONTEXT.stage, CONTEXT.session_id,
+    )
+
+
+async def test_a_stream_read_by_who_and_where(store: EventStore) -> None:
+    plenary = Context("ran-ogi-vii", "draft2", "pc-1")
+    await store.append("doc:a", [update(0)])  # Alice, draft1, tc-12-march
+    await store.append("doc:a", [update(1, actor=BUDI)])
+    await store.append("doc:b", [update(2, actor=BUDI)])
+    await store.append("doc:a", [NewEvent("crdt.update", b"\x00\x00", BUDI, plenary)])
+    by_budi = await store.read_stream_matching("doc:a", {"actor_person_id": BUDI.person_id})
+    assert [e.position for e in by_budi] == [2, 4]
+    in_plenary = await store.read_stream_matching(
+        "doc:a", {"actor_org_id": BUDI.org_id, "stage": "draft2", "session_id": "pc-1"}
+    )
+    assert [(e.position, e.actor) for e in in_plenary] == [(4, BUDI)]
+    assert [e.position for e in await store.read_stream_matching(
+        "doc:a", {"actor_stakeholder": "cso"})] == [1]
+    assert [e.position for e in await store.read_stream_matching(
+        "doc:a", {}, after_position=1, limit=1)] == [2]
+    with pytest.raises(ValueError, match="cannot select events by"):
+        await store.read_stream_matching("doc:a", {"payload": "x"})
+
+
+async def test_the_position_of_a_stream_at_a_time(store: EventStore) -> None:
+    await store.append("doc:a", [update(0)])
+    first = (await store.read_all())[-1]
+    await asyncio.sleep(0.01)
+    await store.append("doc:b", [update(1)])
+    await store.append("doc:a", [update(2)])
+    last = (await store.read_all())[-1]
+    assert await store.stream_position_at("doc:a", first.recorded_at) == 1
+    assert await store.stream_position_at("doc:a", last.recorded_at) == 3
+    assert await store.stream_position_at("doc:a", first.recorded_at - timedelta(days=1)) == 0
+    assert await store.stream_position_at("doc:c", last.recorded_at) == 0
 
 
 async def test_stale_expected_version_writes_nothing(store: EventStore) -> None:

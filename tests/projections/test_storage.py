@@ -83,18 +83,21 @@ async def test_an_unknown_database_url_is_refused() -> None:
 async def test_an_older_table_layout_is_dropped_and_rebuilt_from_the_log(
     database_url: str,
 ) -> None:
-    """Projections from before a layout change (here: history rows with a column per actor
-    field, no schema version) are dropped on open; the runner then folds from position 0.
-    A current layout is left alone."""
+    """Projections from before a layout change (here: a table of history rows, deletions
+    naming the deleter by id, no schema version) are dropped on open; the runner then folds
+    from position 0. A current layout is left alone."""
     first = await open_storage(database_url)
     try:
         async with first.transaction() as tx:
-            for table in ("projection_schema", "doc_event", "doc_who"):
+            for table in ("projection_schema", "doc_deletion", "doc_who"):
                 await tx.execute(f"DROP TABLE {table}")
             await tx.execute(
                 "CREATE TABLE doc_event (position BIGINT PRIMARY KEY, person_name TEXT)"
             )
             await tx.execute("INSERT INTO doc_event VALUES (1, 'Ani')")
+            await tx.execute(
+                "CREATE TABLE doc_deletion (position BIGINT PRIMARY KEY, deleter_id TEXT)"
+            )
             await tx.execute("INSERT INTO projection_checkpoint (name, position) VALUES (?, ?)",
                              "kokreasi", 1)
     finally:
@@ -102,7 +105,9 @@ async def test_an_older_table_layout_is_dropped_and_rebuilt_from_the_log(
     second = await open_storage(database_url)
     try:
         assert await second.fetch("SELECT * FROM projection_checkpoint") == []
-        assert await second.fetch("SELECT position, who FROM doc_event") == []
+        assert await second.fetch("SELECT position, who FROM doc_deletion") == []
+        with pytest.raises(StorageError):
+            await second.fetch("SELECT position FROM doc_event")
         async with second.transaction() as tx:
             await tx.execute("INSERT INTO projection_checkpoint (name, position) VALUES (?, ?)",
                              "kokreasi", 7)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
@@ -16,11 +18,12 @@ from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_set
 from server import protocol
 from server.access import AccessPolicy
 from server.app import create_app
-from server.limits import AddressGuard, AddressLimits, Limits
+from server.limits import AddressGuard, AddressLimits, Limits, QuietRefusals
 
 FLOODER = "127.0.0.2"  # the whole 127/8 is loopback on Linux: a second client address
 SMALL = AddressLimits(handshake_burst=6, handshakes_per_second=0.2, failure_burst=3,
-                      failures_per_second=0.05, max_unauthenticated=2)
+                      failures_per_second=0.05, max_unauthenticated=2, explained_burst=4,
+                      explained_per_second=0.01)
 
 
 class Clock:
@@ -85,9 +88,13 @@ async def guarded(tmp_path: Path, sqlite_url: str,
 
 
 async def _close_of(url: str, *, first: bytes | None = None, **kwargs: Any) -> tuple[int, str]:
-    """Open a websocket from the flooder's address, send ``first``, return how it closed."""
-    async with websockets.connect(url, open_timeout=5, local_addr=(FLOODER, 0),
-                                  **kwargs) as ws:
+    """Open a websocket from the flooder's address, send ``first``, return how it closed:
+    the close code and reason, or the HTTP status and body when the upgrade was refused."""
+    try:
+        ws = await websockets.connect(url, open_timeout=5, local_addr=(FLOODER, 0), **kwargs)
+    except websockets.InvalidStatus as refused:
+        return refused.response.status_code, refused.response.body.decode()
+    async with ws:
         try:
             if first is not None:
                 await ws.send(first)
@@ -107,9 +114,18 @@ async def test_a_bad_token_flood_is_refused_while_others_keep_editing(
             YClient(guarded.url("doc-a", token(name="Budi"))) as budi:
         await asyncio.wait_for(ayu.synced.wait(), 5)
         await asyncio.wait_for(budi.synced.wait(), 5)
+        before = await _refusals(guarded)
         codes = [await _close_of(guarded.url("doc-a", "forged." + good)) for _ in range(20)]
         assert [code for code, _ in codes[:3]] == [4401] * 3
-        assert codes[-1] == (4429, "too many failed attempts from this address; wait a minute")
+        refusals = [close for close in codes if close[0] in (4429, 429)]
+        reason = "too many failed attempts from this address; wait a minute"
+        # The first refusals are explained in a close a browser can show; then the flood
+        # gets HTTP 429 to its upgrades (the reason in the body), which costs no websocket.
+        assert refusals[:4] == [(4429, reason)] * 4
+        assert refusals[4:] == [(429, reason)] * (len(refusals) - 4) and len(refusals) > 10
+        after = await _refusals(guarded)
+        assert after["failures"] == before["failures"] + len(refusals)
+        assert after["handshakes"] == before["handshakes"]
         # The flood did not touch the editors at 127.0.0.1: they keep typing and syncing.
         ayu.text += "still editing"
         await eventually(lambda: str(budi.text) == "still editing")
@@ -118,11 +134,16 @@ async def test_a_bad_token_flood_is_refused_while_others_keep_editing(
             await asyncio.wait_for(citra.synced.wait(), 5)
             assert str(citra.text) == "still editing"
         # Even a valid token is refused from the flooding address while it is blocked.
-        async with websockets.connect(guarded.url("doc-a", good), open_timeout=5,
-                                      local_addr=(FLOODER, 0)) as ws:
-            with pytest.raises(websockets.ConnectionClosed):
-                await ws.recv()
-            assert ws.close_code == 4429
+        assert await _close_of(guarded.url("doc-a", good)) == (429, reason)
+
+
+async def _refusals(server: LiveServer) -> dict[str, float]:
+    """``kokreasi_address_refusals_total`` by reason, as Prometheus scrapes it."""
+    async with httpx.AsyncClient(base_url=f"http://{server.address}") as http:
+        text = (await http.get("/metrics")).text
+    prefix = 'kokreasi_address_refusals_total{reason="'
+    return {line[len(prefix):].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line.startswith(prefix)}
 
 
 async def test_an_address_sending_malformed_frames_gets_throttled(
@@ -184,3 +205,25 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(
                                 additional_headers={"X-Forwarded-For": "198.51.100.8"},
                                 first=b"\xff")
         assert other[0] == (4400 if trusted else 4429)
+
+
+def test_refused_upgrades_are_logged_now_and_then_not_three_lines_each() -> None:
+    clock = Clock()
+    quiet = QuietRefusals(interval=10.0, clock=clock)
+
+    def line(msg: str, *args: object) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", logging.INFO, "", 0, msg, args, None)
+
+    def refusal() -> list[bool]:  # what uvicorn and websockets log for one HTTP 429
+        return [quiet.filter(line(QuietRefusals.ACCESS, "10.0.0.1:5", "/ws/d", 429)),
+                quiet.filter(line(QuietRefusals.REJECTED, 429, "Too Many Requests")),
+                quiet.filter(line(QuietRefusals.UNFINISHED))]
+
+    assert refusal() == [True, False, False]
+    assert [refusal() for _ in range(500)] == [[False, False, False]] * 500
+    assert quiet.filter(line(QuietRefusals.ACCESS, "10.0.0.1:5", "/ws/d", 403))
+    assert quiet.filter(line(QuietRefusals.UNFINISHED)), "a real one is not held back"
+    clock.now = 10.0
+    record = line(QuietRefusals.ACCESS, "10.0.0.1:5", "/ws/d", 429)
+    assert quiet.filter(record)
+    assert record.getMessage().endswith("(500 more refused since, not logged)")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pycrdt
+import pytest
 from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
 
 from events.record import Stakeholder
@@ -90,11 +92,12 @@ async def test_a_flooding_person_is_throttled_while_others_edit_freely(
             assert not spam.closed.is_set()
 
 
-async def test_idle_rooms_unload_with_a_checkpoint_and_reload_from_it(
-    tmp_path: Path, sqlite_url: str, token: TokenFactory
+async def test_idle_rooms_unload_and_reload_from_the_projections_state(
+    tmp_path: Path, sqlite_url: str, token: TokenFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     from server.access import OpenPolicy
 
+    caplog.set_level(logging.INFO, logger="kokreasi.loading")
     app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), idle_grace=0.2)
     async with serving(app) as address:
         url = f"ws://{address}/ws/idle?token="
@@ -103,18 +106,20 @@ async def test_idle_rooms_unload_with_a_checkpoint_and_reload_from_it(
             writer.text += "kept"
             await eventually(lambda: app.state.rooms.rooms["idle"].version == 1)
         await eventually(lambda: "idle" not in app.state.rooms.rooms, 5)
-        assert list((tmp_path / "checkpoints").glob("*.ckpt"))
+        head = await app.state.store.head()
+        await asyncio.wait_for(app.state.projections.wait_until(head.position), 10)
         async with YClient(url + token("Budi", "ICW", "cso"), client_id=77) as forger:
             await forger.synced.wait()
             assert str(forger.text) == "kept"
-            forger.text += "!"  # client id 77 is still Ayu's after a reload from checkpoint
+            forger.text += "!"  # client id 77 is still Ayu's after a reload from doc_state
             await asyncio.wait_for(forger.closed.wait(), 5)
             assert forger.close_code == 4409
+    reloads = [(r.checkpoint_version, r.replayed) for r in caplog.records
+               if getattr(r, "document_id", None) == "idle" and hasattr(r, "replayed")]
+    assert reloads == [(0, 0), (1, 0)]  # the second load read nothing from the log
 
 
-async def test_shutdown_flushes_queued_appends(
-    live: LiveServer, token: TokenFactory, tmp_path: Path, sqlite_url: str
-) -> None:
+async def test_shutdown_flushes_queued_appends(live: LiveServer, token: TokenFactory) -> None:
     async with YClient(live.url("flush", token())) as writer:
         await writer.synced.wait()
         for i in range(50):
@@ -131,7 +136,6 @@ async def test_shutdown_flushes_queued_appends(
         rebuilt.apply_update(event.payload)
     logged = str(rebuilt.get("text", type=pycrdt.Text))
     assert logged == str(writer.text)[: len(logged)] and logged.startswith("<0><1>")
-    assert list((tmp_path / "checkpoints").glob("*.ckpt"))  # and a checkpoint was written
 
 
 async def _stalled_client(address: str, path: str) -> asyncio.StreamWriter:
