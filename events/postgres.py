@@ -112,8 +112,9 @@ _FOLD_SELECT = (
     "recorded_at FROM events WHERE position > $1 ORDER BY position LIMIT $2"
 )
 _FOLD_STREAM_SELECT = (
-    f"SELECT position, stream_id, stream_version, type, payload, {', '.join(WHO_COLUMNS)}, "
-    "recorded_at FROM events WHERE stream_id = $1 AND stream_version > $2 "
+    "SELECT position, stream_id, stream_version, type, payload, "
+    + ", ".join(f"CASE WHEN position > $5 THEN {column} END" for column in WHO_COLUMNS)
+    + ", recorded_at FROM events WHERE stream_id = $1 AND stream_version > $2 "
     # Versions are gapless, so the next ``limit`` events have the next ``limit`` versions:
     # said outright, the scan stops there even when ``until`` cuts the page short.
     "AND ($4::bigint IS NULL OR stream_version <= $2 + $4) "
@@ -121,9 +122,9 @@ _FOLD_STREAM_SELECT = (
 )
 
 
-def _fold_rows(records: list[Any]) -> list[FoldRow]:
-    return [(r[0], r[1], r[2], r[3], r[4], (r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12]),
-             r[13]) for r in records]
+def _fold_rows(records: list[Any], who_after: int = 0) -> list[FoldRow]:
+    return [(r[0], r[1], r[2], r[3], r[4], (r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12])
+             if r[0] > who_after else None, r[13]) for r in records]
 
 
 class PostgresStore(LogStore):
@@ -248,14 +249,14 @@ class PostgresStore(LogStore):
 
     async def read_stream_rows(
         self, stream_id: str, *, after_version: int = 0, until_position: int | None = None,
-        limit: int | None = None,
+        limit: int | None = None, who_after: int = 0,
     ) -> list[FoldRow]:
         self._check_open()
         async with _translated("reading"):
             rows = await self._pool.fetch(
-                _FOLD_STREAM_SELECT, stream_id, after_version, until_position, limit
+                _FOLD_STREAM_SELECT, stream_id, after_version, until_position, limit, who_after
             )
-        return _fold_rows(rows)
+        return _fold_rows(rows, who_after)
 
     async def read_stream_matching(
         self, stream_id: str, match: Mapping[str, str], *, after_position: int = 0,

@@ -222,15 +222,15 @@ def _read_rows(conn: sqlite3.Connection, after: int, limit: int) -> list[FoldRow
 
 
 def _read_stream_rows(
-    conn: sqlite3.Connection, stream_id: str, after: int, until: int, limit: int
+    conn: sqlite3.Connection, stream_id: str, after: int, until: int, limit: int, who_after: int
 ) -> list[FoldRow]:
     return conn.execute(
-        f"SELECT position, stream_id, stream_version, type, payload, "
-        f"json_array({', '.join(WHO_COLUMNS)}), recorded_at FROM events "
+        f"SELECT position, stream_id, stream_version, type, payload, CASE WHEN position > ? "
+        f"THEN json_array({', '.join(WHO_COLUMNS)}) END, recorded_at FROM events "
         # Versions are gapless, so the next ``limit`` events have the next ``limit``
         # versions: said outright, the scan stops there even when ``until`` cuts it short.
         "WHERE stream_id = ? AND stream_version > ? AND stream_version <= ? AND position <= ? "
-        "ORDER BY stream_version", (stream_id, after, after + limit, until),
+        "ORDER BY stream_version", (who_after, stream_id, after, after + limit, until),
     ).fetchall()
 
 
@@ -354,13 +354,13 @@ class SqliteStore(LogStore):
 
     async def read_stream_rows(
         self, stream_id: str, *, after_version: int = 0, until_position: int | None = None,
-        limit: int | None = None,
+        limit: int | None = None, who_after: int = 0,
     ) -> list[FoldRow]:
         self._check_open()
         return await self._reader.run(
             _read_stream_rows, stream_id, after_version,
             _NO_END if until_position is None else until_position,
-            _NO_END - after_version if limit is None else limit,
+            _NO_END - after_version if limit is None else limit, who_after,
         )
 
     async def read_stream_matching(

@@ -87,10 +87,12 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     async def read_stream_rows(
         self, stream_id: str, *, after_version: int = 0, until_position: int | None = None,
-        limit: int | None = None,
+        limit: int | None = None, who_after: int = 0,
     ) -> list[FoldRow]:
         """``read_stream`` as ``read_rows`` tuples, only events at or before ``until_position``
-        when given (replaying a document to a point in the past)."""
+        when given (replaying a document to a point in the past). Events at or before
+        ``who_after`` come with ``who`` None: a replay needs the person only for events
+        newer than what it knows already."""
 
     @abc.abstractmethod
     async def read_stream_matching(

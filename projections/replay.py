@@ -8,7 +8,9 @@ a projection that lags behind only makes this read more of the log.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pycrdt
@@ -94,13 +96,19 @@ async def apply_log(
     transaction: the same state, without an object and a transaction cleanup per keystroke."""
     stream = DOC_PREFIX + target.document_id
     if on_event is None:
+        native = target.doc._doc  # pycrdt's wrapper costs as much as each small update
         while True:
             rows = await store.read_stream_rows(
-                stream, after_version=target.version, until_position=position, limit=READ_PAGE
+                stream, after_version=target.version, until_position=position, limit=READ_PAGE,
+                who_after=target.bound_until,
             )
-            with target.doc.transaction():
+            transaction = native.create_transaction()
+            try:
                 for row in rows:
-                    _apply_row(target, row)
+                    _apply_row(target, row, partial(native.apply_update, transaction))
+                transaction.commit()
+            finally:
+                transaction.drop()
             if len(rows) < READ_PAGE:
                 return
     while True:
@@ -110,16 +118,16 @@ async def apply_log(
             page = [event for event in page if event.position <= position]
             complete = True
         for event in page:
-            _apply_row(target, fold_row(event))
+            _apply_row(target, fold_row(event), target.doc.apply_update)
             on_event(target.doc, event)
         if complete:
             return
 
 
-def _apply_row(target: DocumentAt, row: FoldRow) -> None:
+def _apply_row(target: DocumentAt, row: FoldRow, apply_update: Callable[[bytes], Any]) -> None:
     position, _, version, kind, payload, who = row[:6]
     if kind == CRDT_UPDATE:
-        target.doc.apply_update(payload)
+        apply_update(payload)
         if position > target.bound_until:  # a client the stored bindings cannot know
             bindings = target.bindings
             for client in decode_state_vector(pycrdt.get_state(payload)):

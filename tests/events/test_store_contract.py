@@ -129,6 +129,9 @@ async def test_a_stream_read_up_to_a_position_as_rows(store: EventStore) -> None
     assert [(r[0], r[1], r[2]) for r in rows] == [(3, "doc:a", 2), (5, "doc:a", 3)]
     assert [r[2] for r in await store.read_stream_rows("doc:b", limit=2)] == [1, 2]
     assert [r[2] for r in await store.read_stream_rows("doc:b", after_version=2)] == [3, 4]
+    without_who = await store.read_stream_rows("doc:a", who_after=5)
+    assert [(r[0], r[5] is None) for r in without_who] == [(1, True), (3, True), (5, True),
+                                                          (7, False)]
     everything = await store.read_stream_rows("doc:a")
     expected = [fold_row(e) for e in await store.read_stream("doc:a")]
     assert [(r[:5], who_values(r[5]), time_text(r[6])) for r in everything] == [
