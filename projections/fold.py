@@ -135,7 +135,7 @@ class ProjectionFold:
         if deleted is not None:
             deleted_total = sum(deleted.values())
             for author, chars in deleted.items():
-                changes.deletions.append((position, state.document_id, run.who, author, chars))
+                changes.deletions.append((state.document_id, position, run.who, author, chars))
         contribution = run.contribution
         contribution.deleted += deleted_total
         contribution.edits += 1

@@ -100,10 +100,10 @@ class ProjectionRunner:
     async def catch_up(self, progress: Progress | None = None) -> int:
         """Fold everything the log holds now; returns how many events that was.
 
-        Batch n is stored while batch n+1 is folded (stores stay in order, each in its own
-        transaction with its checkpoint). Reading is not overlapped: on SQLite a read-ahead
-        thread builds row objects, and fighting the fold for the GIL row by row cost more
-        than it saved (measured)."""
+        On PostgreSQL, batch n is stored while batch n+1 is folded (stores stay in order,
+        each in its own transaction with its checkpoint); on SQLite one step at a time
+        (``Storage.stores_elsewhere``). Reading is never overlapped: the rows are built in
+        this process, so a read-ahead only competes with the fold (measured)."""
         head = (await self.store.head()).position
         folded = 0
         after = self.position
@@ -125,6 +125,8 @@ class ProjectionRunner:
                         progress(self.position, max(head, self.position))
                 if changes is not None:
                     writing = asyncio.ensure_future(self._store_locked(changes))
+                    if not self.storage.stores_elsewhere:
+                        await writing
             if writing is not None:
                 await writing
                 writing = None
@@ -182,7 +184,7 @@ class ProjectionRunner:
             raise StaleCheckpoint()
         await tx.insert_many("doc_who", DOC_WHO_COLUMNS, changes.whos)
         await tx.insert_many(
-            "doc_deletion", ("position", "document_id", "who", "author_id", "chars"),
+            "doc_deletion", ("document_id", "position", "who", "author_id", "chars"),
             changes.deletions,
         )
         await tx.insert_many(

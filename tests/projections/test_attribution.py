@@ -105,3 +105,28 @@ def test_undo_restores_text_under_the_person_who_undid() -> None:
     pairs = _blame(log)
     assert "".join(c for c, _ in pairs) == "abc def"
     assert _who(pairs) == "bbbbaaa"
+
+
+def test_deleting_what_someone_deleted_already_counts_for_nobody() -> None:
+    """Two people delete the same word at once, each with typing of their own in the same
+    update: only the first logged deletion removed characters."""
+    log = Log()
+    ani, budi = Writer(ANI, 1), Writer(BUDI, 2)
+    _paragraph(ani, "data bansos tertutup")
+    for update in ani.send(log, "c1"):
+        budi.receive(update)
+    for writer, word in ((ani, "!"), (budi, "?")):
+        with writer.doc.transaction():
+            del _text(writer)[12:20]  # "tertutup", written by Ani
+            _text(writer).insert(12, word)
+    sent = ani.send(log, "c1") + budi.send(log, "c1")
+    fold = ProjectionFold()
+    for event in log.events:
+        fold.apply(event)
+    changes = fold.drain()
+    deleted = {(row[1], row[3]): row[4] for row in changes.deletions}
+    first, _ = (e.position for e in log.events[-len(sent):])
+    assert deleted == {(first, ANI.person_id): len("tertutup")}
+    totals = {key[3]: (c.inserted, c.deleted, c.edits) for key, c in changes.contributions.items()}
+    assert totals[BUDI.person_id] == (1, 0, 1)
+    assert totals[ANI.person_id][1:] == (len("tertutup"), 2)
