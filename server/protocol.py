@@ -179,6 +179,9 @@ def decode(frame: bytes) -> Message:
         sync_type = reader.var_uint()
         payload = reader.var_uint8_array()
         if sync_type == SyncType.STEP1:
+            # pycrdt reserves room for as many entries as a state vector claims before it
+            # reads them: a few bytes claiming millions would stall the server for a second.
+            decode_state_vector(payload)
             message = SyncStep1(payload)
         elif sync_type == SyncType.STEP2:
             message = SyncStep2(payload)

@@ -34,6 +34,14 @@ class CheckedUpdate:
     deletions: DeleteSet = field(default_factory=dict)  # what ``update`` deletes
 
 
+def _plausible_groups(update: bytes) -> None:
+    """pycrdt reserves room for as many client groups as an update claims before it reads
+    them: a few bytes claiming millions would stall the server for up to a second."""
+    groups = Reader(update).var_uint()
+    if groups > len(update):
+        raise ProtocolError(f"update claims {groups} client groups in {len(update)} bytes")
+
+
 def check_update(
     update: bytes, room_state: bytes, room_deletions: Callable[[], DeleteSet]
 ) -> CheckedUpdate:
@@ -43,6 +51,7 @@ def check_update(
     if update == EMPTY_UPDATE:
         return CheckedUpdate(update, {}, True)
     try:
+        _plausible_groups(update)
         missing = pycrdt.get_update(update, room_state)
         shape = outline(missing)
     except (ValueError, ProtocolError) as error:

@@ -70,3 +70,9 @@ def test_state_vectors_round_trip_and_reject_junk() -> None:
         protocol.decode_state_vector(b"\x05\x01")
     with pytest.raises(ProtocolError):
         protocol.decode_state_vector(b"\x01\x01\x01\x00")
+
+
+def test_a_state_vector_claiming_more_entries_than_it_has_bytes_is_malformed() -> None:
+    """pycrdt would reserve room for every claimed entry first: a second's stall per frame."""
+    with pytest.raises(ProtocolError, match="claims"):
+        protocol.decode(protocol.sync_step1(b"\xff\xff\xff\x7e"))

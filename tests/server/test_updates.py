@@ -121,3 +121,10 @@ def test_a_client_id_belongs_to_the_first_person_who_wrote_with_it() -> None:
     assert bindings.owner(2) == "ayu"
     assert bindings.conflict([3, 2], "budi") == 2
     assert bindings.conflict([1, 2], "ayu") is None
+
+
+def test_an_update_claiming_more_client_groups_than_it_has_bytes_is_malformed() -> None:
+    """pycrdt would reserve room for every claimed group first: a second's stall per frame."""
+    room: pycrdt.Doc[Any] = pycrdt.Doc()
+    with pytest.raises(MalformedUpdate, match="claims"):
+        check_update(b"\xff\xff\xff\x70\xab\xfb\xa0\x46", room.get_state(), lambda: {})
