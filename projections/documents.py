@@ -25,7 +25,7 @@ from . import ycodec
 
 DOC_PREFIX = "doc:"
 EMPTY_VECTOR = b"\x00"
-_update_state = pycrdt._pycrdt.get_state  # pycrdt.get_state without its wrapper's call
+update_state = pycrdt._pycrdt.get_state  # pycrdt.get_state without its wrapper's call
 CHECKPOINT_EVERY = 2000
 """Events of one document between two stored states: replay applies at most this many."""
 CHECKPOINT_BYTES = 512 * 1024
@@ -94,31 +94,26 @@ class DocumentState:
         return cls(document_id, doc, plan_id, version, position, checkpoint_version, bindings,
                    checkpoint_bytes)
 
-    def apply(
-        self, payload: bytes, actor: Actor, version: int, position: int
-    ) -> dict[str, int] | None:
-        """Apply one logged update of ``actor``; returns the characters it deleted per person
-        id of their author, or None when it deleted nothing. What it inserted is counted in
-        ``inserted`` once the open batch is committed (``commit``)."""
-        self.version = version
-        self.position = position
-        self.checkpoint_bytes += len(payload)
-        started = _update_state(payload)
-        if started != EMPTY_VECTOR:
-            bindings = self.bindings
-            for client in ycodec.decode_state_vector(started):
-                if client not in bindings:
-                    bindings[client] = actor
-        native = self._native
-        if payload[-1] == 0:
-            # A v1 update ends with its delete set; an empty one is the single byte 0 (a
-            # non-empty one ends with a length, never 0).
-            batch = self._batch
-            if batch is None:
-                batch = self._batch = native.create_transaction()
-            native.apply_update(batch, payload)
-            return None
+    def bind(self, started: bytes, actor: Actor) -> None:
+        """Clients whose first item (clock 0) an update of ``actor`` carries belong to them
+        (``started``: ``pycrdt.get_state`` of the update, which lists exactly those)."""
+        bindings = self.bindings
+        for client in ycodec.decode_state_vector(started):
+            if client not in bindings:
+                bindings[client] = actor
+
+    def batch(self) -> Any:
+        """The open native transaction for updates that delete nothing (``commit`` ends it)."""
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = self._native.create_transaction()
+        return batch
+
+    def apply_deleting(self, payload: bytes) -> dict[str, int] | None:
+        """Apply an update that deletes, in a transaction of its own: the characters it
+        deleted (that were not deleted yet) per person id of their author, or None."""
         self.commit()
+        native = self._native
         self._want_deletions = True
         self._want_vectors = payload[0] != 0  # it has items of its own, not only deletions
         transaction = native.create_transaction()

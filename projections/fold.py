@@ -7,6 +7,7 @@ No I/O here: the runner reads events and writes the drained ``Changes`` in one t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from events.record import Actor, RecordedEvent, Stakeholder
 from events.rows import FoldRow, fold_row, time_text, who_values
 
 from . import documents
-from .documents import DocumentState, actor_to_json, document_id_of
+from .documents import EMPTY_VECTOR, DocumentState, actor_to_json, document_id_of, update_state
 
 STAGE_ADVANCED = "plan.stage_advanced"
 COMMITMENT_CREATED = "commitment.created"
@@ -103,11 +104,64 @@ class ProjectionFold:
 
     def apply_row(self, row: FoldRow) -> None:
         """Fold one event, as ``EventStore.read_rows`` returns it."""
-        self._changes.position = row[0]
+        self.apply_rows((row,))
+
+    def apply_rows(self, rows: Iterable[FoldRow]) -> None:
+        """Fold events in log order, as ``EventStore.read_rows`` returns them. One loop for
+        a whole batch: a rebuild runs it once per keystroke ever logged, so what a run of
+        events shares stays in local variables."""
+        changes = self._changes
+        run = self._run
+        position = changes.position
+        every, most_bytes = documents.CHECKPOINT_EVERY, documents.CHECKPOINT_BYTES
+        for row in rows:
+            position, stream_id, version, kind, payload, who, at = row
+            if kind != CRDT_UPDATE:
+                self._apply_domain_event(row)
+                continue
+            if run is None or run.stream_id != stream_id or run.row_who != who:
+                try:
+                    document_id = self._stream_documents[stream_id]
+                except KeyError:
+                    document_id = self._stream_documents[stream_id] = document_id_of(stream_id)
+                if document_id is None:
+                    continue
+                self._end_run()
+                run = self._start_run(self.document(document_id), row)
+            state = run.state
+            state.version = version
+            state.position = position
+            state.checkpoint_bytes += len(payload)
+            started = update_state(payload)
+            if started != EMPTY_VECTOR:
+                state.bind(started, run.actor)
+            contribution = run.contribution
+            if payload[-1] == 0:
+                # A v1 update ends with its delete set; an empty one is the single byte 0
+                # (a non-empty one ends with a length, never 0). It joins the open batch.
+                state._native.apply_update(state._batch or state.batch(), payload)
+            else:
+                deleted = state.apply_deleting(payload)
+                if deleted is not None:
+                    for author, chars in deleted.items():
+                        changes.deletions.append((state.document_id, position, run.who,
+                                                  author, chars))
+                        contribution.deleted += chars
+            contribution.edits += 1
+            contribution.last_at = at
+            contribution.last_position = position
+            if (version - state.checkpoint_version >= every
+                    or state.checkpoint_bytes >= most_bytes):
+                changes.checkpoints.append(
+                    (state.document_id, version, position, state.encode_state())
+                )
+                state.checkpoint_version = version
+                state.checkpoint_bytes = 0
+        changes.position = position
+
+    def _apply_domain_event(self, row: FoldRow) -> None:
         kind = row[3]
-        if kind == CRDT_UPDATE:
-            self._apply_update(row)
-        elif kind == COMMITMENT_CREATED:
+        if kind == COMMITMENT_CREATED:
             payload = json.loads(row[4])
             if isinstance(payload, dict) and payload.get("document_id"):
                 state = self.document(str(payload["document_id"]))
@@ -115,39 +169,6 @@ class ProjectionFold:
                 self._dirty.add(state.document_id)
         elif kind == STAGE_ADVANCED:
             self._snapshot(row)
-
-    def _apply_update(self, row: FoldRow) -> None:
-        position, stream_id, version, _, payload, who, at = row
-        run = self._run
-        if run is None or run.stream_id != stream_id or run.row_who != who:
-            try:
-                document_id = self._stream_documents[stream_id]
-            except KeyError:
-                document_id = self._stream_documents[stream_id] = document_id_of(stream_id)
-            if document_id is None:
-                return
-            self._end_run()
-            run = self._start_run(self.document(document_id), row)
-        state = run.state
-        deleted = state.apply(payload, run.actor, version, position)
-        changes = self._changes
-        deleted_total = 0
-        if deleted is not None:
-            deleted_total = sum(deleted.values())
-            for author, chars in deleted.items():
-                changes.deletions.append((state.document_id, position, run.who, author, chars))
-        contribution = run.contribution
-        contribution.deleted += deleted_total
-        contribution.edits += 1
-        contribution.last_at = at
-        contribution.last_position = position
-        if (version - state.checkpoint_version >= documents.CHECKPOINT_EVERY
-                or state.checkpoint_bytes >= documents.CHECKPOINT_BYTES):
-            changes.checkpoints.append(
-                (state.document_id, version, position, state.encode_state())
-            )
-            state.checkpoint_version = version
-            state.checkpoint_bytes = 0
 
     def _start_run(self, state: DocumentState, row: FoldRow) -> _Run:
         columns: WhoColumns = who_values(row[5])

@@ -107,15 +107,13 @@ class ProjectionRunner:
         head = (await self.store.head()).position
         folded = 0
         after = self.position
-        apply_row = self.fold.apply_row
         writing: asyncio.Future[None] | None = None
         try:
             while batch := await self.store.read_rows(after_position=after,
                                                       limit=self.batch_size):
                 after = batch[-1][0]
                 with _collector_paused():
-                    for row in batch:
-                        apply_row(row)
+                    self.fold.apply_rows(batch)
                 self._pending = True
                 folded += len(batch)
                 changes = self._take()
