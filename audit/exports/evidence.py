@@ -3,7 +3,7 @@
     README.md                     what is where, requirement by requirement, with the figures
     plan/                         the plan now, in the template (PDF and DOCX, id and en)
     snapshots/                    each stage as agreed (PDF, id and en)
-    diffs/                        what changed from stage to stage, by organisation
+    diffs/                        what changed from stage to stage, and who wrote it
     sessions/                     sessions held, attendance by organisation, minutes
     public-input/                 the input register with reasoned responses (Annex A style)
     data/                         the open data (CSV and JSON)
@@ -160,8 +160,15 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
         "## Stage versions with diffs and authorship",
         "",
         f"{len(snapshots)} stage snapshots in `snapshots/`; `diffs/` shows, per commitment, "
-        "each field that changed from one stage to the next and the organisations whose "
-        "edits fall in between.",
+        "each field that changed from one stage to the next as a unified diff, and the "
+        "number of document edits each organisation made in between. Under the title and "
+        "each section (A-G) that changed, \"Added text by\" gives the characters each person "
+        "added, with their organisation, and \"Removed text written by\" whose text was "
+        "removed, however removed it. Both come from the exact per-character authorship of "
+        "the two versions (every character carries the author of the edit that typed it, "
+        "as replayed from the log), compared word by word; text someone retyped over "
+        "another's counts as removed from the one and added by the other. Milestones, "
+        "meta fields and contacts show their diff only.",
         "",
         "## Verifying the history",
         "",

@@ -11,13 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pycrdt
 from pycrdt import Doc
 
-from events.record import PayloadFormat, RecordedEvent
+from events.record import Actor, PayloadFormat, RecordedEvent
 from events.store import EventStore
 from process.domain import Stage
 from process.state import Commitment, Plan, ProcessState
 from process.template import CommitmentContent, read_commitment
+from projections.attribution import Blame, attribute
+from projections.ycodec import decode_state_vector
 
 from ..checkpoints import CHECKPOINT_TYPE, Checkpoint
 from .ids import commitment_id
@@ -26,6 +29,7 @@ PAGE = 2000
 DOC_PREFIX = "doc:"
 
 Visible = Callable[[ProcessState, Commitment], bool]
+Clients = dict[int, tuple[int, ...]]  # log position -> the Yjs clients its update starts
 
 
 class ExportError(ValueError):
@@ -38,6 +42,13 @@ class CommitmentView:
     ogp_id: str
     content: CommitmentContent
     updates: int  # CRDT updates folded into this view
+    state: bytes = b""  # the document's Yjs v1 state in this view
+    # Yjs client id -> the actor of the first logged update that carried its clock 0
+    bindings: dict[int, Actor] = field(default_factory=dict)
+
+    def blame(self) -> Blame:
+        """Who wrote each character of the document as this view has it."""
+        return attribute(self.state, self.bindings)
 
 
 @dataclass(slots=True)
@@ -100,7 +111,7 @@ async def load_plan(
                 f"plan {plan_id} has not been through {shown.value} yet (it is at "
                 f"{plan.stage.value}), so there is no snapshot of it"
             )
-    return _view(log[:limit], plan_id, shown, snapshot, limit, visible)
+    return _view(log[:limit], plan_id, shown, snapshot, limit, visible, {})
 
 
 async def load_stage_views(
@@ -116,12 +127,23 @@ async def load_stage_views(
     plan = now.plans.get(plan_id)
     if plan is None:
         raise ExportError(f"there is no plan {plan_id!r}")
+    clients: Clients = {}  # shared: each update's clients are read once, not once a stage
     snapshots = [
         _view(log[: change.position - 1], plan_id, change.from_stage, True,
-              change.position - 1, visible)
+              change.position - 1, visible, clients)
         for change in plan.history
     ]
-    return snapshots, _view(log, plan_id, plan.stage, False, head, visible)
+    return snapshots, _view(log, plan_id, plan.stage, False, head, visible, clients)
+
+
+def _clients(event: RecordedEvent, cache: Clients) -> tuple[int, ...]:
+    """The clients whose clock-0 item ``event``'s update carries: the state vector of an
+    update lists exactly those (the rule of ``projections.replay``)."""
+    found = cache.get(event.position)
+    if found is None:
+        found = tuple(decode_state_vector(pycrdt.get_state(event.payload)))
+        cache[event.position] = found
+    return found
 
 
 def _view(
@@ -131,9 +153,11 @@ def _view(
     snapshot: bool,
     position: int,
     visible: Visible | None,
+    clients: Clients,
 ) -> PlanView:
     state = ProcessState()
     updates: dict[str, list[bytes]] = {}
+    bindings: dict[str, dict[int, Actor]] = {}
     plan_events: list[RecordedEvent] = []
     checkpoint = None
     for event in log:
@@ -146,6 +170,9 @@ def _view(
             commitment = state.commitments.get(state.documents.get(document_id, ""))
             if in_plan or (commitment is not None and commitment.plan_id == plan_id):
                 updates.setdefault(document_id, []).append(event.payload)
+                bound = bindings.setdefault(document_id, {})
+                for client in _clients(event, clients):
+                    bound.setdefault(client, event.actor)
                 in_plan = True
         if in_plan:
             plan_events.append(event)
@@ -159,5 +186,7 @@ def _view(
             doc.apply_update(update)
         content = read_commitment(doc)
         commitments.append(CommitmentView(item, commitment_id(item, content), content,
-                                          len(updates.get(item.document_id, []))))
+                                          len(updates.get(item.document_id, [])),
+                                          doc.get_update(),
+                                          dict(bindings.get(item.document_id, {}))))
     return PlanView(plan, stage, snapshot, position, state, commitments, plan_events, checkpoint)
