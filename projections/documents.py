@@ -136,7 +136,8 @@ class DocumentState:
     def __del__(self) -> None:
         # pycrdt's native transaction borrows the document without holding it: it must end
         # before the document goes, whatever order the collector frees them in.
-        self.commit()
+        if self._batch is not None:
+            self.commit()
 
     def commit(self) -> None:
         """End the open batch, counting what it inserted: needed before the document is read

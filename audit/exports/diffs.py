@@ -3,36 +3,35 @@ the IRM's "stage versions with diffs and authorship".
 
 Field by field (title, each meta key, sections A-G line by line, milestones, contacts), as a
 unified diff. For the title and each section, the characters added and removed are counted
-by author: added text from the blame of the newer version, removed text from the blame of
-the older one (``projections.attribution``, exact per character). The two blames are matched
-word by word, then character by character inside a changed stretch, as (character, author)
-pairs: a word retyped by someone else counts as the first author's removed and the second's
-added. The document edits of each organisation between the two snapshots are counted too.
+by author: added text by its author in the blame of the newer version, removed text by its
+author in the blame of the older one (``projections.attribution``, exact per character).
+Which characters were added and removed is read from the Yjs item ids, not guessed from the
+texts, so a word retyped over someone else's counts as theirs removed and the typist's added.
+The document edits of each organisation between the two snapshots are counted too.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pycrdt
+from pycrdt import Doc, Text, XmlText
+
 from events.record import Actor
 from process.template import SECTIONS, TITLE, CommitmentContent
-from projections.attribution import Blame
+from projections import ycodec
+from projections.attribution import Blame, Path, layout_roots
 
 from .labels import Labels
 from .plan import DOC_PREFIX, CommitmentView, PlanView
 
-Pair = tuple[str, str | None]  # a character and its author's person id
 Authors = tuple[tuple[Actor, int], ...]  # (author, characters), most characters first
 
-_WORD = re.compile(r"\w+|\s+|.", re.DOTALL)
-# Above this many character comparisons a changed stretch is counted whole: a rewritten
-# section would otherwise cost seconds to align letter by letter.
-_REFINE_LIMIT = 1_000_000
+TextKey = tuple[str, Path]  # a text node: root name, path inside the root
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,50 +82,108 @@ def _fields(content: CommitmentContent | None, labels: Labels) -> dict[str, list
     return fields
 
 
-def _tokens(pairs: Sequence[Pair]) -> list[tuple[Pair, ...]]:
-    """Words, spaces and single marks, each further split where its author changes."""
-    out: list[tuple[Pair, ...]] = []
-    for match in _WORD.finditer("".join(char for char, _ in pairs)):
-        run: list[Pair] = []
-        for pair in pairs[match.start():match.end()]:
-            if run and pair[1] != run[-1][1]:
-                out.append(tuple(run))
-                run = []
-            run.append(pair)
-        out.append(tuple(run))
+def _collector(root: str, found: dict[TextKey, list[int]]) -> Callable[[list[Any]], None]:
+    # A closure with exactly one parameter: pycrdt passes as many arguments as it declares.
+    def on_events(events: list[Any]) -> None:
+        for event in events:
+            if not isinstance(event.target, Text | XmlText):
+                continue
+            spots = found.setdefault((root, tuple(event.path)), [])
+            index = 0
+            for op in event.delta:
+                if "retain" in op:
+                    index += op["retain"]
+                elif "delete" in op:
+                    spots.extend(range(index, index + op["delete"]))
+                    index += op["delete"]
+
+    return on_events
+
+
+def _positions(state: bytes, ranges: ycodec.Ranges) -> dict[TextKey, list[int]]:
+    """Where the items ``ranges`` sit in the text nodes of ``state``: the positions that a
+    transaction deleting exactly them reports (as ``projections.attribution`` finds each
+    author's). Paragraphs and list items are spared, so the text inside them is reported."""
+    ranges = ycodec.subtract(ranges, ycodec.type_item_ids(state))
+    scratch: Doc[Any] = Doc()
+    scratch.apply_update(state)
+    found: dict[TextKey, list[int]] = {}
+    watched = [(root, root.observe_deep(_collector(name, found)))
+               for name, root in layout_roots(scratch).items()]
+    scratch.apply_update(ycodec.delete_only_update(ranges))
+    for root, subscription in watched:
+        root.unobserve(subscription)
+    return found
+
+
+def _deleted(state: bytes) -> ycodec.Ranges:
+    """Every item ``state`` holds as deleted."""
+    sets: list[bytes] = []
+    doc: Doc[Any] = Doc()
+    subscription = doc.observe(lambda event: sets.append(event.delete_set))
+    doc.apply_update(state)
+    doc.unobserve(subscription)
+    ranges: ycodec.Ranges = {}
+    for raw in sets:
+        for client, spans in ycodec.decode_delete_set(raw).items():
+            ranges.setdefault(client, []).extend(spans)
+    return ranges
+
+
+def _within(ranges: ycodec.Ranges, vector: dict[int, int]) -> ycodec.Ranges:
+    """The part of ``ranges`` that a document with state vector ``vector`` holds."""
+    out: ycodec.Ranges = {}
+    for client, spans in ranges.items():
+        end = vector.get(client, 0)
+        kept = [(clock, min(length, end - clock)) for clock, length in spans if clock < end]
+        if kept:
+            out[client] = kept
     return out
 
 
-def _count(into: Counter[str], pairs: Sequence[Pair]) -> None:
-    into.update(author for _, author in pairs if author is not None)
+def _vector(state: bytes) -> dict[int, int]:
+    return ycodec.decode_state_vector(pycrdt.get_state(state))
 
 
-def authorship(old: Sequence[Pair], new: Sequence[Pair]) -> tuple[Counter[str], Counter[str]]:
-    """Characters added (by their author in ``new``) and removed (by their author in
-    ``old``), per person id. Block breaks carry no author and count for no one."""
-    added: Counter[str] = Counter()
-    removed: Counter[str] = Counter()
-    a, b = _tokens(old), _tokens(new)
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, False).get_opcodes():
-        if tag == "equal":
+def _count(blame: Blame, positions: dict[TextKey, list[int]]) -> dict[str, Counter[str]]:
+    """Characters at ``positions`` per root, by author."""
+    counts: dict[str, Counter[str]] = {}
+    for key, spots in positions.items():
+        text = blame.texts.get(key)
+        if text is None:
             continue
-        gone = [pair for token in a[i1:i2] for pair in token]
-        came = [pair for token in b[j1:j2] for pair in token]
-        if tag != "replace" or len(gone) * len(came) > _REFINE_LIMIT:
-            _count(removed, gone)
-            _count(added, came)
-            continue
-        # One letter changed in a word: the rest of the word was neither added nor removed.
-        matcher = difflib.SequenceMatcher(None, gone, came, False)
-        for tag2, k1, k2, l1, l2 in matcher.get_opcodes():
-            if tag2 != "equal":
-                _count(removed, gone[k1:k2])
-                _count(added, came[l1:l2])
-    return added, removed
+        authors = (text.authors[i] for i in spots if i < len(text.authors))
+        counts.setdefault(key[0], Counter()).update(a for a in authors if a is not None)
+    return counts
 
 
-def _authors(counts: Counter[str], blame: Blame | None) -> Authors:
-    if blame is None:  # nothing before: nothing removed
+@dataclass(frozen=True, slots=True)
+class _Authorship:
+    added: dict[str, Counter[str]]  # root -> person id -> characters
+    removed: dict[str, Counter[str]]
+    newer: Blame
+    older: Blame | None
+
+
+def authorship(before: CommitmentView | None, after: CommitmentView) -> _Authorship:
+    """The characters ``after`` added and removed since ``before``, by author, exactly: by
+    item id, not by comparing texts. ``before`` is an earlier stretch of the same log, so
+    added text is the items past its state vector, removed text the items it held that
+    ``after`` deletes."""
+    newer = after.blame()
+    old_vector = _vector(before.state) if before else {}
+    added_ids = ycodec.ranges_between(old_vector, _vector(after.state))
+    added = _count(newer, _positions(after.state, added_ids))
+    if before is None:
+        return _Authorship(added, {}, newer, None)
+    older = before.blame()
+    removed_ids = _within(_deleted(after.state), old_vector)
+    removed = _count(older, _positions(before.state, removed_ids))
+    return _Authorship(added, removed, newer, older)
+
+
+def _authors(counts: Counter[str] | None, blame: Blame | None) -> Authors:
+    if not counts or blame is None:
         return ()
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     # Every author in a blame is one of its bindings' actors, so ``people`` knows them all.
@@ -139,7 +196,7 @@ def diff_commitment(
     old = _fields(before.content if before else None, labels)
     new = _fields(after.content, labels)
     roots = {"title": TITLE, **{labels.section(name): name for name in SECTIONS}}
-    blames: tuple[Blame | None, Blame] | None = None
+    found: _Authorship | None = None
     changes = []
     for name in [*new, *(k for k in old if k not in new)]:
         a, b = old.get(name, []), new.get(name, [])
@@ -150,12 +207,10 @@ def diff_commitment(
         if root is None:
             changes.append(FieldChange(name, diff))
             continue
-        if blames is None:  # each blame loads the document once per author: only if needed
-            blames = (before.blame() if before else None, after.blame())
-        older, newer = blames
-        added, removed = authorship(older.section(root) if older else [], newer.section(root))
-        changes.append(FieldChange(name, diff, _authors(added, newer),
-                                   _authors(removed, older)))
+        if found is None:  # each blame loads the document once per author: only if needed
+            found = authorship(before, after)
+        changes.append(FieldChange(name, diff, _authors(found.added.get(root), found.newer),
+                                   _authors(found.removed.get(root), found.older)))
     return changes
 
 

@@ -164,11 +164,11 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
         "number of document edits each organisation made in between. Under the title and "
         "each section (A-G) that changed, \"Added text by\" gives the characters each person "
         "added, with their organisation, and \"Removed text written by\" whose text was "
-        "removed, however removed it. Both come from the exact per-character authorship of "
-        "the two versions (every character carries the author of the edit that typed it, "
-        "as replayed from the log), compared word by word; text someone retyped over "
-        "another's counts as removed from the one and added by the other. Milestones, "
-        "meta fields and contacts show their diff only.",
+        "removed, whoever removed it. Both are exact per character, replayed from the log: "
+        "every character carries the author of the edit that typed it, and which characters "
+        "were added or removed is read from the document's edit history, not guessed by "
+        "comparing texts (text retyped over someone else's counts as theirs removed and "
+        "the typist's added). Milestones, meta fields and contacts show their diff only.",
         "",
         "## Verifying the history",
         "",

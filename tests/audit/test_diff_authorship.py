@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pycrdt import XmlText
 from plan_story import BAPPENAS, PLAN, SECRET, SECRETARIAT, TII, Commitment, Story, advance
 
 import events
@@ -44,14 +45,18 @@ async def _tell(store: events.EventStore, tmp_path: Path) -> Story:
                   Commitment(store, "d-welfare", "c-welfare"),
                   Commitment(store, "d-access", "c-access"))
     await advance(story, "setup")  # -> draft1
-    w = story.welfare
-    await w.edit(TII, "draft1", lambda c: c.paragraph("problem", FIRST))
+    # Each person edits in a browser of their own, so with a Yjs client id of their own.
+    rina = story.welfare
+    agus = Commitment(store, "d-welfare", "c-welfare")
+    await rina.edit(TII, "draft1", lambda c: c.paragraph("problem", FIRST))
     await advance(story, "draft1")  # -> draft2
 
-    def text(c: Commitment) -> object:
-        return c.section("problem").children[0].children[0]
+    def text(c: Commitment) -> XmlText:
+        node = c.section("problem").children[0].children[0]
+        assert isinstance(node, XmlText)
+        return node
 
-    await w.edit(TII, "draft2", lambda c: text(c).insert(len(FIRST), ADDED_SENTENCE))
+    await rina.edit(TII, "draft2", lambda c: text(c).insert(len(FIRST), ADDED_SENTENCE))
 
     def replace(c: Commitment) -> None:
         node = text(c)
@@ -59,7 +64,7 @@ async def _tell(store: events.EventStore, tmp_path: Path) -> Story:
         del node[start:start + len(OLD_WORDS)]
         node.insert(start, NEW_WORDS)
 
-    await w.edit(BAPPENAS, "draft2", replace)
+    await agus.edit(BAPPENAS, "draft2", replace)  # loads the log first: Rina's edits too
     await advance(story, "draft2")  # -> draft3
     return story
 
@@ -105,7 +110,7 @@ async def test_a_stage_diff_names_who_added_and_whose_words_were_replaced(
 ) -> None:
     archive = await _pack(story)
     draft2 = archive.read("diffs/03-draft1-to-draft2.md").decode()
-    part = _section(draft2, "Problem")
+    part = _section(draft2, "B. Public problem")
     assert f"+{FIRST.replace(OLD_WORDS, NEW_WORDS)}{ADDED_SENTENCE}" in part
     # Rina's sentence is longer than Agus's words, so she comes first; the removed words
     # were hers, though Agus removed them.
@@ -120,7 +125,7 @@ async def test_a_stage_diff_names_who_added_and_whose_words_were_replaced(
 
     # One stage earlier the paragraph was all Rina's and nothing was removed.
     draft1 = archive.read("diffs/02-setup-to-draft1.md").decode()
-    part = _section(draft1, "Problem")
+    part = _section(draft1, "B. Public problem")
     assert _line(part, ADDED) == (
         f"Rina Siregar (Transparency International Indonesia) {len(FIRST)} characters")
     assert _line(part, REMOVED) is None
