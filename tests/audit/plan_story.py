@@ -31,14 +31,16 @@ BAPPENAS = Actor("agus", "Agus Pratama", "bappenas", "Kementerian PPN/Bappenas",
 
 
 class Commitment:
-    """A commitment document edited live; each change is one ``crdt.update`` event."""
+    """A commitment document edited live; each change is one ``crdt.update`` event. Each
+    person edits a copy of their own, as in a browser of their own: a Yjs client id of
+    their own, so the log binds each person's text to them."""
 
     def __init__(self, store: events.EventStore, document_id: str, commitment_id: str) -> None:
         self.store = store
         self.document_id = document_id
         self.commitment_id = commitment_id
-        self.doc: Doc[Any] = Doc()
-        self.loaded = False
+        self.doc: Doc[Any] = Doc()  # the copy of whoever edits now
+        self.copies: dict[str, tuple[Doc[Any], int]] = {}  # person -> copy, version seen
 
     def retitle(self, title: str) -> None:
         """Replace the title the server seeded when the commitment was created."""
@@ -82,10 +84,14 @@ class Commitment:
 
     async def edit(self, actor: Actor, stage: str, change: Callable[[Commitment], object],
                    session: str | None = None) -> int:
-        if not self.loaded:  # start from the document as the log has it, like an editor does
-            for event in await self.store.read_stream(f"doc:{self.document_id}"):
-                self.doc.apply_update(event.payload)
-            self.loaded = True
+        doc, seen = self.copies.get(actor.person_id) or (Doc(), 0)
+        # Catch up with the log first, as an editor does (its own updates apply as no-ops).
+        for event in await self.store.read_stream(f"doc:{self.document_id}",
+                                                  after_version=seen):
+            doc.apply_update(event.payload)
+            seen = event.stream_version
+        self.copies[actor.person_id] = (doc, seen)
+        self.doc = doc
         before = self.doc.get_state()
         change(self)
         update = self.doc.get_update(before)

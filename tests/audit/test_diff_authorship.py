@@ -45,9 +45,8 @@ async def _tell(store: events.EventStore, tmp_path: Path) -> Story:
                   Commitment(store, "d-welfare", "c-welfare"),
                   Commitment(store, "d-access", "c-access"))
     await advance(story, "setup")  # -> draft1
-    # Each person edits in a browser of their own, so with a Yjs client id of their own.
-    rina = story.welfare
-    agus = Commitment(store, "d-welfare", "c-welfare")
+    # Each person edits a copy of their own (a Yjs client id of their own): see Commitment.
+    rina = agus = story.welfare
     await rina.edit(TII, "draft1", lambda c: c.paragraph("problem", FIRST))
     await advance(story, "draft1")  # -> draft2
 
@@ -64,7 +63,7 @@ async def _tell(store: events.EventStore, tmp_path: Path) -> Story:
         del node[start:start + len(OLD_WORDS)]
         node.insert(start, NEW_WORDS)
 
-    await agus.edit(BAPPENAS, "draft2", replace)  # loads the log first: Rina's edits too
+    await agus.edit(BAPPENAS, "draft2", replace)
     await advance(story, "draft2")  # -> draft3
     return story
 

@@ -51,6 +51,8 @@ async def test_evidence_pack_maps_the_requirements(story: Story, tmp_path: Path)
     assert "Kementerian Sosial (3), Kementerian PPN/Bappenas (1)" in draft3
     assert "+RPJMN 2020-2024 social protection reform; Stranas PK." in draft3
     assert "### meta.lead_agency" in draft3
+    assert ("Added text by / Teks ditambahkan oleh: Agus Pratama (Kementerian PPN/Bappenas) "
+            f"{len('RPJMN 2020-2024 social protection reform; Stranas PK.')} characters") in draft3
 
     register = archive.read("public-input/register.html").decode()
     assert "Publish the data every month." in register and "partly" in register
