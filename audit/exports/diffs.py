@@ -30,8 +30,7 @@ from .labels import Labels
 from .plan import DOC_PREFIX, CommitmentView, PlanView
 
 Authors = tuple[tuple[Actor, int], ...]  # (author, characters), most characters first
-
-TextKey = tuple[str, Path]  # a text node: root name, path inside the root
+TextKey = tuple[str, Path]  # a text node: its root's name, its path inside the root
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +157,14 @@ def _count(blame: Blame, positions: dict[TextKey, list[int]]) -> dict[str, Count
 
 
 @dataclass(frozen=True, slots=True)
-class _Authorship:
+class Authorship:
     added: dict[str, Counter[str]]  # root -> person id -> characters
     removed: dict[str, Counter[str]]
     newer: Blame
     older: Blame | None
 
 
-def authorship(before: CommitmentView | None, after: CommitmentView) -> _Authorship:
+def authorship(before: CommitmentView | None, after: CommitmentView) -> Authorship:
     """The characters ``after`` added and removed since ``before``, by author, exactly: by
     item id, not by comparing texts. ``before`` is an earlier stretch of the same log, so
     added text is the items past its state vector, removed text the items it held that
@@ -175,11 +174,11 @@ def authorship(before: CommitmentView | None, after: CommitmentView) -> _Authors
     added_ids = ycodec.ranges_between(old_vector, _vector(after.state))
     added = _count(newer, _positions(after.state, added_ids))
     if before is None:
-        return _Authorship(added, {}, newer, None)
+        return Authorship(added, {}, newer, None)
     older = before.blame()
     removed_ids = _within(_deleted(after.state), old_vector)
     removed = _count(older, _positions(before.state, removed_ids))
-    return _Authorship(added, removed, newer, older)
+    return Authorship(added, removed, newer, older)
 
 
 def _authors(counts: Counter[str] | None, blame: Blame | None) -> Authors:
@@ -196,7 +195,7 @@ def diff_commitment(
     old = _fields(before.content if before else None, labels)
     new = _fields(after.content, labels)
     roots = {"title": TITLE, **{labels.section(name): name for name in SECTIONS}}
-    found: _Authorship | None = None
+    found: Authorship | None = None
     changes = []
     for name in [*new, *(k for k in old if k not in new)]:
         a, b = old.get(name, []), new.get(name, [])

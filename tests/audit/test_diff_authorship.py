@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from pycrdt import XmlText
 from plan_story import BAPPENAS, PLAN, SECRET, SECRETARIAT, TII, Commitment, Story, advance
+from pycrdt import XmlElement, XmlText
 
 import events
 from audit.exports.evidence import write_evidence_pack
@@ -46,16 +46,18 @@ async def _tell(store: events.EventStore, tmp_path: Path) -> Story:
                   Commitment(store, "d-access", "c-access"))
     await advance(story, "setup")  # -> draft1
     # Each person edits a copy of their own (a Yjs client id of their own): see Commitment.
-    rina = agus = story.welfare
-    await rina.edit(TII, "draft1", lambda c: c.paragraph("problem", FIRST))
+    w = story.welfare
+    await w.edit(TII, "draft1", lambda c: c.paragraph("problem", FIRST))
     await advance(story, "draft1")  # -> draft2
 
     def text(c: Commitment) -> XmlText:
-        node = c.section("problem").children[0].children[0]
+        paragraph = c.section("problem").children[0]
+        assert isinstance(paragraph, XmlElement)
+        node = paragraph.children[0]
         assert isinstance(node, XmlText)
         return node
 
-    await rina.edit(TII, "draft2", lambda c: text(c).insert(len(FIRST), ADDED_SENTENCE))
+    await w.edit(TII, "draft2", lambda c: text(c).insert(len(FIRST), ADDED_SENTENCE))
 
     def replace(c: Commitment) -> None:
         node = text(c)
@@ -63,7 +65,7 @@ async def _tell(store: events.EventStore, tmp_path: Path) -> Story:
         del node[start:start + len(OLD_WORDS)]
         node.insert(start, NEW_WORDS)
 
-    await agus.edit(BAPPENAS, "draft2", replace)
+    await w.edit(BAPPENAS, "draft2", replace)
     await advance(story, "draft2")  # -> draft3
     return story
 
