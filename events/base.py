@@ -10,17 +10,20 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from .batching import GroupCommitter, fail_batch
 from .errors import StoreUnavailable
 from .planning import PendingAppend
 from .record import GENESIS_HASH, NewEvent, RecordedEvent
+from .rows import FoldRow
 from .store import ANY_VERSION, EventStore, VerifyReport
 from .validation import validate_append
 from .verify import ChainChecker
 
 SUBSCRIBE_PAGE = 500
+T = TypeVar("T")
 VERIFY_PAGE = 2000
 
 
@@ -83,15 +86,29 @@ class LogStore(EventStore):
                 await woken.wait()
 
     async def subscribe(self, *, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
+        async for page in self._follow(self.read_all, after_position, _event_position):
+            for event in page:
+                yield event
+
+    async def subscribe_rows(self, *, after_position: int = 0) -> AsyncIterator[FoldRow]:
+        async for page in self._follow(self.read_rows, after_position, _row_position):
+            for row in page:
+                yield row
+
+    async def _follow(
+        self, read: Callable[..., Awaitable[list[T]]], after_position: int,
+        position_of: Callable[[T], int],
+    ) -> AsyncIterator[list[T]]:
+        """Pages of the log after ``after_position``, then of each append as it commits."""
         position = after_position
         await self._prepare_wake_ups()
         while not self._closed:
             # Taken before reading, so an append committing during the read still wakes us.
             woken = self._appended
-            page = await self.read_all(after_position=position, limit=SUBSCRIBE_PAGE)
-            for event in page:
-                yield event
-                position = event.position
+            page = await read(after_position=position, limit=SUBSCRIBE_PAGE)
+            if page:
+                yield page
+                position = position_of(page[-1])
             if len(page) < SUBSCRIBE_PAGE:
                 await self._wait_for_append(woken)
 
@@ -131,3 +148,11 @@ class LogStore(EventStore):
         self._closed = True
         self._wake_subscribers()
         await self._close_backend()
+
+
+def _event_position(event: RecordedEvent) -> int:
+    return event.position
+
+
+def _row_position(row: FoldRow) -> int:
+    return int(row[0])

@@ -112,6 +112,11 @@ class EventStore(abc.ABC):
     def subscribe(self, *, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
         """Every event after ``after_position``: first those in the log, then live ones."""
 
+    async def subscribe_rows(self, *, after_position: int = 0) -> AsyncIterator[FoldRow]:
+        """``subscribe`` as ``read_rows`` tuples: a fold following the log live."""
+        async for event in self.subscribe(after_position=after_position):
+            yield fold_row(event)
+
     @abc.abstractmethod
     async def head(self) -> Head:
         """The last committed position and its hash."""

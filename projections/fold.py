@@ -66,8 +66,9 @@ def contribution_row(key: ContributionKey, c: Contribution) -> tuple[Any, ...]:
 
 @dataclass(slots=True)
 class _Run:
-    """Consecutive events of one document by one person in one stage and session: what they
-    share is looked up once per run, not once per keystroke."""
+    """Events of one document by one person in one stage and session, with nobody else's
+    events of that document in between: what they share is looked up once per run, not once
+    per keystroke."""
 
     stream_id: str
     row_who: Any  # as the log's rows give it: equal for equal who columns
@@ -91,7 +92,9 @@ class ProjectionFold:
         self._dirty: set[str] = set()
         self._stream_documents: dict[str, str | None] = {}
         self._actors: dict[WhoColumns, Actor] = {}
-        self._run: _Run | None = None
+        # The open run of each document's stream: events of several documents interleave
+        # when many people type at once, and each document batches its own.
+        self._runs: dict[str, _Run] = {}
 
     def document(self, document_id: str) -> DocumentState:
         state = self.documents.get(document_id)
@@ -111,7 +114,7 @@ class ProjectionFold:
         a whole batch: a rebuild runs it once per keystroke ever logged, so what a run of
         events shares stays in local variables."""
         changes = self._changes
-        run = self._run
+        runs = self._runs
         position = changes.position
         every, most_bytes = documents.CHECKPOINT_EVERY, documents.CHECKPOINT_BYTES
         for row in rows:
@@ -119,14 +122,16 @@ class ProjectionFold:
             if kind != CRDT_UPDATE:
                 self._apply_domain_event(row)
                 continue
-            if run is None or run.stream_id != stream_id or run.row_who != who:
+            run = runs.get(stream_id)
+            if run is None or run.row_who != who:
                 try:
                     document_id = self._stream_documents[stream_id]
                 except KeyError:
                     document_id = self._stream_documents[stream_id] = document_id_of(stream_id)
                 if document_id is None:
                     continue
-                self._end_run()
+                if run is not None:
+                    self._end_run(run)
                 run = self._start_run(self.document(document_id), row)
             state = run.state
             state.version = version
@@ -193,17 +198,15 @@ class ProjectionFold:
                 first_at=row[6], first_position=row[0],
             )
         self._dirty.add(state.document_id)
-        run = self._run = _Run(row[1], row[5], state, actor, number, contribution,
-                               state.inserted)
+        run = self._runs[row[1]] = _Run(row[1], row[5], state, actor, number, contribution,
+                                        state.inserted)
         return run
 
-    def _end_run(self) -> None:
+    def _end_run(self, run: _Run) -> None:
         """Count what the run inserted: its document's open batch holds only its events."""
-        run = self._run
-        if run is not None:
-            self._run = None
-            run.state.commit()
-            run.contribution.inserted += run.state.inserted - run.inserted_before
+        del self._runs[run.stream_id]
+        run.state.commit()
+        run.contribution.inserted += run.state.inserted - run.inserted_before
 
     def _snapshot(self, row: FoldRow) -> None:
         payload = json.loads(row[4])
@@ -223,13 +226,14 @@ class ProjectionFold:
 
     def close(self) -> None:
         """End every document's open batch (a fold being replaced, say after a failure)."""
-        self._run = None
+        self._runs.clear()
         for state in self.documents.values():
             state.commit()
 
     def drain(self) -> Changes:
         """The rows to store now; the fold starts collecting afresh."""
-        self._end_run()  # its contribution row goes with these changes
+        for run in list(self._runs.values()):
+            self._end_run(run)  # their contribution rows go with these changes
         changes = self._changes
         for document_id in sorted(self._dirty):
             state = self.documents[document_id]

@@ -266,8 +266,8 @@ class ProjectionRunner:
                 await live
 
     async def _consume(self) -> None:
-        async for event in self.store.subscribe(after_position=self.position):
-            self.fold.apply(event)
+        async for row in self.store.subscribe_rows(after_position=self.position):
+            self.fold.apply_row(row)
             self._pending = True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -353,17 +354,28 @@ async def test_concurrent_writers_and_a_tailing_reader_agree_on_one_order(
             await store.close()
 
 
-async def test_subscribe_catches_up_then_follows_live(store: EventStore) -> None:
+@pytest.mark.parametrize("as_rows", [False, True], ids=["events", "rows"])
+async def test_subscribe_catches_up_then_follows_live(store: EventStore, as_rows: bool) -> None:
     await store.append("doc:a", [update(n) for n in range(3)])
     received: list[int] = []
+    rows: list[tuple[object, ...]] = []
     caught_up = asyncio.Event()
 
+    async def positions() -> AsyncIterator[int]:
+        if as_rows:
+            async for row in store.subscribe_rows(after_position=1):
+                rows.append(row)
+                yield row[0]
+        else:
+            async for event in store.subscribe(after_position=1):
+                yield event.position
+
     async def follow() -> None:
-        async for event in store.subscribe(after_position=1):
-            received.append(event.position)
-            if event.position == 3:
+        async for position in positions():
+            received.append(position)
+            if position == 3:
                 caught_up.set()
-            if event.position == 6:
+            if position == 6:
                 return
 
     task = asyncio.create_task(follow())
@@ -373,6 +385,11 @@ async def test_subscribe_catches_up_then_follows_live(store: EventStore) -> None
     await store.append("doc:b", [update(4), update(5)])
     await asyncio.wait_for(task, 5)
     assert received == [2, 3, 4, 5, 6]
+    if as_rows:
+        events = await store.read_all(after_position=1)
+        assert [(r[:5], who_values(r[5]), time_text(r[6])) for r in rows] == [
+            (r[:5], who_values(r[5]), time_text(r[6])) for r in map(fold_row, events)
+        ]
 
 
 async def test_subscribe_sees_appends_of_another_store(database_url: str) -> None:
