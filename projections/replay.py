@@ -103,9 +103,10 @@ async def apply_log(
                 who_after=target.bound_until,
             )
             transaction = native.create_transaction()
+            apply_update = partial(native.apply_update, transaction)
             try:
                 for row in rows:
-                    _apply_row(target, row, partial(native.apply_update, transaction))
+                    _apply_row(target, row, apply_update)
                 transaction.commit()
             finally:
                 transaction.drop()
