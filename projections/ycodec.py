@@ -94,23 +94,18 @@ def var_uint(value: int) -> bytes:
 
 
 def decode_state_vector(data: bytes) -> dict[int, int]:
-    # Inlined var-uint reading: the fold decodes one of these per event.
-    numbers: list[int] = []
-    value = shift = 0
-    for byte in data:
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            numbers.append(value)
-            value = shift = 0
-        else:
-            shift += 7
-    if value or shift or not numbers or len(numbers) != 1 + 2 * numbers[0]:
+    try:
+        numbers = _var_uints(data)
+    except YDecodeError:
+        numbers = []
+    if not numbers or len(numbers) != 1 + 2 * numbers[0]:
         raise YDecodeError("malformed Yjs state vector")
     return dict(zip(numbers[1::2], numbers[2::2], strict=True))
 
 
 def _var_uints(data: bytes) -> list[int]:
-    """Every var-uint in ``data``, read in one loop (the fold's per-event decoding)."""
+    """Every var-uint in ``data``, read in one loop (state vectors and delete sets are only
+    var-uints; the fold reads one per batch or deleting keystroke)."""
     numbers: list[int] = []
     value = shift = 0
     for byte in data:

@@ -16,6 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+import events
+from events.store import EventStore
+
 ADMIN_DATABASE_URL = os.environ.get(
     "KOKREASI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -75,3 +78,13 @@ def artifacts_dir() -> Iterator[Path]:
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     yield path
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[EventStore]:
+    """The log of the test's own database (SQLite or PostgreSQL, by ``backend``)."""
+    opened = await events.open_store(database_url)
+    try:
+        yield opened
+    finally:
+        await opened.close()

@@ -19,9 +19,6 @@ import asyncpg
 import pytest
 from eventlog_helpers import RawDatabase
 
-import events
-from events.store import EventStore
-
 ADMIN_DATABASE_URL = os.environ.get(
     "KOKREASI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -76,15 +73,6 @@ async def own_postgres_url() -> AsyncIterator[str]:
         yield _database(name)
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[EventStore]:
-    opened = await events.open_store(database_url)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

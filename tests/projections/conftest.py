@@ -4,18 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-import events
-from events.store import EventStore
 from projections.storage import Storage, open_storage
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[EventStore]:
-    log = await events.open_store(database_url)
-    try:
-        yield log
-    finally:
-        await log.close()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pycrdt
 import pytest
 from live_helpers import TokenFactory, YClient, make_settings, serving
 
-import events
 from events.catalog import CRDT_UPDATE
 from events.record import Actor, NewEvent, Stakeholder
 from events.store import EventStore
@@ -52,15 +51,6 @@ class Typist:
 
 def text_of(loaded: LoadedDocument) -> str:
     return str(loaded.doc.get("text", type=pycrdt.Text))
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[EventStore]:
-    opened = await events.open_store(database_url)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def folded_then_tail(database_url: str, store: EventStore) -> None:
