@@ -4,12 +4,15 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KOKREASI_DATA_DIR=/data
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY requirements ./requirements
+# The locked versions, hash-checked, then the project itself without resolving anything anew.
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/run.txt
 COPY events ./events
 COPY server ./server
 COPY projections ./projections
 COPY process ./process
 COPY audit ./audit
-RUN pip install --no-cache-dir . && useradd --system --home /data kokreasi \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . && useradd --system --home /data kokreasi \
     && mkdir -p /data/checkpoints && chown -R kokreasi /data
 USER kokreasi
 EXPOSE 8000

@@ -181,7 +181,7 @@ class RedisBroker:
                 self.connected.clear()
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(backoff)
             backoff = min(self._max_backoff, backoff * 2)
 
