@@ -7,6 +7,9 @@ COPY pyproject.toml README.md ./
 COPY requirements ./requirements
 # The locked versions, hash-checked, then the project itself without resolving anything anew.
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/run.txt
+COPY kokreasi ./kokreasi
+COPY identity ./identity
+COPY commitment ./commitment
 COPY events ./events
 COPY server ./server
 COPY projections ./projections

@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute, Route
 
 from events.record import Stakeholder
 from events.store import EventStore
-from server.access import Principal
-from server.auth import principal_from_request
+from identity.access import Principal
+from identity.auth import principal_from_request
 
 from .bundle import UnknownPlan, export_bundle
 from .checkpoints import DEFAULT_ORIGIN, create_checkpoint, list_checkpoints

@@ -69,7 +69,7 @@ def render(result: Verified) -> str:
 
 
 def _describe(replayed: Replayed) -> str:
-    from process.template import read_commitment
+    from commitment.template import read_commitment
 
     content = read_commitment(replayed.doc)
     written = sum(1 for section in content.sections.values() if section.text.strip())
@@ -81,7 +81,7 @@ def _describe(replayed: Replayed) -> str:
 
 def write_documents(result: Verified, directory: Path) -> list[Path]:
     """Each rebuilt document as JSON (title, meta, sections A-G, milestones, contacts)."""
-    from process.template import read_commitment
+    from commitment.template import read_commitment
 
     directory.mkdir(parents=True, exist_ok=True)
     written = []

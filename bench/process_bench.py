@@ -26,6 +26,7 @@ import asyncpg
 from pycrdt import Doc, Text
 
 import events
+from commitment.template import check_update_roots
 from events.record import (
     GENESIS_HASH,
     Actor,
@@ -38,13 +39,12 @@ from events.record import (
     seal,
     utc_now,
 )
+from identity.access import Principal
 from process import domain as d
 from process.policy import ProcessPolicy
 from process.runtime import ProcessRuntime
 from process.service import ProcessService
 from process.state import fold
-from process.template import check_update_roots
-from server.access import Principal
 
 ADMIN = Actor("admin", "Admin", "sek", "Sekretariat OGI", Stakeholder.SECRETARIAT)
 

@@ -38,9 +38,9 @@ sys.path.insert(0, str(REPO))
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText  # noqa: E402
 
 import events  # noqa: E402
+from commitment.template import read_commitment  # noqa: E402
 from events import catalog  # noqa: E402
 from events.record import Actor, Context, NewEvent, Stakeholder  # noqa: E402
-from process.template import read_commitment  # noqa: E402
 from projections.attribution import attribute  # noqa: E402
 from projections.replay import bindings_of, document_at  # noqa: E402
 from projections.runner import ProjectionRunner  # noqa: E402

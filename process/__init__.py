@@ -5,9 +5,8 @@
     rules       the permission table (stage x stakeholder x working-group membership)
     runtime     the state of one instance, following the log (read-your-writes, listeners)
     service     the commands: check, append, wait until folded
-    policy      create_policy(app): the live server's AccessPolicy
-    template    the commitment document layout, its guidance and a reader of pycrdt docs
+    policy      ProcessPolicy: the live server's AccessPolicy over the runtime
     validation  the template's rules, as a report per commitment
     api         the JSON API under /api/ (and /invite/{token}); openapi documents it
-    demo        the demo plan; commands adds ``kokreasi demo``
+    demo        the demo plan (``kokreasi demo`` is in kokreasi.commands.demo)
 """

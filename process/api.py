@@ -19,16 +19,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from commitment.template import SECTIONS
 from events.record import Stakeholder
-from server.auth import authenticate
-from server.tokens import TokenError
+from identity.auth import authenticate
+from identity.tokens import TokenError
 
 from . import handlers as h
 from .domain import CRITERIA, Method, ResponseStatus, Stage
 from .errors import NotSignedIn, ProcessError
 from .http import Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
-from .template import SECTIONS
 
 
 @dataclass(frozen=True)

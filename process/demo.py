@@ -16,7 +16,6 @@ from pycrdt import Array, Doc, Map, XmlElement, XmlFragment, XmlText
 from events.catalog import CRDT_UPDATE
 from events.record import Actor, Context, NewEvent
 from events.store import EventStore
-from server.settings import Settings
 
 from . import demo_content as content
 from .domain import Stage, document_stream
@@ -29,17 +28,17 @@ SEEDED_META = ("start_date", "end_date", "lead_agency")
 """Meta the server seeds when the commitment is created; the author types the rest."""
 
 
-async def seed_demo(store: EventStore, settings: Settings) -> dict[str, str]:
+async def seed_demo(store: EventStore, secret_key: bytes) -> dict[str, str]:
     """Seed the demo plan (unless present); return role -> invitation URL path."""
     runtime = ProcessRuntime(store)
     try:
-        service = ProcessService(runtime, settings.secret_key)
+        service = ProcessService(runtime, secret_key)
         state = await runtime.ready()
         if content.PLAN_ID not in state.plans:
             await _seed(service, state)
         return {
             role: "/invite/" + sign_invitation(
-                settings.secret_key, person_id, state.people[person_id].invitation_id
+                secret_key, person_id, state.people[person_id].invitation_id
             )
             for person_id, _, _, role in content.PEOPLE
         }

@@ -6,12 +6,12 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from commitment import template as t
 from events.record import Actor, Stakeholder
-from server.auth import SESSION_COOKIE
-from server.tokens import issue_token
+from identity.auth import SESSION_COOKIE
+from identity.tokens import issue_token
 
 from . import rules, views
-from . import template as t
 from .errors import Forbidden, Invalid, ProcessError
 from .http import (
     JSON_HEADERS,

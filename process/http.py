@@ -16,14 +16,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from events.record import Actor, Context
+from events.record import Actor
 
 from .errors import NotSignedIn, ProcessError, RateLimited
-from .policy import runtime_of
 from .proxies import TrustedProxies, from_environment
 from .ratelimit import InputRateLimiter, Limits
 from .schema import Schema, check
-from .service import ProcessService, StageAdvancedHook
+from .service import ProcessService
 
 MAX_BODY_BYTES = 64 * 1024
 SESSION_TTL_S = 7 * 24 * 3600
@@ -65,28 +64,11 @@ def error_response(error: ProcessError) -> JSONResponse:
 
 
 def service_of(app: Starlette) -> ProcessService:
+    """The service the composition root (``kokreasi.app``) gave this app."""
     service: ProcessService | None = getattr(app.state, "process_service", None)
     if service is None:
-        service = ProcessService(
-            runtime_of(app),
-            app.state.settings.secret_key,
-            on_stage_advanced=_checkpoint_signer(app),
-            previous_secret_keys=app.state.settings.previous_secret_keys,
-        )
-        app.state.process_service = service
+        raise RuntimeError("the process routes need the app that kokreasi.app.create_app builds")
     return service
-
-
-def _checkpoint_signer(app: Starlette) -> StageAdvancedHook:
-    """Sign a checkpoint of the log at every stage advance, so the stage's history is fixed."""
-
-    async def sign(context: Context) -> None:
-        from audit.api import signer_of
-        from audit.checkpoints import create_checkpoint
-
-        await create_checkpoint(app.state.store, signer_of(app), context=context)
-
-    return sign
 
 
 def limiter_of(app: Starlette) -> InputRateLimiter:

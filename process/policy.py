@@ -1,26 +1,22 @@
 """The live server's access policy, backed by the folded state of the co-creation process.
 
-``create_policy(app)`` is what the server calls. The policy answers from ``rules`` (the same
-table the HTTP API enforces) and calls its listeners, through the runtime, after every event
-that may change an answer: a stage advance, a publication, a membership, a person
-deactivated, a session opened, attended or closed.
+The composition root gives the live server a ``ProcessPolicy`` over the app's runtime. The
+policy answers from ``rules`` (the same table the HTTP API enforces) and calls its listeners,
+through the runtime, after every event that may change an answer: a stage advance, a
+publication, a membership, a person deactivated, a session opened, attended or closed.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
-
 from starlette.applications import Starlette
 
+from commitment.template import check_update_roots
 from events.errors import EventStoreError
 from events.record import Context
-from server.access import AccessListener, DocumentAccess, Principal
+from identity.access import AccessListener, DocumentAccess, Principal
 
 from . import rules
 from .runtime import ProcessRuntime, StateUnavailable
-from .template import check_update_roots
 
 RUNTIME_ATTRIBUTE = "process_runtime"
 
@@ -61,34 +57,8 @@ class ProcessPolicy:
 
 
 def runtime_of(app: Starlette) -> ProcessRuntime:
-    """The app's process runtime, created on first use; it follows ``app.state.store``."""
+    """The runtime the composition root (``kokreasi.app``) gave this app."""
     runtime: ProcessRuntime | None = getattr(app.state, RUNTIME_ATTRIBUTE, None)
     if runtime is None:
-        runtime = ProcessRuntime(lambda: app.state.store)
-        setattr(app.state, RUNTIME_ATTRIBUTE, runtime)
-        _close_on_shutdown(app, runtime)
+        raise RuntimeError("the process routes need the app that kokreasi.app.create_app builds")
     return runtime
-
-
-def _close_on_shutdown(app: Starlette, runtime: ProcessRuntime) -> None:
-    """Stop following the log when the app shuts down, before the server closes its store."""
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app_: Any) -> AsyncIterator[Mapping[str, Any] | None]:
-        async with inner(app_) as maybe_state:
-            try:
-                yield maybe_state
-            finally:
-                await runtime.close()
-
-    app.router.lifespan_context = lifespan  # type: ignore[assignment]
-
-
-def create_policy(app: Starlette) -> ProcessPolicy:
-    # The process's one hook at app creation: a malformed setting stops the server at start,
-    # not at the first public input.
-    from .http import trusted_proxies_of
-
-    trusted_proxies_of(app)
-    return ProcessPolicy(runtime_of(app))

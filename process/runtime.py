@@ -19,7 +19,7 @@ from pycrdt import Doc
 
 from events.errors import EventStoreError
 from events.store import EventStore
-from server.access import AccessListener
+from identity.access import AccessListener
 
 from .domain import document_stream
 from .state import ProcessState

@@ -18,7 +18,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, Text
 
-from .template import META, TITLE
+from commitment.template import META, TITLE
 
 
 def new_client_id() -> int:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
+from commitment.template import SECTIONS, read_commitment
 from events.catalog import CRDT_UPDATE
 from events.errors import ConcurrencyError, EventStoreError, InvalidEventError
 from events.record import Actor, Context, NewEvent, Stakeholder
@@ -40,7 +41,6 @@ from .state import (
     Session,
     WorkingGroup,
 )
-from .template import SECTIONS, read_commitment
 from .validation import Problem, validate
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .template import GUIDANCE, MAX_MILESTONES, OGP_VALUES, SECTIONS, CommitmentContent
+from commitment.template import GUIDANCE, MAX_MILESTONES, OGP_VALUES, SECTIONS, CommitmentContent
 
 _VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "transparency": ("transparency", "transparansi", "keterbukaan"),

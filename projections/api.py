@@ -47,7 +47,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 def _guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        from server.auth import principal_from_request
+        from identity.auth import principal_from_request
 
         principal = await principal_from_request(request)
         if principal is None:

@@ -18,8 +18,8 @@ from typing import Any
 import pycrdt
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
+from commitment.template import CONTACTS, META, MILESTONES, SECTIONS, TITLE
 from events.record import Actor
-from process.template import CONTACTS, META, MILESTONES, SECTIONS, TITLE
 
 from . import ycodec
 from .documents import actor_to_json

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from commitment.template import SECTIONS, TITLE, read_commitment
 from events.record import Actor, Stakeholder, format_timestamp
 from events.store import EventStore
-from process.template import SECTIONS, TITLE, read_commitment
 
 from .attribution import Blame, attribute
 from .diff import compare

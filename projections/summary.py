@@ -14,7 +14,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
-from process.template import CONTACTS, GUIDANCE, META, MILESTONES, SECTIONS, TITLE
+from commitment.template import CONTACTS, GUIDANCE, META, MILESTONES, SECTIONS, TITLE
 
 QUOTE_LIMIT = 60
 

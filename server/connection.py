@@ -18,15 +18,15 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from events.errors import EventStoreError
+from identity.access import AccessPolicy, DocumentAccess, Principal
+from identity.auth import authenticate, cross_site_cookie
+from identity.tokens import TokenError
 
 from . import protocol
-from .access import AccessPolicy, DocumentAccess, Principal
-from .auth import authenticate, cross_site_cookie
 from .limits import AddressGuard, Limits, PersonLimiter, Refusal
 from .loading import DOCUMENT_ID
 from .metrics import Metrics
 from .rooms import CloseCode, Room, RoomManager
-from .tokens import TokenError
 
 log = logging.getLogger("kokreasi.connection")
 

@@ -46,9 +46,9 @@ from events.errors import (
 )
 from events.record import NewEvent
 from events.store import EventStore
+from identity.access import DocumentAccess, Principal
 
 from . import protocol
-from .access import DocumentAccess, Principal
 from .awareness import Entry, RoomAwareness, encode_update
 from .fanout import AwarenessFanout, LoggedUpdate, UpdatesMessage, encode_message
 from .limits import Limits

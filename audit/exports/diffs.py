@@ -21,8 +21,8 @@ from typing import Any
 import pycrdt
 from pycrdt import Doc, Text, XmlText
 
+from commitment.template import SECTIONS, TITLE, CommitmentContent
 from events.record import Actor
-from process.template import SECTIONS, TITLE, CommitmentContent
 from projections import ycodec
 from projections.attribution import Blame, Path, layout_roots
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
+from commitment.template import CommitmentContent
 from process.state import Commitment
-from process.template import CommitmentContent
 
 COUNTRY = "ID"
 OGP_ID = re.compile(r"^[A-Z]{2,3}\d{4}$")

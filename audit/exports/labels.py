@@ -1,6 +1,6 @@
 """The words of the exported template, in Indonesian and English.
 
-Section headings and stage names come from the process (``process.template.GUIDANCE``,
+Section headings and stage names come from the process (``commitment.template.GUIDANCE``,
 ``process.domain.STAGE_NAMES``) so the export says exactly what the editor says.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from commitment.template import GUIDANCE, SECTIONS
 from process.domain import STAGE_NAMES, Stage
-from process.template import GUIDANCE, SECTIONS
 
 LANGUAGES = ("id", "en")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from process.template import SECTIONS
+from commitment.template import SECTIONS
 
 from .labels import Labels
 from .plan import CommitmentView, PlanView

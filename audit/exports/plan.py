@@ -14,11 +14,11 @@ from typing import Any
 import pycrdt
 from pycrdt import Doc
 
+from commitment.template import CommitmentContent, read_commitment
 from events.record import Actor, PayloadFormat, RecordedEvent
 from events.store import EventStore
 from process.domain import Stage
 from process.state import Commitment, Plan, ProcessState
-from process.template import CommitmentContent, read_commitment
 from projections.attribution import Blame, attribute
 from projections.ycodec import decode_state_vector
 

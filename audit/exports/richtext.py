@@ -1,4 +1,4 @@
-"""The simple HTML of a section (``process.template.Section.html``) as blocks of styled runs,
+"""The simple HTML of a section (``commitment.template.Section.html``) as blocks of styled runs,
 which the DOCX and PDF writers lay out each in their own way."""
 
 from __future__ import annotations

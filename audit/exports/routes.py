@@ -19,10 +19,10 @@ from starlette.routing import BaseRoute, Route
 
 from events.record import Stakeholder
 from events.store import EventStore
+from identity.access import Principal
+from identity.auth import principal_from_request
 from process.rules import can_read
 from process.state import Commitment, ProcessState
-from server.access import Principal
-from server.auth import principal_from_request
 
 from .documents import MEDIA_TYPES, write_plan
 from .evidence import write_evidence_pack

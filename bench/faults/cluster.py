@@ -202,7 +202,7 @@ class Instance:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
+                [sys.executable, "-m", "kokreasi.cli", "serve", "--port", str(self.port),
                  "--data-dir", str(self.data_dir), "--database-url", self.database_url,
                  "--redis-url", self.redis_url],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -25,8 +25,8 @@ import pycrdt
 import websockets
 
 from events.record import Stakeholder
+from identity.tokens import issue_token
 from server import protocol
-from server.tokens import issue_token
 
 Frame = bytes | str
 Forge = Callable[[], bytes]

@@ -31,7 +31,7 @@ from bench.faults.cluster import (
 from bench.faults.editors import Editor, Ledger, percentiles, type_steadily, wait_until
 from bench.faults.logcheck import count_log, tally
 from events.record import Stakeholder
-from server.tokens import issue_token
+from identity.tokens import issue_token
 
 CONVERGE_TIMEOUT = 90.0
 

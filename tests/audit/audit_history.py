@@ -104,7 +104,7 @@ def run_cli(*argv: str) -> int:
     """Run ``kokreasi audit ...`` in this process (only the audit commands are loaded)."""
     import argparse
 
-    from audit import commands
+    from kokreasi.commands import audit as commands
 
     parser = argparse.ArgumentParser(prog="kokreasi")
     commands.register(parser.add_subparsers(dest="command"))

@@ -20,8 +20,8 @@ from audit.merkle import verify_consistency
 from audit.proofs import ConsistencyProof
 from audit.verify import verify_bundle
 from events.record import Stakeholder
-from server.settings import Settings
-from server.tokens import issue_token
+from identity.tokens import issue_token
+from kokreasi.settings import Settings
 
 SECRET = b"a-test-secret-of-enough-length-0123"
 
@@ -33,7 +33,7 @@ def bearer(role: str, name: str = "Ayu Lestari", org: str = "Sekretariat OGI") -
 
 @pytest.fixture
 async def app(tmp_path: Path, postgres_url: str) -> AsyncIterator[Starlette]:
-    """The audit routes on the state ``server.app.create_app`` provides (settings, store);
+    """The audit routes on the state ``kokreasi.app.create_app`` provides (settings, store);
     built here so these tests do not depend on every other part's routes importing."""
     application = Starlette(routes=routes())
     application.state.settings = Settings(
@@ -119,8 +119,8 @@ async def test_bundle_download_is_for_auditors_and_the_secretariat(
 
 
 async def test_the_server_serves_the_audit_routes(tmp_path: Path, sqlite_url: str) -> None:
-    """Through ``server.app.create_app`` and its lifespan: the routes find their state."""
-    from server.app import create_app
+    """Through ``kokreasi.app.create_app`` and its lifespan: the routes find their state."""
+    from kokreasi.app import create_app
 
     settings = Settings(data_dir=tmp_path, database_url=sqlite_url, redis_url=None,
                         secret_key=SECRET)

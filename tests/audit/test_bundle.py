@@ -350,14 +350,14 @@ def test_verify_needs_no_server_and_no_database(tmp_path: Path) -> None:
               "tree_size": 0, "head_hash": "00" * 32, "public_keys": signer.keyring.to_json()}
     write(bundle, [header])
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", str(bundle)],
+        [sys.executable, "-m", "kokreasi.cli", "audit", "verify", str(bundle)],
         capture_output=True, text=True, env={"PATH": "", "PYTHONPATH": str(Path.cwd())},
         cwd=tmp_path, timeout=60, check=False,
     )
     assert done.returncode == 1
     assert "holds no signed checkpoint, so nothing ties it to the server" in done.stderr
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", str(bundle), "--allow-unsigned"],
+        [sys.executable, "-m", "kokreasi.cli", "audit", "verify", str(bundle), "--allow-unsigned"],
         capture_output=True, text=True, env={"PATH": "", "PYTHONPATH": str(Path.cwd())},
         cwd=tmp_path, timeout=60, check=False,
     )
@@ -367,7 +367,7 @@ def test_verify_needs_no_server_and_no_database(tmp_path: Path) -> None:
     header["tree_size"] = 1
     write(bundle, [header])
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", str(bundle)],
+        [sys.executable, "-m", "kokreasi.cli", "audit", "verify", str(bundle)],
         capture_output=True, text=True, env={"PATH": "", "PYTHONPATH": str(Path.cwd())},
         cwd=tmp_path, timeout=60, check=False,
     )

@@ -20,8 +20,8 @@ import events
 from audit.api import routes
 from audit.keys import load_signer
 from events.record import Stakeholder
-from server.settings import Settings
-from server.tokens import issue_token
+from identity.tokens import issue_token
+from kokreasi.settings import Settings
 
 
 def bearer(role: str) -> dict[str, str]:

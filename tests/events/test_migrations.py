@@ -10,7 +10,7 @@ from eventlog_helpers import RawDatabase, update
 
 import events
 from events import migrations
-from server.cli import main
+from kokreasi.cli import main
 
 
 async def test_migrations_are_applied_once_and_recorded(

@@ -13,7 +13,7 @@ from eventlog_helpers import RawDatabase, update
 
 from events.store import EventStore
 from events.verify import verify_events
-from server.cli import main
+from kokreasi.cli import main
 
 
 async def _log_of_five(store: EventStore) -> None:
@@ -91,7 +91,7 @@ async def test_kokreasi_verify_exits_non_zero_naming_the_position(
 def test_kokreasi_verify_as_a_command(tmp_path: Path) -> None:
     """The installed entry point, in its own process, with the default SQLite location."""
     data = tmp_path / "data"
-    command = [sys.executable, "-m", "server.cli", "verify", "--data-dir", str(data)]
+    command = [sys.executable, "-m", "kokreasi.cli", "verify", "--data-dir", str(data)]
     missing = subprocess.run(command, capture_output=True, text=True, check=False,
                              cwd=Path(__file__).resolve().parents[2])
     assert missing.returncode == 2 and "no event log" in missing.stderr

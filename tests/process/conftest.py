@@ -10,9 +10,9 @@ import pytest
 from process_helpers import SECRET, World, serving
 from starlette.applications import Starlette
 
-from server.app import create_app
+from kokreasi.app import create_app
+from kokreasi.settings import Settings
 from server.limits import Limits
-from server.settings import Settings
 
 
 @pytest.fixture

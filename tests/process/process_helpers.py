@@ -15,8 +15,8 @@ import websockets
 from starlette.applications import Starlette
 
 from events.record import Stakeholder
+from identity.tokens import issue_token
 from server import protocol
-from server.tokens import issue_token
 
 SECRET = b"process-test-secret-0123456789abcdef"
 ADMIN_TOKEN = issue_token(SECRET, name="Admin Sekretariat", org="Sekretariat OGI",

@@ -14,9 +14,9 @@ import httpx
 from process_helpers import serving
 
 import events
+from kokreasi.app import create_app
+from kokreasi.settings import Settings
 from process.demo import seed_demo
-from server.app import create_app
-from server.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,9 +24,9 @@ REPO = Path(__file__).resolve().parents[2]
 async def test_seed_is_idempotent_and_serves_a_plan_in_draft1(settings: Settings) -> None:
     store = await events.open_store(settings.database_url)
     try:
-        links = await seed_demo(store, settings)
+        links = await seed_demo(store, settings.secret_key)
         head = await store.head()
-        assert await seed_demo(store, settings) == links
+        assert await seed_demo(store, settings.secret_key) == links
         assert await store.head() == head  # the second run appended nothing
         updates = [e for e in await store.read_all() if e.type == "crdt.update"]
         seeds = [e for e in updates if e.stream_version == 1]
@@ -71,7 +71,7 @@ async def test_demo_command_seeds_serves_and_prints_links(tmp_path: Path) -> Non
     env = {**os.environ, "KOKREASI_SECRET_KEY": "demo-test-secret-0123456789"}
     env.pop("KOKREASI_DATABASE_URL", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "demo", "--port", str(port), "--data-dir",
+        sys.executable, "-m", "kokreasi.cli", "demo", "--port", str(port), "--data-dir",
         str(tmp_path / "data"), cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

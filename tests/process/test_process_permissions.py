@@ -10,9 +10,9 @@ from __future__ import annotations
 from process_helpers import ROLES, DocClient, World, serving
 from starlette.applications import Starlette
 
-from server.app import create_app
+from kokreasi.app import create_app
+from kokreasi.settings import Settings
 from server.limits import Limits
-from server.settings import Settings
 
 STAGES = ("setup", "draft1", "draft2", "draft3", "draft4", "final")
 EARLY_AUTHORS = {"secretariat", "cso_member"}

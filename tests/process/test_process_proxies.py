@@ -10,10 +10,10 @@ import pytest
 from process_helpers import World, serving
 from starlette.applications import Starlette
 
+from kokreasi.app import create_app
+from kokreasi.settings import Settings
 from process.ratelimit import InputRateLimiter, Limits
-from server.app import create_app
 from server.limits import Limits as ServerLimits
-from server.settings import Settings
 
 ENV = "KOKREASI_TRUSTED_PROXIES"
 

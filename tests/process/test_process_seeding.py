@@ -11,10 +11,10 @@ from process_helpers import DocClient, World, serving
 from starlette.applications import Starlette
 
 from events.record import RecordedEvent
+from kokreasi.app import create_app
+from kokreasi.settings import Settings
 from server import protocol
-from server.app import create_app
 from server.limits import Limits
-from server.settings import Settings
 
 
 async def doc_events(app: Starlette, document_id: str) -> list[RecordedEvent]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
-from process.template import GUIDANCE, ROOT_NAMES, SECTIONS, check_update_roots, read_commitment
+from commitment.template import GUIDANCE, ROOT_NAMES, SECTIONS, check_update_roots, read_commitment
 from process.validation import validate
 
 

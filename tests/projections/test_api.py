@@ -11,10 +11,10 @@ import scenario
 from starlette.applications import Starlette
 
 from events.store import EventStore
+from identity.tokens import issue_token
+from kokreasi.settings import Settings
 from projections import api
 from projections.service import ProjectionService
-from server.settings import Settings
-from server.tokens import issue_token
 
 SECRET = b"projections-test-secret-0123456789"
 

@@ -10,7 +10,7 @@ import pytest
 import scenario
 
 import events
-from server.cli import main
+from kokreasi.cli import main
 
 
 def _build(url: str) -> None:

@@ -9,10 +9,10 @@ import scenario
 from projection_helpers import SARI, advance
 from pycrdt import Doc
 
+from commitment.template import read_commitment
 from events import catalog
 from events.record import Context, NewEvent
 from events.store import EventStore
-from process.template import read_commitment
 from projections import documents, queries
 from projections.replay import document_at, load_document
 from projections.runner import ProjectionRunner

@@ -9,9 +9,9 @@ import pytest
 from live_helpers import SECRET, LiveServer, TokenFactory, make_settings, serving
 
 from events.record import Stakeholder
-from server.access import AccessPolicy, OpenPolicy
-from server.app import create_app
-from server.tokens import issue_token
+from identity.access import AccessPolicy, OpenPolicy
+from identity.tokens import issue_token
+from kokreasi.app import create_app
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import uvicorn
 import websockets
 from starlette.applications import Starlette
 
+from kokreasi.settings import Settings
 from server import protocol
 from server.awareness import Entry, decode_update, encode_update
-from server.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -201,7 +201,7 @@ class ServerProcess:
         return f"127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        args = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
+        args = [sys.executable, "-m", "kokreasi.cli", "serve", "--port", str(self.port),
                 "--data-dir", str(self.data_dir)]
         if self.database_url:
             args += ["--database-url", self.database_url]

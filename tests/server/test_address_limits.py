@@ -15,9 +15,9 @@ import pytest
 import websockets
 from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
 
+from identity.access import AccessPolicy
+from kokreasi.app import create_app
 from server import protocol
-from server.access import AccessPolicy
-from server.app import create_app
 from server.limits import AddressGuard, AddressLimits, Limits, QuietRefusals
 
 FLOODER = "127.0.0.2"  # the whole 127/8 is loopback on Linux: a second client address

@@ -8,7 +8,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from server.app import SinglePageFiles
+from server.http import SinglePageFiles
 
 
 async def test_unknown_app_paths_get_index_html_but_api_paths_stay_404(tmp_path: Path) -> None:
@@ -26,8 +26,8 @@ async def test_unknown_app_paths_get_index_html_but_api_paths_stay_404(tmp_path:
 async def test_healthz_says_starting_until_the_lifespan_ran(tmp_path: Path) -> None:
     from live_helpers import make_settings
 
-    from server.access import OpenPolicy
-    from server.app import create_app
+    from identity.access import OpenPolicy
+    from kokreasi.app import create_app
 
     app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path}/e.db"), policy=OpenPolicy())
     transport = httpx.ASGITransport(app=app)

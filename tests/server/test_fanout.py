@@ -6,8 +6,8 @@ from pathlib import Path
 
 from live_helpers import TokenFactory, YClient, eventually, make_settings, serving
 
-from server.access import OpenPolicy
-from server.app import create_app
+from identity.access import OpenPolicy
+from kokreasi.app import create_app
 from server.awareness import Entry
 from server.fanout import (
     AwarenessFanout,

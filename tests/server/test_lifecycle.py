@@ -11,8 +11,8 @@ import pytest
 from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
 
 from events.record import Stakeholder
-from server.access import AccessListener, DocumentAccess, Principal
-from server.app import create_app
+from identity.access import AccessListener, DocumentAccess, Principal
+from kokreasi.app import create_app
 from server.limits import Limits
 
 
@@ -70,7 +70,7 @@ async def test_losing_write_access_makes_open_connections_read_only_at_once(
 async def test_a_flooding_person_is_throttled_while_others_edit_freely(
     tmp_path: Path, sqlite_url: str, token: TokenFactory
 ) -> None:
-    from server.access import OpenPolicy
+    from identity.access import OpenPolicy
 
     limits = Limits(updates_per_second=20, update_burst=2)
     app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), limits=limits)
@@ -95,7 +95,7 @@ async def test_a_flooding_person_is_throttled_while_others_edit_freely(
 async def test_idle_rooms_unload_and_reload_from_the_projections_state(
     tmp_path: Path, sqlite_url: str, token: TokenFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from server.access import OpenPolicy
+    from identity.access import OpenPolicy
 
     caplog.set_level(logging.INFO, logger="kokreasi.loading")
     app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), idle_grace=0.2)
@@ -162,7 +162,7 @@ async def _stalled_client(address: str, path: str) -> asyncio.StreamWriter:
 async def test_a_client_too_slow_to_read_is_dropped_and_the_room_carries_on(
     tmp_path: Path, sqlite_url: str, token: TokenFactory
 ) -> None:
-    from server.access import OpenPolicy
+    from identity.access import OpenPolicy
 
     limits = Limits(max_send_queue_bytes=1024 * 1024, send_stall_seconds=0.3)
     app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), limits=limits)
@@ -195,7 +195,7 @@ async def test_edits_survive_the_database_dropping_its_connections(
 ) -> None:
     import asyncpg
 
-    from server.access import OpenPolicy
+    from identity.access import OpenPolicy
 
     app = create_app(make_settings(tmp_path, postgres_url), policy=OpenPolicy())
     async with serving(app) as address, \

@@ -19,8 +19,8 @@ import events
 from events.errors import StoreUnavailable
 from events.record import Actor, NewEvent, Stakeholder
 from events.store import ANY_VERSION, EventStore
+from identity.access import DocumentAccess, Principal
 from server import protocol
-from server.access import DocumentAccess, Principal
 from server.limits import Limits
 from server.loading import load_document
 from server.metrics import Metrics

@@ -17,10 +17,10 @@ from live_helpers import TokenFactory, YClient, make_settings, serving
 from events.catalog import CRDT_UPDATE
 from events.record import Actor, NewEvent, Stakeholder
 from events.store import EventStore
+from identity.access import OpenPolicy
+from kokreasi.app import create_app
 from projections.service import ProjectionService
 from projections.storage import Storage, open_storage
-from server.access import OpenPolicy
-from server.app import create_app
 from server.loading import LoadedDocument, ProjectionCheckpoints, load_document
 
 AYU = Actor("ayu", "Ayu Lestari", "tii", "TII", Stakeholder.CSO)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from events.record import Stakeholder
-from server.tokens import TokenError, issue_token, read_token, slug
+from identity.tokens import TokenError, issue_token, read_token, slug
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -55,7 +55,7 @@ def test_tokens_of_a_secret_being_rotated_out_still_work_until_it_is_dropped() -
 
 
 def test_previous_secrets_come_from_the_environment(tmp_path: Path) -> None:
-    from server.settings import load
+    from kokreasi.settings import load
 
     settings = load(env={"KOKREASI_DATA_DIR": str(tmp_path), "KOKREASI_SECRET_KEY": "n" * 32,
                          "KOKREASI_PREVIOUS_SECRET_KEYS": f"{'a' * 32}, {'b' * 32}"})
@@ -82,7 +82,7 @@ def test_slugs_are_stable_ascii() -> None:
 
 
 def test_token_command_signs_with_the_data_directory_secret(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "server.cli", "token", "--name", "Budi", "--org",
+    command = [sys.executable, "-m", "kokreasi.cli", "token", "--name", "Budi", "--org",
                "Sekretariat OGI", "--role", "secretariat", "--ttl", "60",
                "--data-dir", str(tmp_path)]
     env = {"PATH": "/usr/bin:/bin"}

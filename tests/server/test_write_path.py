@@ -9,10 +9,10 @@ import pycrdt
 import pytest
 from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
 
-from process.template import check_update_roots
+from commitment.template import check_update_roots
+from identity.access import DocumentAccess, OpenPolicy, Principal
+from kokreasi.app import create_app
 from server import protocol
-from server.access import DocumentAccess, OpenPolicy, Principal
-from server.app import create_app
 
 
 async def _log(live: LiveServer, document_id: str) -> list[object]:
@@ -227,7 +227,7 @@ async def test_http_routes_find_the_principal_by_bearer_token_or_cookie(
 ) -> None:
     from starlette.requests import Request
 
-    from server.auth import principal_from_request
+    from identity.auth import principal_from_request
 
     def request(headers: dict[str, str]) -> Request:
         raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]

@@ -71,7 +71,7 @@ class Server:
     def kokreasi(self, *args: str) -> str:
         """Run a ``kokreasi`` command against this server's data; returns its stdout."""
         done = subprocess.run(
-            [sys.executable, "-m", "server.cli", *args],
+            [sys.executable, "-m", "kokreasi.cli", *args],
             cwd=REPO,
             env=_env(self.data_dir),
             capture_output=True,
@@ -112,7 +112,7 @@ def running_server(data_dir: Path) -> Iterator[Server]:
     data_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "kokreasi.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO,
         env=_env(data_dir),
         stdout=subprocess.PIPE,

@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from events.record import Actor, Stakeholder
-
-from .access import Principal
+from identity.access import Principal
 
 PERSON_ROLES = tuple(s for s in Stakeholder if s is not Stakeholder.SYSTEM)
 DEFAULT_TTL_SECONDS = 12 * 3600

@@ -8,11 +8,10 @@ import asyncio
 import sys
 from typing import Any
 
-from server import settings as settings_module
-
-from . import migrations, open_store
-from .errors import EventStoreError
-from .sqlite import path_of
+from events import migrations, open_store
+from events.errors import EventStoreError
+from events.sqlite import path_of
+from kokreasi import settings as settings_module
 
 
 def register(subparsers: Any) -> None:

@@ -10,11 +10,10 @@ import time
 from typing import Any, TextIO
 
 import events
-from server import settings as settings_module
-
-from .queries import content_at, history
-from .runner import ProjectionRunner
-from .storage import open_storage
+from kokreasi import settings as settings_module
+from projections.queries import content_at, history
+from projections.runner import ProjectionRunner
+from projections.storage import open_storage
 
 BAR_WIDTH = 30
 

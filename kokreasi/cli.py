@@ -1,4 +1,5 @@
-"""The ``kokreasi`` command. Each area of the product contributes its own subcommands.
+"""The ``kokreasi`` command. Each area of the product has a module of subcommands in
+``kokreasi.commands``.
 
 A command module exposes ``register(subparsers)``, which adds its parsers and sets
 ``handler=`` to a function taking the parsed arguments and returning an exit code.
@@ -7,16 +8,17 @@ A command module exposes ``register(subparsers)``, which adds its parsers and se
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from .commands import audit, demo, log, projections, serve
+
 COMMAND_MODULES = (
-    "server.commands",  # serve, token
-    "events.commands",  # verify
-    "process.commands",  # demo
-    "projections.commands",  # rebuild, replay
-    "audit.commands",  # audit export / verify, export
+    serve,  # serve, token
+    log,  # verify, migrate
+    demo,  # demo
+    projections,  # rebuild, replay
+    audit,  # audit export / verify / checkpoint / prove / keys, export
 )
 
 
@@ -26,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Co-write a National Action Plan live, every contribution on the record.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue  # that area has no commands yet
+    for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
 

@@ -16,12 +16,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from audit.checkpoints import DEFAULT_ORIGIN, CheckpointError, create_checkpoint
+from audit.keys import Keyring, KeyringError, load_signer, read_keyring, rotate
+from audit.proofs import ConsistencyProof, ProofRequestError, prove_consistency
 from events.store import EventStore
-from server import settings as settings_module
-
-from .checkpoints import DEFAULT_ORIGIN, CheckpointError, create_checkpoint
-from .keys import Keyring, KeyringError, load_signer, read_keyring, rotate
-from .proofs import ConsistencyProof, ProofRequestError, prove_consistency
+from kokreasi import settings as settings_module
 
 T = TypeVar("T")
 
@@ -116,8 +115,8 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .bundle import UnknownPlan, export_bundle
-    from .progress import ProgressBar
+    from audit.bundle import UnknownPlan, export_bundle
+    from audit.progress import ProgressBar
 
     data_dir = _data_dir(args)
     signer = None if args.no_checkpoint else load_signer(data_dir)
@@ -144,7 +143,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .verify import BundleError
+    from audit.verify import BundleError
 
     try:
         trusted = Keyring.from_json(json.loads(args.keys.read_text())) if args.keys else None
@@ -173,8 +172,8 @@ def _verify_bundle(
     trusted: Keyring | None,
     proof: ConsistencyProof | None,
 ) -> int:
-    from .report import render, write_documents
-    from .verify import verify_bundle
+    from audit.report import render, write_documents
+    from audit.verify import verify_bundle
 
     result = verify_bundle(handle, trusted_keys=trusted, consistency=proof)
     if not result.checkpoints and not args.allow_unsigned:
@@ -189,8 +188,8 @@ def _verify_bundle(
 
 def _verify_note(text: str, trusted: Keyring | None, proof: ConsistencyProof | None) -> int:
     """A kept checkpoint note instead of a bundle: check it, and the proof that extends it."""
-    from .checkpoints import Checkpoint
-    from .verify import verify_checkpoint_proof
+    from audit.checkpoints import Checkpoint
+    from audit.verify import verify_checkpoint_proof
 
     if trusted is None or proof is None:
         return _fail("to check a kept checkpoint give --keys (the published public keys) and "
@@ -240,11 +239,11 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _export_plan(args: argparse.Namespace) -> int:
-    from .exports.documents import write_plan
-    from .exports.evidence import write_evidence_pack
-    from .exports.opendata import open_data, write_csv_zip, write_json
-    from .exports.plan import ExportError, load_plan
-    from .progress import ProgressBar
+    from audit.exports.documents import write_plan
+    from audit.exports.evidence import write_evidence_pack
+    from audit.exports.opendata import open_data, write_csv_zip, write_json
+    from audit.exports.plan import ExportError, load_plan
+    from audit.progress import ProgressBar
 
     data_dir = _data_dir(args)
     bar = ProgressBar(f"{args.format} {args.plan}")

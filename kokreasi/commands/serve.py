@@ -10,11 +10,10 @@ from dataclasses import replace
 from typing import Any
 
 from events.record import Stakeholder
-
-from . import settings as settings_module
-from .access import AccessPolicy, OpenPolicy
-from .limits import Limits
-from .tokens import DEFAULT_TTL_SECONDS, PERSON_ROLES, issue_token
+from identity.access import AccessPolicy, OpenPolicy
+from identity.tokens import DEFAULT_TTL_SECONDS, PERSON_ROLES, issue_token
+from kokreasi import settings as settings_module
+from server.limits import Limits
 
 
 def register(subparsers: Any) -> None:
@@ -63,8 +62,8 @@ def token_command(args: argparse.Namespace) -> int:
 def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from . import logs
-    from .app import create_app
+    from kokreasi.app import create_app
+    from server import logs
 
     settings = _settings(args)
     if settings is None:

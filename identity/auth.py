@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
-from .access import Principal
-from .tokens import TokenError, read_token
+from identity.access import Principal
+from identity.tokens import TokenError, read_token
 
 SESSION_COOKIE = "kokreasi_session"
 

@@ -8,9 +8,8 @@ import sys
 from typing import Any
 
 import events
-from server import settings as settings_module
-
-from .demo import seed_demo
+from kokreasi import settings as settings_module
+from process.demo import seed_demo
 
 
 def register(subparsers: Any) -> None:
@@ -29,13 +28,13 @@ def register(subparsers: Any) -> None:
 async def _seed(settings: settings_module.Settings) -> dict[str, str]:
     store = await events.open_store(settings.database_url)
     try:
-        return await seed_demo(store, settings)
+        return await seed_demo(store, settings.secret_key)
     finally:
         await store.close()
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from server.commands import serve_command
+    from kokreasi.commands.serve import serve_command
 
     try:
         settings = settings_module.load(args)

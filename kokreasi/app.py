@@ -1,0 +1,172 @@
+"""The assembled application: the live co-editing server, the process, projections and audit.
+
+This is the one place that knows every part. It opens the event store, builds the rooms and
+the broker, the process runtime and its policy, and hands each part the routes and hooks it
+needs; the parts never look each other up. Shared services live on ``app.state``:
+``settings``, ``store``, ``rooms``, ``policy``, ``broker``, ``metrics``, ``limits``,
+``instance_id``, ``process_runtime``, ``process_service``, ``projections``. The web bundle is
+mounted last, with ``index.html`` for unknown non-API paths so the single-page app's own
+routes work on reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+
+import events
+from audit.api import routes as audit_routes
+from audit.api import signer_of
+from audit.checkpoints import create_checkpoint
+from events.record import Context
+from identity.access import AccessPolicy
+from process.api import routes as process_routes
+from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
+from process.proxies import from_environment
+from process.runtime import ProcessRuntime
+from process.service import ProcessService
+from projections.api import routes as projection_routes
+from projections.service import ProjectionService
+from server.connection import Connection, endpoint
+from server.fanout import Broker, InProcessBroker, RedisBroker
+from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics
+from server.limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
+from server.loading import ProjectionCheckpoints
+from server.metrics import Metrics
+from server.publisher import Publisher
+from server.rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
+
+from .settings import Settings
+
+log = logging.getLogger("kokreasi.app")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    policy: AccessPolicy | None = None,
+    broker: Broker | None = None,
+    limits: Limits | None = None,
+    idle_grace: float = 30.0,
+) -> Starlette:
+    """The whole server. ``policy`` defaults to the co-creation process's rules; ``broker``
+    and ``limits`` default from ``settings``."""
+    limits = limits or Limits(max_message_bytes=settings.max_message_bytes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state = app.state
+        state.store = await events.open_store(
+            settings.database_url, group_commit_wait_ms=settings.group_commit_wait_ms
+        )
+        chosen: Broker = broker or (
+            RedisBroker(settings.redis_url) if settings.redis_url else InProcessBroker()
+        )
+        state.broker = chosen
+        alone = settings.embedded and broker is None and settings.redis_url is None
+        # History, snapshots and attribution follow the log from the start, so the first
+        # person to open a history page does not wait for a fold of the whole log; rooms
+        # start from the document states it keeps.
+        state.projections = await ProjectionService.start(settings.database_url, state.store)
+        publisher = Publisher(chosen)
+        state.rooms = RoomManager(
+            RoomServices(
+                store=state.store,
+                metrics=state.metrics,
+                limits=limits,
+                instance_id=state.instance_id,
+                publish=publisher.publish,
+                checkpoints=ProjectionCheckpoints(state.projections.storage),
+                # Pipelined appends need this instance to be the only writer of its documents.
+                max_in_flight=MAX_IN_FLIGHT if alone else 1,
+            ),
+            idle_grace=idle_grace,
+        )
+        state.rooms.start()
+        await chosen.start(state.rooms.on_broker_message, state.rooms.on_broker_reconnect)
+
+        async def access_changed() -> None:
+            await state.rooms.refresh_access(state.policy.access)
+
+        state.policy.on_change(access_changed)
+        watchdog = asyncio.create_task(_watch_connections(state.connections, limits))
+        state.ready = True
+        log.info("serving", extra={"instance": state.instance_id})
+        try:
+            yield
+        finally:
+            state.ready = False
+            watchdog.cancel()
+            await runtime.close()  # stops following the log before the store closes
+            await state.rooms.close()  # finishes queued appends
+            await state.projections.close()
+            await publisher.close()
+            await chosen.close()
+            await state.store.close()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/metrics", metrics),
+            WebSocketRoute("/ws/{document_id}", endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    state = app.state
+    state.settings = settings
+    state.limits = limits
+    state.limiter = PersonLimiter(limits)
+    state.address_guard = AddressGuard(limits.per_address)
+    _quiet_refusals(logging.getLogger("uvicorn.error"))
+    # X-Forwarded-For is believed from KOKREASI_TRUSTED_PROXIES only: one rule for the live
+    # server and the process's HTTP routes. A malformed setting stops the server at start.
+    state.process_trusted_proxies = from_environment(settings.extra)
+    state.client_address = state.process_trusted_proxies.client_address
+    state.metrics = Metrics()
+    state.instance_id = uuid.uuid4().hex[:12]
+    state.connections = set[Connection]()
+    state.ready = False
+
+    runtime = ProcessRuntime(lambda: app.state.store)  # the store opens with the lifespan
+
+    async def sign_checkpoint(context: Context) -> None:
+        # Each stage advance fixes the stage's history under a signed checkpoint.
+        await create_checkpoint(app.state.store, signer_of(app), context=context)
+
+    setattr(state, RUNTIME_ATTRIBUTE, runtime)
+    state.process_service = ProcessService(
+        runtime,
+        settings.secret_key,
+        on_stage_advanced=sign_checkpoint,
+        previous_secret_keys=settings.previous_secret_keys,
+    )
+    state.policy = policy if policy is not None else ProcessPolicy(runtime)
+    state.metrics.gauge("kokreasi_connections", "open websocket connections",
+                        lambda: float(len(state.connections)))
+    state.metrics.gauge("kokreasi_rooms", "documents loaded in memory",
+                        lambda: float(len(state.rooms.rooms)) if hasattr(state, "rooms") else 0.0)
+    app.router.routes.extend([*process_routes(), *projection_routes(), *audit_routes()])
+    if STATIC_DIR.is_dir():
+        app.router.routes.append(Mount("/", SinglePageFiles(directory=STATIC_DIR, html=True)))
+    return app
+
+
+async def _watch_connections(connections: set[Connection], limits: Limits) -> None:
+    """Drop clients that stopped reading after a burst, when nothing new is sent to them."""
+    while True:
+        await asyncio.sleep(max(0.1, limits.send_stall_seconds / 2))
+        for connection in list(connections):
+            connection.drop_if_too_slow()
+
+
+def _quiet_refusals(logger: logging.Logger) -> None:
+    """uvicorn logs each refused upgrade; keep a flood's refusals to a line now and then (once
+    per process, however many apps are made)."""
+    if not any(isinstance(f, QuietRefusals) for f in logger.filters):
+        logger.addFilter(QuietRefusals())
