@@ -1,4 +1,4 @@
-"""The commitment document: its Yjs layout, the guidance for each section, and a reader.
+"""The commitment document: its Yjs layout and a reader (its words are in ``labels``).
 
 The layout is a contract (docs/contracts.md): any Yjs client may edit a commitment as long as
 it uses these root names and types. ``read_commitment`` turns a pycrdt ``Doc`` into plain data
@@ -29,49 +29,6 @@ CONTACT_KEYS = ("name", "title", "department", "email", "phone", "government", "
 OGP_VALUES = ("transparency", "participation", "accountability")
 
 
-@dataclass(frozen=True, slots=True)
-class Guidance:
-    letter: str
-    heading_id: str
-    heading_en: str
-    question_id: str
-    question_en: str
-
-
-_GUIDANCE_ROWS = (
-    ("lead_agency", "A", "Badan pemimpin implementasi", "Lead implementing agency",
-     "Badan mana yang memimpin? Jika memungkinkan sebutkan divisi atau unitnya.",
-     "Which body leads the implementation? If possible, name the division or unit."),
-    ("problem", "B", "Masalah publik", "Public problem",
-     "Masalah publik apa yang akan diselesaikan komitmen ini? Masalah sosial, ekonomi, "
-     "politik atau lingkungan; sertakan data dasar dan fakta bila ada.",
-     "What public problem will the commitment address? A social, economic, political or "
-     "environmental problem; give baseline data and facts where available."),
-    ("commitment", "C", "Komitmen", "The commitment",
-     "Apa komitmennya? Apa yang diwajibkan, hasil yang diharapkan, dan tujuan umumnya?",
-     "What is the commitment? What does it require, what result is expected, what is the "
-     "overall goal?"),
-    ("solution", "D", "Kontribusi pada penyelesaian masalah", "How it solves the problem",
-     "Bagaimana komitmen ini membantu menyelesaikan masalah? Bagaimana pelaksanaannya, dan "
-     "bagaimana tonggak capaian menghasilkan hasil yang diharapkan?",
-     "How will the commitment contribute to solving the problem? How will it be implemented, "
-     "and how do the milestones lead to the expected results?"),
-    ("ogp_values", "E", "Relevansi dengan nilai OGP", "Relevance to OGP values",
-     "Mengapa relevan dengan nilai OGP? Transparansi, partisipasi warga, akuntabilitas "
-     "publik: jelaskan nilai mana yang berlaku dan bagaimana.",
-     "Why is it relevant to OGP values? Transparency, civic participation, public "
-     "accountability: explain which apply and how."),
-    ("alignment", "F", "Keselarasan dengan RKP", "Alignment with the Government Work Plan",
-     "Bagaimana kaitannya dengan program pemerintah, rencana sektoral lain, RPJMN atau "
-     "Stranas PK?",
-     "How does it link to government programmes, other sectoral plans, the National "
-     "Development Plan (RPJMN) or the National Anti-Corruption Strategy (Stranas PK)?"),
-    ("additional", "G", "Informasi tambahan", "Additional information",
-     "Anggaran, kaitan dengan SDGs, dan informasi lain yang berguna.",
-     "Budget, link to the SDGs, and anything else useful."),
-)
-GUIDANCE: dict[str, Guidance] = {row[0]: Guidance(*row[1:]) for row in _GUIDANCE_ROWS}
-"""The guidance question of each section (A-G), keyed by its root name."""
 
 
 @dataclass(frozen=True, slots=True)

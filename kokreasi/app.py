@@ -35,7 +35,7 @@ from projections.api import routes as projection_routes
 from projections.service import ProjectionService
 from server.connection import Connection, endpoint
 from server.fanout import Broker, InProcessBroker, RedisBroker
-from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics
+from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics, upgrade_required
 from server.limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
 from server.loading import ProjectionCheckpoints
 from server.metrics import Metrics
@@ -115,6 +115,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/metrics", metrics),
             WebSocketRoute("/ws/{document_id}", endpoint),
+            Route("/ws/{document_id}", upgrade_required),
         ],
         lifespan=lifespan,
     )

@@ -6,6 +6,7 @@ With no URLs Kokreasi runs embedded: SQLite in the data directory and an in-proc
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ SECRET_FILE = "secret.key"
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+ACCESS_POLICIES = ("process", "open")
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,36 @@ class Settings:
     # Secrets being rotated out: they still verify tokens and invitation links and open
     # sealed contacts, but nothing new is signed or sealed with them.
     previous_secret_keys: tuple[bytes, ...] = ()
+    # "open" is for benchmarks and trying the editor without a plan: CSOs and the Secretariat
+    # write every document. Never for a real co-creation process.
+    access_policy: str = "process"
+    # Per person; None keeps the live server's default. A load test may want more.
+    edits_per_second: float | None = None
+    # When set, /metrics answers only requests bearing it (Authorization: Bearer TOKEN).
+    metrics_token: str | None = None
 
     @property
     def embedded(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+# Every variable Kokreasi reads, with what it means; a KOKREASI_* variable not listed here is
+# a misspelling and stops start-up. KOKREASI_TEST_* and KOKREASI_BENCH_* belong to the test
+# suite and the benchmarks.
+VARIABLES = {
+    "KOKREASI_DATA_DIR": "where the embedded log and keys live",
+    "KOKREASI_DATABASE_URL": "postgresql://... or sqlite:///PATH",
+    "KOKREASI_REDIS_URL": "redis://... to fan out between instances",
+    "KOKREASI_SECRET_KEY": "signs tokens and links, seals contacts (16+ characters)",
+    "KOKREASI_PREVIOUS_SECRET_KEYS": "comma-separated secrets being rotated out",
+    "KOKREASI_HOST": "address to listen on",
+    "KOKREASI_PORT": "port to listen on",
+    "KOKREASI_TRUSTED_PROXIES": "proxies whose X-Forwarded-For is believed",
+    "KOKREASI_ACCESS_POLICY": "process (default) or open (benchmarks only)",
+    "KOKREASI_EDITS_PER_SECOND": "per-person edit rate limit",
+    "KOKREASI_METRICS_TOKEN": "bearer token /metrics asks for",
+}
+NOT_SETTINGS = ("KOKREASI_TEST_", "KOKREASI_BENCH_")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +82,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(env KOKREASI_REDIS_URL; default: in-process broker)")
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (pick a free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
 def _choose(cli_value: str | None, env_name: str, env: dict[str, str]) -> str | None:
     if cli_value:
         return cli_value
@@ -59,8 +100,30 @@ def _choose(cli_value: str | None, env_name: str, env: dict[str, str]) -> str | 
     return value or None
 
 
-def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = None) -> Settings:
+def check_names(env: dict[str, str]) -> None:
+    """Refuse a KOKREASI_* variable Kokreasi does not read: a misspelt setting would otherwise
+    be ignored without a word."""
+    for name in sorted(env):
+        if name.startswith("KOKREASI_") and name not in VARIABLES and not name.startswith(
+            NOT_SETTINGS
+        ):
+            close = difflib.get_close_matches(name, VARIABLES, n=1)
+            hint = f"; did you mean {close[0]}?" if close else (
+                f"; known: {', '.join(VARIABLES)}")
+            raise SettingsError(f"unknown setting {name}{hint}")
+
+
+def load(
+    args: argparse.Namespace | None = None,
+    env: dict[str, str] | None = None,
+    *,
+    read_only: bool = False,
+) -> Settings:
+    """The settings from ``args`` over ``env`` (default: the process environment) over the
+    defaults. ``read_only`` commands (verify, replay) never write to the data directory: with
+    no stored secret they get a throw-away one, since they sign nothing."""
     env = dict(os.environ) if env is None else env
+    check_names(env)
 
     def get(name: str) -> Any:
         return getattr(args, name, None) if args is not None else None
@@ -71,13 +134,22 @@ def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = No
         database_url = f"sqlite:///{(data_dir / 'events.sqlite3').resolve()}"
     elif not database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
         raise SettingsError(
-            f"database URL {database_url!r} is neither sqlite:///PATH nor postgresql://..."
+            f"KOKREASI_DATABASE_URL / --database-url {database_url!r} is neither "
+            "sqlite:///PATH nor postgresql://..."
         )
     redis_url = _choose(get("redis_url"), "KOKREASI_REDIS_URL", env)
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError(f"redis URL {redis_url!r} must start with redis:// or rediss://")
+        raise SettingsError(
+            f"KOKREASI_REDIS_URL / --redis-url {redis_url!r} must start with redis:// or "
+            "rediss://"
+        )
     secret = _choose(None, "KOKREASI_SECRET_KEY", env)
-    secret_key = secret.encode() if secret else _stored_secret(data_dir)
+    if secret:
+        secret_key = secret.encode()
+    elif read_only and not (data_dir / SECRET_FILE).exists():
+        secret_key = secrets.token_urlsafe(48).encode()
+    else:
+        secret_key = _stored_secret(data_dir)
     if len(secret_key) < 16:
         raise SettingsError("KOKREASI_SECRET_KEY must be at least 16 characters long")
     previous = tuple(
@@ -85,8 +157,18 @@ def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = No
         for key in env.get("KOKREASI_PREVIOUS_SECRET_KEYS", "").split(",")
         if key.strip()
     )
-    port = get("port") or int(env.get("KOKREASI_PORT", "8000"))
-    host = get("host") or env.get("KOKREASI_HOST", "127.0.0.1")
+    port = get("port")
+    if port is None:
+        try:
+            port = port_number(env.get("KOKREASI_PORT", "").strip() or "8000")
+        except argparse.ArgumentTypeError as error:
+            raise SettingsError(f"KOKREASI_PORT: {error}") from None
+    host = get("host") or env.get("KOKREASI_HOST", "").strip() or "127.0.0.1"
+    access_policy = env.get("KOKREASI_ACCESS_POLICY", "").strip() or "process"
+    if access_policy not in ACCESS_POLICIES:
+        raise SettingsError(
+            f"KOKREASI_ACCESS_POLICY={access_policy!r}: choose {' or '.join(ACCESS_POLICIES)}"
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -95,7 +177,23 @@ def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = No
         previous_secret_keys=previous,
         host=host,
         port=int(port),
+        access_policy=access_policy,
+        edits_per_second=_positive_number(env, "KOKREASI_EDITS_PER_SECOND"),
+        metrics_token=env.get("KOKREASI_METRICS_TOKEN", "").strip() or None,
     )
+
+
+def _positive_number(env: dict[str, str], name: str) -> float | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{name}={text!r} must be a positive number")
+    return value
 
 
 def _stored_secret(data_dir: Path) -> bytes:

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from commitment import template as t
+from commitment.contract import contract_json
 from events.record import Actor, Stakeholder
 from identity.auth import SESSION_COOKIE
 from identity.tokens import issue_token
@@ -288,17 +289,8 @@ async def list_commitment_inputs(call: Call) -> Response:
 
 
 async def get_template(call: Call) -> Response:
-    """The commitment document layout and the guidance of each section, for editors."""
-    return ok({
-        "roots": {t.TITLE: "Y.Text", t.META: "Y.Map", t.MILESTONES: "Y.Array<Y.Map>",
-                  t.CONTACTS: "Y.Map", **{name: "Y.XmlFragment" for name in t.SECTIONS}},
-        "sections": [{"name": name, "letter": g.letter, "heading_id": g.heading_id,
-                      "heading_en": g.heading_en, "question_id": g.question_id,
-                      "question_en": g.question_en} for name, g in t.GUIDANCE.items()],
-        "meta_keys": list(t.META_KEYS), "milestone_keys": list(t.MILESTONE_KEYS),
-        "contact_keys": list(t.CONTACT_KEYS), "ogp_values": list(t.OGP_VALUES),
-        "max_milestones": t.MAX_MILESTONES,
-    })
+    """The commitment contract: layout, fields, labels and guidance, for editors."""
+    return ok(contract_json())
 
 
 # -- handlers: sessions -------------------------------------------------------------------

@@ -119,6 +119,10 @@ COMPONENTS: dict[str, Schema] = {
         milestone_keys={"type": "array", "items": _STR},
         contact_keys={"type": "array", "items": _STR},
         ogp_values={"type": "array", "items": _STR}, max_milestones=_INT,
+        labels={"type": "object", "description": "field labels keyed root.key (or title), "
+                "each {id, en}", "additionalProperties": _object(id=_STR, en=_STR)},
+        groups={"type": "object", "description": "headings of the template's parts, each "
+                "{id, en}", "additionalProperties": _object(id=_STR, en=_STR)},
     ),
     "Validation": _object(
         commitment_id=_STR, ok=_BOOL,

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from commitment.template import GUIDANCE, MAX_MILESTONES, OGP_VALUES, SECTIONS, CommitmentContent
+from commitment.labels import GUIDANCE
+from commitment.template import MAX_MILESTONES, OGP_VALUES, SECTIONS, CommitmentContent
 
 _VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "transparency": ("transparency", "transparansi", "keterbukaan"),

@@ -14,12 +14,14 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
-from commitment.template import CONTACTS, GUIDANCE, META, MILESTONES, SECTIONS, TITLE
+from commitment.labels import GROUPS, GUIDANCE
+from commitment.template import CONTACTS, META, MILESTONES, SECTIONS, TITLE
 
 QUOTE_LIMIT = 60
 
 SECTION_NAMES_ID: dict[str, str] = {
-    TITLE: "Judul", META: "Data komitmen", MILESTONES: "Kegiatan", CONTACTS: "Kontak",
+    TITLE: "Judul", META: GROUPS["meta"][0], MILESTONES: GROUPS["milestones"][0],
+    CONTACTS: GROUPS["contacts"][0],
     **{name: guidance.heading_id for name, guidance in GUIDANCE.items()},
 }
 """Section headings in Bahasa Indonesia, for ``summary_id`` (the web has its own labels)."""

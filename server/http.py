@@ -1,7 +1,9 @@
-"""The live server's plain HTTP routes (health, metrics) and the web bundle's static files."""
+"""The live server's plain HTTP routes (health, metrics, the websocket address asked over
+plain HTTP) and the web bundle's static files."""
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -42,5 +44,20 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics; behind ``KOKREASI_METRICS_TOKEN`` (as a bearer token) when set."""
+    wanted: str | None = getattr(request.app.state.settings, "metrics_token", None)
+    if wanted:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), wanted):
+            return PlainTextResponse("a metrics token is required\n", status_code=401,
+                                     headers={"www-authenticate": 'Bearer realm="metrics"'})
     registry: Metrics = request.app.state.metrics
-    return PlainTextResponse(registry.render(), media_type="text/plain; version=0.0.4")
+    return PlainTextResponse(registry.render(), media_type=registry.content_type)
+
+
+async def upgrade_required(request: Request) -> Response:
+    """A plain HTTP request to a websocket address: say how to talk to it."""
+    return PlainTextResponse(
+        "this is a y-websocket endpoint: connect with a websocket (Upgrade: websocket)\n",
+        status_code=426, headers={"upgrade": "websocket", "connection": "Upgrade"},
+    )

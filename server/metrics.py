@@ -1,9 +1,31 @@
-"""Prometheus text exposition, hand-written: a few counters, gauges and histograms."""
+"""The live server's measurements, exposed through prometheus_client.
+
+The hot path only adds to plain numbers (an attribute increment per update); the numbers are
+turned into metric families when Prometheus scrapes, with the client library's exposition, so
+counts are printed exactly and the process metrics (CPU, memory, open files, GC) come along.
+Each app has its own registry: several apps in one process (tests) never share counts.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -15,9 +37,8 @@ class Counter:
     def inc(self, amount: float = 1.0) -> None:
         self.value += amount
 
-    def render(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter",
-                f"{self.name} {self.value:g}"]
+    def family(self) -> Metric:
+        return CounterMetricFamily(self.name, self.help, value=self.value)
 
 
 class LabelledCounter:
@@ -31,10 +52,11 @@ class LabelledCounter:
     def inc(self, value: str, amount: float = 1.0) -> None:
         self.values[value] = self.values.get(value, 0.0) + amount
 
-    def render(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter",
-                *(f'{self.name}{{{self.label}="{value}"}} {count:g}'
-                  for value, count in self.values.items())]
+    def family(self) -> Metric:
+        family = CounterMetricFamily(self.name, self.help, labels=[self.label])
+        for value, count in self.values.items():
+            family.add_metric([value], count)
+        return family
 
 
 class Gauge:
@@ -43,9 +65,8 @@ class Gauge:
     def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
         self.name, self.help, self.read = name, help_text, read
 
-    def render(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge",
-                f"{self.name} {self.read():g}"]
+    def family(self) -> Metric:
+        return GaugeMetricFamily(self.name, self.help, value=self.read())
 
 
 class Histogram:
@@ -61,19 +82,20 @@ class Histogram:
         self.sum += value
         self.count += 1
 
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
+    def family(self) -> Metric:
+        buckets: list[tuple[str, float]] = []
         running = 0
         for bound, count in zip(self.buckets, self.counts, strict=False):
             running += count
-            lines.append(f'{self.name}_bucket{{le="{bound:g}"}} {running}')
-        lines.append(f'{self.name}_bucket{{le="+Inf"}} {self.count}')
-        lines += [f"{self.name}_sum {self.sum:g}", f"{self.name}_count {self.count}"]
-        return lines
+            buckets.append((f"{bound:g}", running))
+        buckets.append(("+Inf", self.count))
+        return HistogramMetricFamily(self.name, self.help, buckets=buckets, sum_value=self.sum)
 
 
-class Metrics:
+class Metrics(Collector):
     """The live server's measurements; gauges are bound by the app once rooms exist."""
+
+    content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
         self.updates = Counter("kokreasi_updates_total", "Yjs updates appended to the log")
@@ -94,17 +116,23 @@ class Metrics:
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",
                                         "time from receiving an update to broadcasting it")
         self.gauges: list[Gauge] = []
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
         self.gauges.append(Gauge(name, help_text, read))
 
-    def render(self) -> str:
-        lines: list[str] = []
+    def collect(self) -> Iterator[Metric]:
         metrics: tuple[Counter | LabelledCounter | Gauge | Histogram, ...] = (
             self.updates, self.updates_empty, self.updates_refused, self.connections_total,
             self.slow_disconnects, self.address_refusals, self.append_latency,
             self.fanout_latency, *self.gauges,
         )
         for metric in metrics:
-            lines += metric.render()
-        return "\n".join(lines) + "\n"
+            yield metric.family()
+
+    def render(self) -> str:
+        return generate_latest(self.registry).decode()

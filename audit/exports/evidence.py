@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
+from commitment.labels import LANGUAGES
 from events.record import Stakeholder, format_timestamp, utc_now
 from events.store import EventStore
 from process.domain import Stage
@@ -34,7 +35,7 @@ from ..checkpoints import Checkpoint, list_checkpoints
 from ..keys import Keyring, Signer
 from .diffs import diff_views, render_markdown
 from .documents import write_plan
-from .labels import LANGUAGES, Labels
+from .labels import Labels
 from .opendata import OpenData, add_open_data, csv_text, open_data
 from .plan import PlanView, load_stage_views
 

@@ -1,33 +1,23 @@
 """The words of the exported template, in Indonesian and English.
 
-Section headings and stage names come from the process (``commitment.template.GUIDANCE``,
-``process.domain.STAGE_NAMES``) so the export says exactly what the editor says.
+Section headings, field labels and the template's part headings come from the commitment
+contract (``commitment.labels``), stage names from the process (``process.domain.STAGE_NAMES``),
+so the export says exactly what the editor says. Only the export's own words are here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from commitment.template import GUIDANCE, SECTIONS
+from commitment.labels import FIELDS, GROUPS, GUIDANCE, LANGUAGES, section_heading
+from commitment.template import SECTIONS
 from process.domain import STAGE_NAMES, Stage
-
-LANGUAGES = ("id", "en")
 
 _WORDS: dict[str, tuple[str, str]] = {
     "commitment": ("Komitmen", "Commitment"),
     "dates": ("Tanggal mulai dan berakhir komitmen", "Commitment start and end date"),
-    "lead": ("Aktor/badan pemimpin implementasi", "Lead implementing agency/actor"),
-    "description": ("Deskripsi Komitmen", "Commitment description"),
-    "milestones": ("Tonggak capaian", "Milestones"),
     "activity": ("Kegiatan dengan hasil yang dapat diverifikasi",
                  "Activity with a verifiable deliverable"),
-    "start": ("Tanggal mulai", "Start date"),
-    "end": ("Tanggal selesai", "End date"),
-    "output": ("Keluaran", "Output"),
-    "actors": ("Aktor yang terlibat", "Actors involved"),
-    "contact": ("Informasi kontak", "Contact information"),
-    "contact_name": ("Nama penanggung jawab di badan pelaksana",
-                     "Name of the responsible person in the implementing agency"),
     "contact_title": ("Jabatan, departemen", "Title, department"),
     "contact_reach": ("Email dan telepon", "Email and phone"),
     "others": ("Aktor lain yang terlibat", "Other actors involved"),
@@ -56,6 +46,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "empty": ("(belum diisi)", "(not filled in)"),
     "no_milestones": ("Belum ada tonggak capaian.", "No milestones yet."),
     "contents": ("Daftar komitmen", "Commitments"),
+    # The template's own words, under the names the layouts use.
+    "lead": FIELDS["meta.lead_agency"],
+    "start": FIELDS["milestones.start"],
+    "end": FIELDS["milestones.end"],
+    "output": FIELDS["milestones.output"],
+    "actors": FIELDS["milestones.actors"],
+    "contact_name": FIELDS["contacts.name"],
+    "description": GROUPS["description"],
+    "milestones": GROUPS["milestones"],
+    "contact": GROUPS["contacts"],
 }
 
 
@@ -71,9 +71,7 @@ class Labels:
 
     def section(self, name: str) -> str:
         """e.g. ``B. Masalah publik`` / ``B. Public problem``."""
-        guidance = GUIDANCE[name]
-        heading = guidance.heading_id if self.language == "id" else guidance.heading_en
-        return f"{guidance.letter}. {heading}"
+        return section_heading(name, self.language)
 
     def question(self, name: str) -> str:
         guidance = GUIDANCE[name]

@@ -116,7 +116,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 def _export(args: argparse.Namespace) -> int:
     from audit.bundle import UnknownPlan, export_bundle
-    from audit.progress import ProgressBar
+    from kokreasi.progress import ProgressBar
 
     data_dir = _data_dir(args)
     signer = None if args.no_checkpoint else load_signer(data_dir)
@@ -243,7 +243,7 @@ def _export_plan(args: argparse.Namespace) -> int:
     from audit.exports.evidence import write_evidence_pack
     from audit.exports.opendata import open_data, write_csv_zip, write_json
     from audit.exports.plan import ExportError, load_plan
-    from audit.progress import ProgressBar
+    from kokreasi.progress import ProgressBar
 
     data_dir = _data_dir(args)
     bar = ProgressBar(f"{args.format} {args.plan}")

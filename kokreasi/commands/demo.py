@@ -20,7 +20,8 @@ def register(subparsers: Any) -> None:
         "prints a sign-in link for each role.",
     )
     demo.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    demo.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    demo.add_argument("--port", type=settings_module.port_number,
+                      help="port to listen on (default 8000)")
     settings_module.add_arguments(demo)
     demo.set_defaults(handler=demo_command)
 

@@ -9,9 +9,9 @@ import sys
 from typing import Any
 
 from events import migrations, open_store
-from events.errors import EventStoreError
-from events.sqlite import path_of
 from kokreasi import settings as settings_module
+
+from .common import existing_log_settings
 
 
 def register(subparsers: Any) -> None:
@@ -55,17 +55,8 @@ async def _verify(database_url: str, from_position: int, to_position: int | None
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    try:
-        settings = settings_module.load(args)
-        url = settings.database_url
-        # Verifying must not create an empty log where none was: that would "verify".
-        if url.startswith("sqlite:") and not path_of(url).exists():
-            print(f"error: no event log at {path_of(url)}", file=sys.stderr)
-            return 2
-        return asyncio.run(_verify(url, args.from_position, args.to_position))
-    except (EventStoreError, settings_module.SettingsError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    settings = existing_log_settings(args)
+    return asyncio.run(_verify(settings.database_url, args.from_position, args.to_position))
 
 
 async def _migrate(database_url: str) -> int:
@@ -77,8 +68,4 @@ async def _migrate(database_url: str) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    try:
-        return asyncio.run(_migrate(settings_module.load(args).database_url))
-    except (EventStoreError, settings_module.SettingsError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    return asyncio.run(_migrate(settings_module.load(args).database_url))

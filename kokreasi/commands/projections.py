@@ -6,16 +6,16 @@ import argparse
 import asyncio
 import json
 import sys
-import time
-from typing import Any, TextIO
+from typing import Any
 
 import events
 from kokreasi import settings as settings_module
-from projections.queries import content_at, history
+from projections.queries import NotFound, content_at, history
 from projections.runner import ProjectionRunner
 from projections.storage import open_storage
 
-BAR_WIDTH = 30
+from ..progress import ProgressBar
+from .common import CommandError, existing_log_settings
 
 
 def register(subparsers: Any) -> None:
@@ -41,36 +41,6 @@ def register(subparsers: Any) -> None:
     replay.set_defaults(handler=run_replay)
 
 
-class ProgressBar:
-    """``[#####-----]  50%  130000/260000 events  41000 ev/s  0:00:03 left`` on one line."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        # Looked up when the bar is made, not when this module was imported: stderr may
-        # have been replaced since (a test's capture, a redirecting caller).
-        self.stream = stream if stream is not None else sys.stderr
-        self.started = time.monotonic()
-        self.first: int | None = None
-
-    def __call__(self, position: int, head: int) -> None:
-        if self.first is None:
-            self.first = 0
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = position / elapsed
-        fraction = position / head if head else 1.0
-        left = (head - position) / rate if rate > 0 else 0.0
-        filled = int(BAR_WIDTH * fraction)
-        self.stream.write(
-            f"\r[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {fraction:4.0%} "
-            f"{position}/{head} events  {rate:,.0f} ev/s  "
-            f"{time.strftime('%H:%M:%S', time.gmtime(left))} left"
-        )
-        self.stream.flush()
-
-    def done(self, folded: int) -> None:
-        elapsed = time.monotonic() - self.started
-        self.stream.write(f"\nrebuilt from {folded} events in {elapsed:.1f} s\n")
-
-
 def run_rebuild(args: argparse.Namespace) -> int:
     settings = settings_module.load(args)
 
@@ -79,9 +49,9 @@ def run_rebuild(args: argparse.Namespace) -> int:
         try:
             storage = await open_storage(settings.database_url)
             try:
-                bar = ProgressBar()
+                bar = ProgressBar(unit="events", force=True)
                 folded = await ProjectionRunner(store, storage).rebuild(bar)
-                bar.done(folded)
+                bar.close(f"rebuilt from {folded} events in {bar.elapsed:.1f} s")
             finally:
                 await storage.close()
         finally:
@@ -92,7 +62,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    settings = settings_module.load(args)
+    settings = existing_log_settings(args)
 
     async def main() -> Any:
         store = await events.open_store(settings.database_url)
@@ -110,7 +80,10 @@ def run_replay(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    result = asyncio.run(main())
+    try:
+        result = asyncio.run(main())
+    except NotFound as error:
+        raise CommandError(str(error)) from None
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0

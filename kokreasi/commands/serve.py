@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from dataclasses import replace
 from typing import Any
@@ -19,7 +18,8 @@ from server.limits import Limits
 def register(subparsers: Any) -> None:
     serve = subparsers.add_parser("serve", help="run the live co-editing server")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8000; 0 picks one)")
+    serve.add_argument("--port", type=settings_module.port_number,
+                       help="port to listen on (default 8000; 0 picks one)")
     settings_module.add_arguments(serve)
     serve.set_defaults(handler=serve_command)
 
@@ -71,21 +71,14 @@ def serve_command(args: argparse.Namespace) -> int:
     logs.configure()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     policy: AccessPolicy | None = None
-    if os.environ.get("KOKREASI_ACCESS_POLICY") == "open":
+    if settings.access_policy == "open":
         # For trying the editor and for tests without a plan: CSOs and the Secretariat write
         # every document, others read. Never for a real co-creation process.
         logging.getLogger("kokreasi").warning("KOKREASI_ACCESS_POLICY=open: no process rules")
         policy = OpenPolicy()
     limits = Limits(max_message_bytes=settings.max_message_bytes)
-    rate = os.environ.get("KOKREASI_EDITS_PER_SECOND", "").strip()
-    if rate:
-        # Per person; the default suits typing people, a load test may want more.
-        try:
-            per_second = float(rate)
-        except ValueError:
-            print(f"kokreasi: KOKREASI_EDITS_PER_SECOND={rate!r} is not a number",
-                  file=sys.stderr)
-            return 2
+    if settings.edits_per_second is not None:
+        per_second = settings.edits_per_second
         limits = replace(limits, updates_per_second=per_second,
                          update_burst=max(limits.update_burst, per_second * 4))
     app = create_app(settings, policy=policy, limits=limits)

@@ -6,7 +6,8 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
-from commitment.template import GUIDANCE, ROOT_NAMES, SECTIONS, check_update_roots, read_commitment
+from commitment.labels import GUIDANCE
+from commitment.template import ROOT_NAMES, SECTIONS, check_update_roots, read_commitment
 from process.validation import validate
 
 

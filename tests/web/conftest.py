@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .plan import Seeded
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("KOKREASI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("KOKREASI_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

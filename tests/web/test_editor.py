@@ -228,3 +228,24 @@ async def test_milestones_title_and_dates_are_shared_and_checked(
     await expect(budi.locator(".milestone")).to_have_count(5)
     await expect(budi.locator("[data-status]")).to_have_attribute("data-status", "saved")
     await screenshot(budi, artifacts_dir, "editor-milestones")
+
+
+async def test_the_editor_names_every_part_as_the_exported_plan_does(
+    browser: Browser, plan: Seeded
+) -> None:
+    from commitment.labels import FIELDS, GROUPS, section_heading
+
+    ani = await open_editor(browser, plan, "cso")
+    for language in ("id", "en"):
+        if language == "en":
+            await ani.get_by_role("button", name="English").click()
+        index = 0 if language == "id" else 1
+        await expect(ani.locator("#section-lead_agency h3")).to_have_text(
+            section_heading("lead_agency", language))
+        await expect(ani.locator("#section-alignment h3")).to_have_text(
+            section_heading("alignment", language))
+        await expect(ani.locator("label[for=meta-lead_agency]")).to_have_text(
+            FIELDS["meta.lead_agency"][index])
+        await expect(ani.locator("#milestones-heading")).to_have_text(GROUPS["milestones"][index])
+        await expect(ani.locator("label[for=contact-name]")).to_have_text(
+            FIELDS["contacts.name"][index])

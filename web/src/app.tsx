@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { fetchMe, type Me } from './api'
+import { loadTemplate } from './collab/template'
 import { t, useLang } from './i18n'
 import { usePath } from './router'
 import { SessionContext } from './session'
@@ -34,8 +35,9 @@ export function App() {
   const path = usePath()
   const [state, setState] = useState<State>({ status: 'loading' })
   useEffect(() => {
-    fetchMe().then(
-      (me) => setState({ status: 'ready', me }),
+    // Every page may name a part of the commitment template: its words come first.
+    Promise.all([fetchMe(), loadTemplate()]).then(
+      ([me]) => setState({ status: 'ready', me }),
       (error: unknown) => setState({ status: 'error', message: String(error) }),
     )
   }, [])

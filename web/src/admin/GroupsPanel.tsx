@@ -6,6 +6,7 @@ import { ActionResult, Field, formValues, SubmitButton, useAction } from '../ui/
 import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
 import { useOrganisations } from './PeoplePanel'
+import { fieldLabel } from '../collab/template'
 
 const CRITERIA = ['focus', 'research', 'plans', 'experts'] as const
 
@@ -130,7 +131,7 @@ export function GroupsPanel({ plan, onChange }: { plan: Plan; onChange: () => vo
                     ))}
                   </Field>
                   <Field label={t('admin.number')} name="number" />
-                  <Field label={t('editor.titleField')} name="title" required />
+                  <Field label={fieldLabel('title')} name="title" required />
                   <ActionResult action={addCommitment} />
                   <SubmitButton action={addCommitment} label={t('admin.addCommitment')} />
                 </form>

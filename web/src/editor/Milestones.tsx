@@ -3,9 +3,8 @@ import * as Y from 'yjs'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { bindMapField, bindMapText } from '../collab/bindings'
 import type { DocumentConnection } from '../collab/connection'
-import { MAX_MILESTONES, MILESTONE_FIELDS, type MilestoneField } from '../collab/template'
+import { MAX_MILESTONES, MILESTONE_FIELDS, fieldLabel, groupLabel, type MilestoneField } from '../collab/template'
 import { t } from '../i18n'
-import type { Key } from '../messages'
 
 const rowIds = new WeakMap<Y.Map<unknown>, number>()
 let nextRowId = 1
@@ -18,14 +17,6 @@ function rowId(row: Y.Map<unknown>): number {
   return id
 }
 
-const LABELS: Record<MilestoneField, Key> = {
-  activity: 'editor.ms.activity',
-  deliverable: 'editor.ms.deliverable',
-  start: 'editor.ms.start',
-  end: 'editor.ms.end',
-  output: 'editor.ms.output',
-  actors: 'editor.ms.actors',
-}
 const TYPES: Record<MilestoneField, string> = {
   activity: 'textarea',
   deliverable: 'textarea',
@@ -52,7 +43,7 @@ function Cell(props: { conn: DocumentConnection; row: Y.Map<unknown>; field: Mil
   return (
     <div class={`cell cell-${field}`}>
       <label for={id}>
-        {t(LABELS[field])} <span class="visually-hidden">({t('editor.ms.row', { n })})</span>
+        {fieldLabel(`milestones.${field}`)} <span class="visually-hidden">({t('editor.ms.row', { n })})</span>
       </label>
       {TYPES[field] === 'textarea' ? <textarea rows={2} {...common} /> : <input type={TYPES[field]} {...common} />}
     </div>
@@ -81,7 +72,7 @@ export function Milestones({ conn, editable }: { conn: DocumentConnection; edita
   const full = rows.length >= MAX_MILESTONES
   return (
     <section class="field" aria-labelledby="milestones-heading">
-      <h2 id="milestones-heading">{t('editor.milestones')}</h2>
+      <h2 id="milestones-heading">{groupLabel('milestones')}</h2>
       <p class="help" id="milestones-help">
         {t('editor.milestonesHelp')}
       </p>

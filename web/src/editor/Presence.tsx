@@ -1,9 +1,8 @@
 // Who else has this commitment open, and where in the template they are.
 import { useEffect, useState } from 'preact/hooks'
 import type { DocumentConnection, PresenceUser } from '../collab/connection'
-import { SECTIONS, sectionLabel, type Section } from '../collab/template'
+import { rootLabel } from '../collab/template'
 import { t } from '../i18n'
-import type { Key } from '../messages'
 import { roleLabel } from '../ui/Header'
 
 interface Person {
@@ -12,10 +11,7 @@ interface Person {
   section: string | null
 }
 
-function sectionName(section: string): string {
-  if ((SECTIONS as readonly string[]).includes(section)) return t(sectionLabel(section as Section))
-  return t(`section.${section}` as Key)
-}
+const sectionName = rootLabel
 
 export function Presence({ conn }: { conn: DocumentConnection }) {
   const awareness = conn.provider.awareness

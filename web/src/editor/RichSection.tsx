@@ -7,7 +7,7 @@ import { Placeholder } from '@tiptap/extensions'
 import StarterKit from '@tiptap/starter-kit'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { presenceLabel, type DocumentConnection, type PresenceUser } from '../collab/connection'
-import { sectionGuide, sectionLabel, type Section } from '../collab/template'
+import { sectionGuidance, sectionTitle, type Section } from '../collab/template'
 import { t } from '../i18n'
 import { Toolbar } from './Toolbar'
 
@@ -71,11 +71,11 @@ export function RichSection(props: {
   }, [editor, editable])
   return (
     <section class="field rich-field" aria-labelledby={labelId} id={`section-${section}`}>
-      <h3 id={labelId}>{t(sectionLabel(section))}</h3>
+      <h3 id={labelId}>{sectionTitle(section)}</h3>
       <p id={helpId} class="help">
-        {t(sectionGuide(section))}
+        {sectionGuidance(section)}
       </p>
-      {editor && editable && <Toolbar editor={editor} label={t('editor.toolbar', { section: t(sectionLabel(section)) })} />}
+      {editor && editable && <Toolbar editor={editor} label={t('editor.toolbar', { section: sectionTitle(section) })} />}
       <div ref={host} class="rich-host" />
     </section>
   )

@@ -3,9 +3,8 @@ import type * as Y from 'yjs'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { bindMapField, bindMapText, bindText, readString } from '../collab/bindings'
 import type { DocumentConnection } from '../collab/connection'
-import { CONTACT_FIELDS, OGP_VALUES } from '../collab/template'
+import { CONTACT_FIELDS, META_FIELDS, OGP_VALUES, fieldLabel, groupLabel } from '../collab/template'
 import { t } from '../i18n'
-import type { Key } from '../messages'
 
 type FieldElement = HTMLInputElement | HTMLTextAreaElement
 
@@ -21,7 +20,7 @@ export function TitleField({ conn, editable }: { conn: DocumentConnection; edita
   useEffect(() => bindText(ref.current!, conn.doc.getText('title'), conn), [conn])
   return (
     <div class="field">
-      <label for="field-title">{t('editor.titleField')}</label>
+      <label for="field-title">{fieldLabel('title')}</label>
       <textarea
         id="field-title"
         ref={ref}
@@ -39,7 +38,7 @@ function MapField(props: {
   conn: DocumentConnection
   map: Y.Map<unknown>
   name: string
-  label: Key
+  label: string
   type: string
   editable: boolean
   section: string
@@ -54,7 +53,7 @@ function MapField(props: {
   const focus = useFocusSection(conn, section)
   return (
     <div class={`field field-${name}`}>
-      <label for={id}>{t(label)}</label>
+      <label for={id}>{label}</label>
       {type === 'textarea' ? (
         <textarea id={id} ref={ref as preact.Ref<HTMLTextAreaElement>} rows={2} readOnly={!editable} data-field={name} {...focus} />
       ) : (
@@ -64,20 +63,13 @@ function MapField(props: {
   )
 }
 
-const META: [string, Key, string][] = [
-  ['number', 'editor.number', 'text'],
-  ['start_date', 'editor.startDate', 'date'],
-  ['end_date', 'editor.endDate', 'date'],
-  ['lead_agency', 'editor.leadAgency', 'text'],
-  ['policy_area', 'editor.policyArea', 'text'],
-]
 
 export function MetaFields({ conn, editable }: { conn: DocumentConnection; editable: boolean }) {
   const map = conn.doc.getMap<unknown>('meta')
   return (
     <div class="grid meta">
-      {META.map(([name, label, type]) => (
-        <MapField key={name} conn={conn} map={map} name={name} label={label} type={type} editable={editable} section="meta" idPrefix="meta" />
+      {META_FIELDS.map(([name, type]) => (
+        <MapField key={name} conn={conn} map={map} name={name} label={fieldLabel(`meta.${name}`)} type={type} editable={editable} section="meta" idPrefix="meta" />
       ))}
     </div>
   )
@@ -87,10 +79,10 @@ export function Contacts({ conn, editable }: { conn: DocumentConnection; editabl
   const map = conn.doc.getMap<unknown>('contacts')
   return (
     <section class="field" aria-labelledby="contacts-heading">
-      <h2 id="contacts-heading">{t('editor.contacts')}</h2>
+      <h2 id="contacts-heading">{groupLabel('contacts')}</h2>
       <div class="grid contacts">
-        {CONTACT_FIELDS.map(([name, label, type]) => (
-          <MapField key={name} conn={conn} map={map} name={name} label={label} type={type} editable={editable} section="contacts" idPrefix="contact" />
+        {CONTACT_FIELDS.map(([name, type]) => (
+          <MapField key={name} conn={conn} map={map} name={name} label={fieldLabel(`contacts.${name}`)} type={type} editable={editable} section="contacts" idPrefix="contact" />
         ))}
       </div>
     </section>
@@ -122,7 +114,7 @@ export function OgpValues({ conn, editable }: { conn: DocumentConnection; editab
   }
   return (
     <fieldset class="field ogp-values">
-      <legend>{t('editor.ogpValues')}</legend>
+      <legend>{fieldLabel('meta.ogp_values')}</legend>
       {OGP_VALUES.map((value) => (
         <label key={value} class="check">
           <input
@@ -132,7 +124,7 @@ export function OgpValues({ conn, editable }: { conn: DocumentConnection; editab
             onChange={(event) => toggle(value, event.currentTarget.checked)}
             data-value={value}
           />{' '}
-          {t(`ogp.${value}` as Key)}
+          {fieldLabel(`ogp_values.${value}`)}
         </label>
       ))}
     </fieldset>

@@ -1,6 +1,6 @@
 // Stage compare: word-level differences between two versions, with who made each change.
 import { useEffect, useState } from 'preact/hooks'
-import { SECTIONS, sectionLabel } from '../collab/template'
+import { SECTIONS, rootLabel } from '../collab/template'
 import { serverText, t } from '../i18n'
 import { stageName } from '../ui/stages'
 import { loadComparison, loadSnapshots, personLabel, type Comparison, type Person, type Snapshot } from './data'
@@ -73,7 +73,7 @@ export function Compare({ documentId }: { documentId: string }) {
             .filter((name) => (result.sections[name] ?? []).length > 0)
             .map((name) => (
               <div key={name} data-section={name}>
-                <h3>{name === 'title' ? t('section.title') : t(sectionLabel(name as (typeof SECTIONS)[number]))}</h3>
+                <h3>{rootLabel(name)}</h3>
                 <ul class="changes">
                   {result.sections[name].map((change, index) => (
                     <li key={index} class="change">

@@ -1,7 +1,7 @@
 // The timeline slider: replays the document event by event, with the text coloured by the
 // organisation that wrote it.
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { SECTIONS, sectionLabel } from '../collab/template'
+import { SECTIONS, fieldLabel, sectionTitle } from '../collab/template'
 import { formatDate, lang, t } from '../i18n'
 import { roleLabel } from '../ui/Header'
 import { stageName } from '../ui/stages'
@@ -120,11 +120,11 @@ export function Replay({ documentId, events }: { documentId: string; events: His
       )}
       {shown && (
         <div class="replayed" data-testid="replayed" data-position={shown.position} aria-label={t('hist.textAt', { position: shown.position })}>
-          <h3>{t('section.title')}</h3>
+          <h3>{fieldLabel('title')}</h3>
           <Runs runs={shown.title} colours={colours} colour={colour} />
           {SECTIONS.map((name) => (
             <div key={name} data-section={name}>
-              <h3>{t(sectionLabel(name))}</h3>
+              <h3>{sectionTitle(name)}</h3>
               <Runs runs={shown.sections[name] ?? []} colours={colours} colour={colour} />
             </div>
           ))}

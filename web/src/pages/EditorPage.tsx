@@ -3,7 +3,7 @@ import { Fragment } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { api, type Commitment } from '../api'
 import { DocumentConnection, type DocumentStatus, type PresenceUser } from '../collab/connection'
-import { SECTIONS, stakeholderColor } from '../collab/template'
+import { SECTIONS, groupLabel, stakeholderColor } from '../collab/template'
 import { CommitmentHeading, Contacts, MetaFields, OgpValues, TitleField } from '../editor/fields'
 import { Milestones } from '../editor/Milestones'
 import { Presence } from '../editor/Presence'
@@ -57,10 +57,10 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
         </p>
       )}
       <div class="editor-layout">
-        <form class="template" onSubmit={(event) => event.preventDefault()} aria-label={t('editor.description')}>
+        <form class="template" onSubmit={(event) => event.preventDefault()} aria-label={groupLabel('description')}>
           <TitleField conn={conn} editable={editable} />
           <MetaFields conn={conn} editable={editable} />
-          <h2>{t('editor.description')}</h2>
+          <h2>{groupLabel('description')}</h2>
           {SECTIONS.map((section) => (
             <Fragment key={section}>
               <RichSection conn={conn} section={section} user={user} editable={editable} />

@@ -3,7 +3,7 @@
 import { Fragment } from 'preact'
 import { useState } from 'preact/hooks'
 import { api, type Commitment, type Input, type Plan } from '../api'
-import { CONTACT_FIELDS, SECTIONS, sectionLabel } from '../collab/template'
+import { CONTACT_FIELDS, MILESTONE_FIELDS, SECTIONS, fieldLabel, groupLabel, sectionTitle } from '../collab/template'
 import { formatDate, t, useLang } from '../i18n'
 import type { Key } from '../messages'
 import { ActionResult, Field, formValues, SubmitButton, useAction } from '../ui/forms'
@@ -40,31 +40,30 @@ export function DraftText({ doc, commitment }: { doc: DocumentContent; commitmen
         )}
         {meta.lead_agency ? (
           <>
-            <dt>{t('doc.lead')}</dt>
+            <dt>{fieldLabel('meta.lead_agency')}</dt>
             <dd>{text(meta.lead_agency)}</dd>
           </>
         ) : null}
       </dl>
       {SECTIONS.map((name) => (
         <section key={name} id={`c${commitment.id}-${name}`}>
-          <h3>{t(sectionLabel(name))}</h3>
-          {/* Simple HTML the server builds from the document and escapes (process/template.py). */}
+          <h3>{sectionTitle(name)}</h3>
+          {/* Simple HTML the server builds from the document and escapes (commitment/template.py). */}
           <div class="prose" dangerouslySetInnerHTML={{ __html: doc.sections[name]?.html || '<p>–</p>' }} />
         </section>
       ))}
       {doc.milestones.length > 0 && (
         <div class="table-wrap">
           <table>
-            <caption>{t('editor.milestones')}</caption>
+            <caption>{groupLabel('milestones')}</caption>
             <thead>
               <tr>
                 <th scope="col">#</th>
-                <th scope="col">{t('editor.ms.activity')}</th>
-                <th scope="col">{t('editor.ms.deliverable')}</th>
-                <th scope="col">{t('editor.ms.start')}</th>
-                <th scope="col">{t('editor.ms.end')}</th>
-                <th scope="col">{t('editor.ms.output')}</th>
-                <th scope="col">{t('editor.ms.actors')}</th>
+                {MILESTONE_FIELDS.map((field) => (
+                  <th key={field} scope="col">
+                    {fieldLabel(`milestones.${field}`)}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
@@ -85,11 +84,11 @@ export function DraftText({ doc, commitment }: { doc: DocumentContent; commitmen
       )}
       {CONTACT_FIELDS.some(([key]) => text(doc.contacts[key])) && (
         <section>
-          <h3>{t('editor.contacts')}</h3>
+          <h3>{groupLabel('contacts')}</h3>
           <dl class="facts">
-            {CONTACT_FIELDS.filter(([key]) => text(doc.contacts[key])).map(([key, label]) => (
+            {CONTACT_FIELDS.filter(([key]) => text(doc.contacts[key])).map(([key]) => (
               <Fragment key={key}>
-                <dt>{t(label)}</dt>
+                <dt>{fieldLabel(`contacts.${key}`)}</dt>
                 <dd>{text(doc.contacts[key])}</dd>
               </Fragment>
             ))}
@@ -131,7 +130,7 @@ function InputForm({ commitment, doc, onSent }: { commitment: Commitment; doc: D
         <option value="whole">{t('pub.whole')}</option>
         {SECTIONS.map((name) => (
           <option key={name} value={`section:${name}`}>
-            {t(sectionLabel(name))}
+            {sectionTitle(name)}
           </option>
         ))}
         {doc.milestones.map((_, index) => (
@@ -153,7 +152,7 @@ function InputForm({ commitment, doc, onSent }: { commitment: Commitment; doc: D
 }
 
 export function targetName(input: Input): string {
-  if (input.target.section) return t(sectionLabel(input.target.section as (typeof SECTIONS)[number]))
+  if (input.target.section) return sectionTitle(input.target.section as (typeof SECTIONS)[number])
   if (input.target.milestone) return t('pub.milestone', { n: input.target.milestone })
   return t('pub.whole')
 }
