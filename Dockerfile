@@ -10,6 +10,7 @@ RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/run.tx
 COPY kokreasi ./kokreasi
 COPY identity ./identity
 COPY commitment ./commitment
+COPY httpapi ./httpapi
 COPY events ./events
 COPY server ./server
 COPY projections ./projections
