@@ -32,6 +32,7 @@ from projections.service import ProjectionService
 from .access import AccessPolicy, OpenPolicy
 from .connection import AddressResolver, Connection, endpoint
 from .fanout import Broker, InProcessBroker, RedisBroker
+from .fanout_seal import FanoutSeal
 from .limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
 from .loading import ProjectionCheckpoints
 from .metrics import Metrics
@@ -133,7 +134,12 @@ def create_app(
             settings.database_url, group_commit_wait_ms=settings.group_commit_wait_ms
         )
         chosen: Broker = broker or (
-            RedisBroker(settings.redis_url) if settings.redis_url else InProcessBroker()
+            RedisBroker(
+                settings.redis_url,
+                seal=FanoutSeal(settings.secret_key, settings.previous_secret_keys),
+                on_rejected=state.metrics.fanout_rejected.inc,
+            )
+            if settings.redis_url else InProcessBroker()
         )
         state.broker = chosen
         alone = settings.embedded and broker is None and settings.redis_url is None
