@@ -87,7 +87,7 @@ async def main() -> None:
             timed(f"consistency proof {first.tree_size} -> {proof.new_size}", started)
             out = io.StringIO()
             started = time.perf_counter()
-            await export_bundle(store, "plan0", out, keyring=signer.keyring, signer=signer)
+            await export_bundle(store, "plan0", out, signer=signer, record_checkpoint=True)
             timed("export the bundle of one plan", started)
             text = out.getvalue()
             print(f"{'bundle size':<44} {len(text.encode()) / 1e6:9.2f} MB")
