@@ -27,6 +27,11 @@ T = TypeVar("T")
 
 
 def register(subparsers: Any) -> None:
+    from .logcheck import add_to
+
+    verify_log = subparsers.choices.get("verify")  # `kokreasi verify`, from events.commands
+    if verify_log is not None:
+        add_to(verify_log)
     audit = subparsers.add_parser(
         "audit", help="export and verify the tamper-evident audit trail",
         description="Signed checkpoints, audit bundles and their offline verification.",

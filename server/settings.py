@@ -59,20 +59,34 @@ def _choose(cli_value: str | None, env_name: str, env: dict[str, str]) -> str | 
     return value or None
 
 
-def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = None) -> Settings:
+def _get(args: argparse.Namespace | None, name: str) -> Any:
+    return getattr(args, name, None) if args is not None else None
+
+
+def log_location(
+    args: argparse.Namespace | None = None, env: dict[str, str] | None = None
+) -> tuple[Path, str]:
+    """The data directory and the log's URL, read without creating anything (no secret):
+    what a command that only reads needs (``kokreasi verify``)."""
     env = dict(os.environ) if env is None else env
-
-    def get(name: str) -> Any:
-        return getattr(args, name, None) if args is not None else None
-
-    data_dir = Path(_choose(get("data_dir"), "KOKREASI_DATA_DIR", env) or DEFAULT_DATA_DIR)
-    database_url = _choose(get("database_url"), "KOKREASI_DATABASE_URL", env)
+    data_dir = Path(_choose(_get(args, "data_dir"), "KOKREASI_DATA_DIR", env) or DEFAULT_DATA_DIR)
+    database_url = _choose(_get(args, "database_url"), "KOKREASI_DATABASE_URL", env)
     if database_url is None:
         database_url = f"sqlite:///{(data_dir / 'events.sqlite3').resolve()}"
     elif not database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
         raise SettingsError(
             f"database URL {database_url!r} is neither sqlite:///PATH nor postgresql://..."
         )
+    return data_dir, database_url
+
+
+def load(args: argparse.Namespace | None = None, env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+
+    def get(name: str) -> Any:
+        return _get(args, name)
+
+    data_dir, database_url = log_location(args, env)
     redis_url = _choose(get("redis_url"), "KOKREASI_REDIS_URL", env)
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError(f"redis URL {redis_url!r} must start with redis:// or rediss://")
