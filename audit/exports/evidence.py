@@ -173,7 +173,9 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
         "## Verifying the history",
         "",
         f"`audit/{bundle_name}` holds every event of this plan, hash-chained and covered by "
-        "the signed checkpoints in `audit/checkpoints.txt`. Check it with no server:",
+        "the signed checkpoints in `audit/checkpoints.txt`; its signed header lists the "
+        "plan's streams with their event counts and signs the whole bundle. Check it with "
+        "no server:",
         "",
         f"    kokreasi audit verify audit/{bundle_name} --keys audit/public-keys.json",
         "",
