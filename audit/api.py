@@ -9,6 +9,9 @@ Secretariat:
 Auditors and the Secretariat:
     GET  /api/audit/bundle?plan=PLAN     the audit bundle (JSON Lines) of a plan
 
+GET requests never write: a bundle (and the evidence pack) records no checkpoint; its header
+carries one signed at export, and the Secretariat records one with the POST.
+
 Export downloads (the plan as DOCX/PDF, open data, the evidence pack) are in
 ``audit.exports.routes``.
 """
@@ -23,13 +26,15 @@ from typing import Any
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from events.record import Stakeholder
 from events.store import EventStore
 from identity.access import Principal
 from identity.auth import principal_from_request
+from process.openapi import Documented
 
+from . import openapi
 from .bundle import UnknownPlan, export_bundle
 from .checkpoints import DEFAULT_ORIGIN, create_checkpoint, list_checkpoints
 from .keys import Signer, load_signer
@@ -127,9 +132,7 @@ async def bundle(request: Request) -> Response:
     path, handle = _temporary_file()
     try:
         with handle:
-            await export_bundle(
-                _store(request), plan, handle, keyring=signer.keyring, signer=signer
-            )
+            await export_bundle(_store(request), plan, handle, signer=signer)
     except UnknownPlan as error:
         path.unlink(missing_ok=True)
         return _error(404, str(error))
@@ -149,9 +152,12 @@ def routes() -> list[BaseRoute]:
 
     return [
         *export_routes(),
-        Route("/api/audit/checkpoints", checkpoints, methods=["GET"]),
-        Route("/api/audit/checkpoints", sign_now, methods=["POST"]),
-        Route("/api/audit/keys", keys, methods=["GET"]),
-        Route("/api/audit/consistency", consistency, methods=["GET"]),
-        Route("/api/audit/bundle", bundle, methods=["GET"]),
+        Documented("/api/audit/checkpoints", checkpoints, method="GET",
+                   operation=openapi.CHECKPOINTS),
+        Documented("/api/audit/checkpoints", sign_now, method="POST",
+                   operation=openapi.SIGN_CHECKPOINT),
+        Documented("/api/audit/keys", keys, method="GET", operation=openapi.KEYS),
+        Documented("/api/audit/consistency", consistency, method="GET",
+                   operation=openapi.CONSISTENCY),
+        Documented("/api/audit/bundle", bundle, method="GET", operation=openapi.BUNDLE),
     ]

@@ -2,7 +2,9 @@
 
 What is given in full: every event of a stream in which the plan appears (so each document's
 CRDT history is complete and can be replayed), the plan's own stream, and every checkpoint.
-Every other position is "withheld": its record hash only, enough for the Merkle roots.
+Every other position is "withheld": its record hash only, enough for the Merkle roots. The
+header, signed (``audit.header``), lists the streams given in full with their event counts
+and carries a checkpoint of the whole exported log signed at export.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from typing import TextIO
 
 from events.record import RecordedEvent, format_timestamp, utc_now
 from events.store import EventStore
+from process.domain import plan_stream
 
-from .checkpoints import CHECKPOINT_STREAM, DEFAULT_ORIGIN, create_checkpoint
+from .checkpoints import CHECKPOINT_STREAM, DEFAULT_ORIGIN, checkpoint_of, create_checkpoint
+from .header import StreamCount, commitment_stream, sign_header, streams_json
 from .keys import Keyring, Signer
 from .lines import FORMAT, dumps, event_line, withheld_line
 
 PAGE = 2000
-COMMITMENT_CREATED = "commitment.created"
 
 Progress = Callable[[int, int], None]
 """Called with (positions done, positions in all) while a long export runs."""
@@ -28,28 +31,25 @@ class UnknownPlan(ValueError):
     """The log holds nothing of the plan asked for."""
 
 
-def plan_stream(plan_id: str) -> str:
-    return f"plan:{plan_id}"
-
-
-async def _streams_of_plan(store: EventStore, plan_id: str, size: int) -> set[str]:
+async def _streams_of_plan(store: EventStore, plan_id: str, size: int) -> list[StreamCount]:
+    """The streams given in full, with how many events each has up to ``size``."""
     streams = {plan_stream(plan_id), CHECKPOINT_STREAM}
+    counts: dict[str, tuple[int, int]] = {}  # stream: events, last position
     after = 0
     while after < size:
         batch = await store.read_all(after_position=after, limit=min(PAGE, size - after))
         if not batch:
             break
         for event in batch:
+            counts[event.stream_id] = (counts.get(event.stream_id, (0, 0))[0] + 1,
+                                       event.position)
             if event.context.plan_id == plan_id:
                 streams.add(event.stream_id)
-            elif event.stream_id == plan_stream(plan_id) and event.type == COMMITMENT_CREATED:
-                # A commitment's document belongs to the plan even if some update of it was
-                # recorded without the plan's context.
-                document = event.json_payload().get("document_id")
-                if isinstance(document, str):
-                    streams.add(f"doc:{document}")
+            document = commitment_stream(event, plan_id)
+            if document is not None:
+                streams.add(document)
         after = batch[-1].position
-    return streams
+    return [StreamCount(s, *counts.get(s, (0, 0))) for s in streams]
 
 
 async def export_bundle(
@@ -57,23 +57,27 @@ async def export_bundle(
     plan_id: str,
     out: TextIO,
     *,
-    keyring: Keyring,
-    signer: Signer | None = None,
+    signer: Signer,
+    keyring: Keyring | None = None,
+    record_checkpoint: bool = False,
     origin: str = DEFAULT_ORIGIN,
     progress: Progress | None = None,
 ) -> int:
     """Write the bundle of ``plan_id`` to ``out``; return the number of positions written.
 
-    With ``signer``, a fresh checkpoint is recorded first, so the whole bundle up to that
-    checkpoint is covered by a signature and not only by the chain."""
+    The header is signed with ``signer`` and carries a checkpoint of the whole exported log
+    signed at export, which is not recorded: exporting writes nothing unless
+    ``record_checkpoint`` asks to record a fresh checkpoint in the log first (the command
+    line does; a GET must not). ``keyring``: further public keys to publish in the header."""
     if not await store.stream_version(plan_stream(plan_id)):
         raise UnknownPlan(f"the log holds no plan {plan_id!r}")
-    if signer is not None:
+    if record_checkpoint:
         await ensure_fresh_checkpoint(store, signer, origin=origin)
-        keyring = Keyring([*keyring.values(), *signer.keyring.values()])
+    keys = Keyring([*(keyring or Keyring()).values(), *signer.keyring.values()])
     head = await store.head()
     size = head.position
     streams = await _streams_of_plan(store, plan_id, size)
+    at_export = await checkpoint_of(store, signer, size, origin=origin)
     header = {
         "kind": "header",
         "format": FORMAT,
@@ -82,17 +86,19 @@ async def export_bundle(
         "exported_at": format_timestamp(utc_now()),
         "tree_size": size,
         "head_hash": head.hash.hex(),
-        "public_keys": keyring.to_json(),
-        "streams": sorted(streams),
+        "public_keys": keys.to_json(),
+        "streams": streams_json(streams),
+        "checkpoint": at_export.to_json(),
     }
-    out.write(dumps(header))
+    out.write(dumps(sign_header(header, signer)))
+    full = {count.stream_id for count in streams}
     after = 0
     while after < size:
         batch = await store.read_all(after_position=after, limit=min(PAGE, size - after))
         if not batch:
             raise RuntimeError(f"the log ended at position {after}, before its head {size}")
         for event in batch:
-            out.write(dumps(_line(event, streams)))
+            out.write(dumps(_line(event, full)))
         after = batch[-1].position
         if progress is not None:
             progress(after, size)

@@ -1,8 +1,9 @@
 """The JSON Lines of an audit bundle: one header, then one line per log position.
 
-    {"kind": "header", "format": "kokreasi-audit-bundle/1", "plan": ..., "tree_size": N,
+    {"kind": "header", "format": "kokreasi-audit-bundle/2", "plan": ..., "tree_size": N,
      "head_hash": hex, "exported_at": ..., "origin": ..., "public_keys": [...],
-     "streams": [stream ids given in full]}
+     "streams": [{"stream_id": ..., "events": n, "last_position": p}, ...],
+     "checkpoint": {checkpoint of size N, signed at export}, "signature": {...}}
     {"kind": "event", "position": 1, "stream_id": ..., "stream_version": ..., "event_id": ...,
      "type": ..., "payload_format": "json" | "binary",
      "payload": <the JSON value>  or  "payload_base64": "<the exact stored bytes>",
@@ -12,7 +13,8 @@
 
 The chain and the Merkle tree span the whole log, so every position has a line. Events of
 other plans are "withheld": only their record hash is given, which is all the Merkle tree
-needs, and nothing of their content leaks.
+needs, and nothing of their content leaks. The header is signed (``audit.header``), so which
+streams are the plan's, and how many events each has, is the server's signed word.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from events.record import (
     parse_timestamp,
 )
 
-FORMAT = "kokreasi-audit-bundle/1"
+FORMAT = "kokreasi-audit-bundle/2"
+UNSIGNED_FORMATS = ("kokreasi-audit-bundle/1",)  # headers nobody signed: no longer accepted
 
 
 class LineError(ValueError):

@@ -19,20 +19,7 @@ def render(result: Verified) -> str:
         f"Log positions 1..{result.tree_size}: {result.full} events given in full, "
         f"{result.withheld} of other plans withheld (hash only); the chain links throughout.",
     ]
-    if result.checkpoints:
-        last = max(result.checkpoints, key=lambda c: c.checkpoint.tree_size)
-        newest = last.checkpoint
-        out.append(
-            f"{len(result.checkpoints)} signed checkpoints verify; the newest signs positions "
-            f"1..{newest.tree_size} (root {newest.root.hex()[:16]}..., "
-            f"key {newest.key_id}, {newest.time:%Y-%m-%d %H:%M} UTC)."
-        )
-        later = result.tree_size - last.position  # the checkpoint's own event is no risk
-        if later > 0:
-            out.append(f"The {later} positions after the newest checkpoint are covered by the "
-                       "chain only.")
-    else:
-        out.append("WARNING: the bundle holds no signed checkpoint; only the chain was checked.")
+    out += _coverage(result)
     keys = ", ".join(result.key_ids) or "none"
     if result.keys_from_bundle:
         out.append(
@@ -66,6 +53,38 @@ def render(result: Verified) -> str:
         detail = ", ".join(f"{org} {n}" for org, n in counts.most_common())
         out.append(f"  {stage}: {sum(counts.values())} ({detail})")
     return "\n".join(out) + "\n"
+
+
+def _coverage(result: Verified) -> list[str]:
+    """What the signatures cover, and exactly which tail only the export's signature does."""
+    out = []
+    if result.header_key is not None and result.at_export is not None:
+        signed = result.at_export
+        out.append(
+            f"The header (plan, streams given in full and their event counts, size, head) is "
+            f"signed by key {result.header_key}; its checkpoint, signed at export "
+            f"({signed.time:%Y-%m-%d %H:%M} UTC), signs positions 1..{signed.tree_size}."
+        )
+    else:
+        out.append("WARNING: the header is not signed: which streams are the plan's is "
+                   "nobody's word, and nothing ties the bundle to the server.")
+    if not result.checkpoints:
+        out.append("No checkpoint recorded in the log is in the bundle.")
+        return out
+    last = max(result.checkpoints, key=lambda c: c.checkpoint.tree_size)
+    newest = last.checkpoint
+    out.append(
+        f"{len(result.checkpoints)} signed checkpoints recorded in the log verify; the newest "
+        f"signs positions 1..{newest.tree_size} (root {newest.root.hex()[:16]}..., "
+        f"key {newest.key_id}, {newest.time:%Y-%m-%d %H:%M} UTC)."
+    )
+    if result.tree_size > last.position:  # the checkpoint's own event is no risk
+        covered = ("the checkpoint signed at export only (it is not in the log: a consistency "
+                   f"proof from size {result.tree_size} to a later checkpoint shows the server "
+                   "kept them)" if result.at_export is not None else "the chain only")
+        out.append(f"Positions {last.position + 1}..{result.tree_size} come after the newest "
+                   f"checkpoint recorded in the log: they are covered by {covered}.")
+    return out
 
 
 def _describe(replayed: Replayed) -> str:

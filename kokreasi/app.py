@@ -35,6 +35,7 @@ from projections.api import routes as projection_routes
 from projections.service import ProjectionService
 from server.connection import Connection, endpoint
 from server.fanout import Broker, InProcessBroker, RedisBroker
+from server.fanout_seal import FanoutSeal
 from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics, upgrade_required
 from server.limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
 from server.loading import ProjectionCheckpoints
@@ -66,7 +67,12 @@ def create_app(
             settings.database_url, group_commit_wait_ms=settings.group_commit_wait_ms
         )
         chosen: Broker = broker or (
-            RedisBroker(settings.redis_url) if settings.redis_url else InProcessBroker()
+            RedisBroker(
+                settings.redis_url,
+                seal=FanoutSeal(settings.secret_key, settings.previous_secret_keys),
+                on_rejected=state.metrics.fanout_rejected.inc,
+            )
+            if settings.redis_url else InProcessBroker()
         )
         state.broker = chosen
         alone = settings.embedded and broker is None and settings.redis_url is None

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from .schema import Schema
 
@@ -214,5 +215,30 @@ def build_document() -> dict[str, Any]:
     }
 
 
+class Documented(Route):
+    """A route another part serves (audit, exports) that ``/openapi.json`` lists too:
+    ``operation`` is its OpenAPI operation object. The process API cannot import those parts,
+    so their routes carry their own entry."""
+
+    def __init__(self, path: str, endpoint: Any, *, method: str, operation: Schema) -> None:
+        super().__init__(path, endpoint, methods=[method])
+        self.method = method.lower()
+        self.operation = operation
+
+
+def _documented(routes: Any) -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if isinstance(route, Documented):
+            path = re.sub(r":\w+}", "}", route.path)  # {plan:str} is {plan} to OpenAPI
+            parameters = [{"name": name, "in": "path", "required": True,
+                           "schema": {"type": "string"}} for name in re.findall(r"{(\w+)}", path)]
+            paths.setdefault(path, {})[route.method] = {
+                "parameters": parameters, **route.operation}
+    return paths
+
+
 async def openapi_endpoint(request: Request) -> Response:
-    return JSONResponse(build_document())
+    document = build_document()
+    document["paths"].update(_documented(request.app.routes))
+    return JSONResponse(document)

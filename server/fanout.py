@@ -5,7 +5,9 @@ several apps in one test process through a shared ``InProcessHub``); ``RedisBrok
 pub/sub. Every message carries the sending instance's id (receivers drop their own echoes) and
 the stream versions of the updates, so a receiver notices a gap and catches up from the log.
 Redis is a fast path, never the source of truth: while it is down each instance serves its own
-clients, reconnects in the background, and catches up from the log once it is back.
+clients, reconnects in the background, and catches up from the log once it is back. Nor is it
+trusted: messages on Redis are sealed with a key derived from the shared secret
+(``server.fanout_seal``) and the ones that fail are dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,11 +25,15 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from .awareness import Entry
+from .fanout_seal import FanoutSeal
 from .protocol import ProtocolError, Reader, var_string, var_uint8_array
 
 log = logging.getLogger("kokreasi.fanout")
 
 CHANNEL_PREFIX = "kokreasi:doc:"
+# Dropped messages are logged when a burst of them starts, not one line each: whoever floods
+# Redis with forgeries must not flood the log too. The metric counts every one.
+QUIET_BEFORE_NEW_BURST_SECONDS = 60.0
 
 MessageHandler = Callable[[str, bytes], None]
 ReconnectHandler = Callable[[], Awaitable[None]]
@@ -139,8 +146,19 @@ class InProcessBroker:
 class RedisBroker:
     """Redis pub/sub on ``kokreasi:doc:{document_id}``, one pattern subscription per instance."""
 
-    def __init__(self, url: str, *, max_backoff: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        seal: FanoutSeal,
+        on_rejected: Callable[[], None] = lambda: None,
+        max_backoff: float = 2.0,
+    ) -> None:
         self._url = url
+        self._seal = seal
+        self._on_rejected = on_rejected
+        self._last_rejected: float | None = None
+        self.rejected = 0
         self._max_backoff = max_backoff
         self._client: aioredis.Redis = aioredis.from_url(
             url, socket_connect_timeout=1.0, socket_timeout=2.0
@@ -174,7 +192,11 @@ class RedisBroker:
                     if message is None or message["type"] != "pmessage":
                         continue
                     channel = message["channel"].decode()
-                    on_message(channel.removeprefix(CHANNEL_PREFIX), message["data"])
+                    body = self._seal.open(channel, message["data"])
+                    if body is None:
+                        self._reject(channel)
+                        continue
+                    on_message(channel.removeprefix(CHANNEL_PREFIX), body)
             except (RedisError, OSError) as error:
                 if self.connected.is_set():
                     log.warning("redis unavailable, serving local clients only: %s", error)
@@ -185,12 +207,25 @@ class RedisBroker:
             await asyncio.sleep(backoff)
             backoff = min(self._max_backoff, backoff * 2)
 
+    def _reject(self, channel: str) -> None:
+        self.rejected += 1
+        self._on_rejected()
+        now = time.monotonic()
+        last = self._last_rejected
+        if last is None or now - last > QUIET_BEFORE_NEW_BURST_SECONDS:
+            log.warning("dropping fan-out messages that fail authentication (forged, or sealed "
+                        "with another secret), first on %s; %d dropped since start",
+                        channel, self.rejected)
+        self._last_rejected = now
+
     async def publish(self, document_id: str, message: bytes) -> None:
         if not self.connected.is_set():
             return  # receivers notice the version gap and read the log
+        channel = CHANNEL_PREFIX + document_id
+        sealed = self._seal.seal(channel, message)
         for attempt in range(2):
             try:
-                await self._client.publish(CHANNEL_PREFIX + document_id, message)
+                await self._client.publish(channel, sealed)
                 return
             except (RedisError, OSError) as error:
                 # The first try after a Redis restart meets a pooled socket the old server

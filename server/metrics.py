@@ -111,6 +111,9 @@ class Metrics(Collector):
             "kokreasi_address_refusals_total",
             "websocket handshakes refused by the per-address limits, before any token is read",
             "reason", ("failures", "handshakes", "pending"))
+        self.fanout_rejected = Counter(
+            "kokreasi_fanout_rejected_total",
+            "fan-out messages from Redis dropped: not sealed with the shared secret")
         self.append_latency = Histogram("kokreasi_append_seconds",
                                         "time to append and commit a batch of updates")
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",
@@ -128,7 +131,8 @@ class Metrics(Collector):
     def collect(self) -> Iterator[Metric]:
         metrics: tuple[Counter | LabelledCounter | Gauge | Histogram, ...] = (
             self.updates, self.updates_empty, self.updates_refused, self.connections_total,
-            self.slow_disconnects, self.address_refusals, self.append_latency,
+            self.slow_disconnects, self.address_refusals, self.fanout_rejected,
+            self.append_latency,
             self.fanout_latency, *self.gauges,
         )
         for metric in metrics:

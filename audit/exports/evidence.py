@@ -174,7 +174,9 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
         "## Verifying the history",
         "",
         f"`audit/{bundle_name}` holds every event of this plan, hash-chained and covered by "
-        "the signed checkpoints in `audit/checkpoints.txt`. Check it with no server:",
+        "the signed checkpoints in `audit/checkpoints.txt`; its signed header lists the "
+        "plan's streams with their event counts and signs the whole bundle. Check it with "
+        "no server:",
         "",
         f"    kokreasi audit verify audit/{bundle_name} --keys audit/public-keys.json",
         "",
@@ -190,20 +192,23 @@ async def write_evidence_pack(
     plan_id: str,
     out: IO[bytes],
     *,
-    keyring: Keyring,
-    signer: Signer | None = None,
+    signer: Signer,
+    keyring: Keyring | None = None,
+    record_checkpoint: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Write the pack of ``plan_id``; return its manifest.
 
-    Everything is read from the log first; the documents are then laid out in a worker
-    thread, since rendering a dozen PDFs would otherwise hold up the server's event loop."""
-    if signer is not None:
+    Its bundle is signed by ``signer`` (see ``audit.bundle.export_bundle``, also for
+    ``record_checkpoint``: a GET records nothing). Everything is read from the log first; the
+    documents are then laid out in a worker thread, since rendering a dozen PDFs would
+    otherwise hold up the server's event loop."""
+    if record_checkpoint:
         await ensure_fresh_checkpoint(store, signer)
-        keyring = Keyring([*keyring.values(), *signer.keyring.values()])
+    keyring = Keyring([*(keyring or Keyring()).values(), *signer.keyring.values()])
     snapshots, current = await load_stage_views(store, plan_id)
     bundle = io.StringIO()
-    await export_bundle(store, plan_id, bundle, keyring=keyring)
+    await export_bundle(store, plan_id, bundle, signer=signer, keyring=keyring)
     checkpoints = await list_checkpoints(store)
     sources = _Sources(plan_id, snapshots, current, bundle.getvalue(), checkpoints, keyring)
     return await asyncio.to_thread(_assemble, sources, out, progress)

@@ -172,13 +172,31 @@ def _commitment_of(view: PlanView, stream_id: str) -> str | None:
     return None
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV injection"); a tab or a
+# carriage return first is skipped by some apps, which then meet the formula behind it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: text that would start a formula gets a quote in
+    front (numbers are numbers and stay as they are)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    """Every CSV the product writes goes through here, so every one is neutralised."""
     if not rows:
         return
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    # RFC 4180's CRLF: the writer then also quotes a lone carriage return inside a cell,
+    # which would otherwise split the row in a reader.
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
 
 
 def write_json(data: OpenData, out: IO[str]) -> None:

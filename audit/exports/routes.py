@@ -2,7 +2,7 @@
 
     GET /api/exports/{plan}/plan.docx|plan.pdf?lang=id|en&stage=STAGE
     GET /api/exports/{plan}/opendata.json | opendata.zip (CSV)
-    GET /api/exports/{plan}/evidence.zip            auditors and the Secretariat
+    GET /api/exports/{plan}/evidence.zip            auditors and the Secretariat (records nothing)
 
 Signed-in CSOs, ministries, the Secretariat and auditors get every commitment; anyone else
 only what the Secretariat published (``process.rules.can_read``).
@@ -15,15 +15,17 @@ import io
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from events.record import Stakeholder
 from events.store import EventStore
 from identity.access import Principal
 from identity.auth import principal_from_request
+from process.openapi import Documented
 from process.rules import can_read
 from process.state import Commitment, ProcessState
 
+from .. import openapi
 from .documents import MEDIA_TYPES, write_plan
 from .evidence import write_evidence_pack
 from .opendata import open_data, write_csv_zip, write_json
@@ -109,8 +111,7 @@ async def evidence(request: Request) -> Response:
     plan = request.path_params["plan"]
     out = io.BytesIO()
     try:
-        await write_evidence_pack(request.app.state.store, plan, out, keyring=signer.keyring,
-                                  signer=signer)
+        await write_evidence_pack(request.app.state.store, plan, out, signer=signer)
     except ExportError as error:
         return _error(404, str(error))
     return _download(out.getvalue(), "application/zip", f"{plan}-evidence.zip")
@@ -119,7 +120,10 @@ async def evidence(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     plan_path = "/api/exports/{plan:str}"
     return [
-        Route(plan_path + "/plan.{format:str}", plan_document, methods=["GET"]),
-        Route(plan_path + "/opendata.{format:str}", opendata, methods=["GET"]),
-        Route(plan_path + "/evidence.zip", evidence, methods=["GET"]),
+        Documented(plan_path + "/plan.{format:str}", plan_document, method="GET",
+                   operation=openapi.PLAN_DOCUMENT),
+        Documented(plan_path + "/opendata.{format:str}", opendata, method="GET",
+                   operation=openapi.OPEN_DATA),
+        Documented(plan_path + "/evidence.zip", evidence, method="GET",
+                   operation=openapi.EVIDENCE),
     ]

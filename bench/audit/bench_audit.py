@@ -25,13 +25,22 @@ from audit.checkpoints import create_checkpoint
 from audit.keys import Signer
 from audit.proofs import prove_consistency
 from audit.verify import verify_bundle
+from events import catalog
 from events.record import Actor, Context, NewEvent, Stakeholder
+
+PLAN_CREATED = catalog.register("plan.created")  # the process registers it in the server
 
 
 async def fill(store: events.EventStore, count: int, plans: int) -> None:
     from pycrdt import Doc, Text
 
     actor = Actor("p-1", "Rina", "o-tii", "TII", Stakeholder.CSO)
+    for n in range(plans):
+        # The export names a plan by its stream: without one it is an unknown plan.
+        if not await store.stream_version(f"plan:plan{n}"):
+            await store.append(f"plan:plan{n}", [
+                NewEvent(PLAN_CREATED, {"title": f"Plan {n}"}, actor, Context(f"plan{n}"))
+            ])
     docs = [Doc() for _ in range(plans)]
     texts = [doc.get("title", type=Text) for doc in docs]
     batch = 200
@@ -78,7 +87,7 @@ async def main() -> None:
             timed(f"consistency proof {first.tree_size} -> {proof.new_size}", started)
             out = io.StringIO()
             started = time.perf_counter()
-            await export_bundle(store, "plan0", out, keyring=signer.keyring, signer=signer)
+            await export_bundle(store, "plan0", out, signer=signer, record_checkpoint=True)
             timed("export the bundle of one plan", started)
             text = out.getvalue()
             print(f"{'bundle size':<44} {len(text.encode()) / 1e6:9.2f} MB")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from audit.checkpoints import DEFAULT_ORIGIN, CheckpointError, create_checkpoint
-from audit.keys import Keyring, KeyringError, load_signer, read_keyring, rotate
+from audit.keys import Keyring, KeyringError, load_signer, rotate
 from audit.proofs import ConsistencyProof, ProofRequestError, prove_consistency
 from events.store import EventStore
 from kokreasi import settings as settings_module
@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
     export.add_argument("--plan", required=True, help="the plan id, e.g. ran-ogi-vii")
     export.add_argument("--out", required=True, type=Path, help="the .jsonl file to write")
     export.add_argument("--no-checkpoint", action="store_true",
-                        help="do not sign a fresh checkpoint before exporting")
+                        help="do not record a fresh checkpoint in the log before exporting (the "
+                        "bundle's header still carries a checkpoint signed at export)")
     export.set_defaults(handler=_export)
 
     verify = commands.add_parser(
@@ -51,7 +52,7 @@ def register(subparsers: Any) -> None:
                         help="a consistency proof (GET /api/audit/consistency?from=N) to check "
                         "that the server's current log extends this bundle")
     verify.add_argument("--allow-unsigned", action="store_true",
-                        help="accept a bundle with no signed checkpoint (chain only)")
+                        help="accept a bundle whose header is not signed (chain only)")
     verify.add_argument("--documents", type=Path, metavar="DIR",
                         help="also write each rebuilt document as JSON into DIR")
     verify.set_defaults(handler=_verify)
@@ -119,16 +120,14 @@ def _export(args: argparse.Namespace) -> int:
     from kokreasi.progress import ProgressBar
 
     data_dir = _data_dir(args)
-    signer = None if args.no_checkpoint else load_signer(data_dir)
-    keyring = read_keyring(data_dir)
+    signer = load_signer(data_dir)
     bar = ProgressBar(f"audit bundle {args.plan}")
     temporary = args.out.with_name(args.out.name + ".partial")
 
     async def work(store: EventStore) -> int:
         with temporary.open("w", encoding="utf-8") as out:
-            return await export_bundle(
-                store, args.plan, out, keyring=keyring, signer=signer, progress=bar
-            )
+            return await export_bundle(store, args.plan, out, signer=signer, progress=bar,
+                                       record_checkpoint=not args.no_checkpoint)
 
     try:
         size = asyncio.run(_with_store(args, work))
@@ -175,11 +174,8 @@ def _verify_bundle(
     from audit.report import render, write_documents
     from audit.verify import verify_bundle
 
-    result = verify_bundle(handle, trusted_keys=trusted, consistency=proof)
-    if not result.checkpoints and not args.allow_unsigned:
-        # Without a signature anyone could have written a self-consistent chain.
-        return _fail(f"FAILED: {args.file}: the bundle holds no signed checkpoint, so nothing "
-                     "ties it to the server (use --allow-unsigned to check the chain only)")
+    result = verify_bundle(handle, trusted_keys=trusted, consistency=proof,
+                           allow_unsigned=args.allow_unsigned)
     if args.documents:
         write_documents(result, args.documents)
     sys.stdout.write(render(result))
@@ -253,8 +249,8 @@ def _export_plan(args: argparse.Namespace) -> int:
         with temporary.open("wb") as out:
             if args.format == "evidence":
                 signer = load_signer(data_dir)
-                await write_evidence_pack(store, args.plan, out, keyring=signer.keyring,
-                                          signer=signer, progress=bar)
+                await write_evidence_pack(store, args.plan, out, signer=signer, progress=bar,
+                                          record_checkpoint=True)
                 return
             view = await load_plan(store, args.plan, stage=args.stage)
             if args.format in ("docx", "pdf"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ import httpx
 import pytest
 from audit_history import PLAN, write_history
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 import events
 from audit.api import routes, signer_of
@@ -103,19 +104,26 @@ async def test_bundle_download_is_for_auditors_and_the_secretariat(
     assert (await client.get(url)).status_code == 401
     assert (await client.get(url, headers=bearer("cso"))).status_code == 403
     assert (await client.get(url, headers=bearer("public"))).status_code == 403
+    head = await app.state.store.head()
     response = await client.get(url, headers=bearer("auditor", org="IRM"))
     assert response.status_code == 200
     assert f"kokreasi-audit-{PLAN}.jsonl" in response.headers["content-disposition"]
+    # A GET writes nothing: no checkpoint is recorded for the download.
+    assert await app.state.store.head() == head
     keys = Keyring.from_json((await client.get("/api/audit/keys")).json())
     verified = verify_bundle(response.text.splitlines(), trusted_keys=keys)
-    assert verified.plan == PLAN and len(verified.checkpoints) == 3
-    assert verified.signed_up_to == verified.tree_size - 1
+    assert verified.plan == PLAN and len(verified.checkpoints) == 2  # the stage advances'
+    # The edits after the newest recorded checkpoint are signed by the export's checkpoint.
+    assert verified.signed_up_to < verified.tree_size == head.position
+    assert verified.at_export is not None and verified.at_export.tree_size == head.position
     unknown = await client.get("/api/audit/bundle?plan=nope", headers=bearer("auditor"))
     assert unknown.status_code == 404 and "no plan 'nope'" in unknown.json()["error"]
     assert (await client.get("/api/audit/bundle", headers=bearer("auditor"))).status_code == 400
-    # Downloading again signs nothing new: the newest checkpoint is still the log's last event.
+    # Recording a checkpoint is the Secretariat's POST; the next download is signed up to it.
+    signed = await client.post("/api/audit/checkpoints", headers=bearer("secretariat"))
     again = await client.get(url, headers=bearer("secretariat"))
-    assert json.loads(again.text.splitlines()[0])["tree_size"] == verified.tree_size
+    verified = verify_bundle(again.text.splitlines(), trusted_keys=keys)
+    assert verified.signed_up_to == signed.json()["tree_size"] == verified.tree_size - 1
 
 
 async def test_the_server_serves_the_audit_routes(tmp_path: Path, sqlite_url: str) -> None:
@@ -132,3 +140,14 @@ async def test_the_server_serves_the_audit_routes(tmp_path: Path, sqlite_url: st
             assert signed.status_code == 201
             listed = (await client.get("/api/audit/checkpoints")).json()
             assert [c["tree_size"] for c in listed["checkpoints"]] == [signed.json()["tree_size"]]
+            document = (await client.get("/openapi.json")).json()
+    # Every audit and export route is in the API's reference, saying who may call it.
+    listed = {(path, method.upper()) for path, ops in document["paths"].items()
+              for method in ops}
+    served = {(re.sub(r":\w+}", "}", route.path), method) for route in routes()
+              if isinstance(route, Route) for method in route.methods or () if method != "HEAD"}
+    assert len(served) == 8 and served <= listed
+    paths = document["paths"]
+    assert "records nothing" in paths["/api/audit/bundle"]["get"]["description"]
+    assert "records nothing" in paths["/api/exports/{plan}/evidence.zip"]["get"]["description"]
+    assert "Secretariat" in paths["/api/audit/checkpoints"]["post"]["description"]

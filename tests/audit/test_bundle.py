@@ -97,7 +97,12 @@ async def test_export_then_verify_offline(
     assert verify(bundle) == 0
     report = capsys.readouterr().out
     assert f"OK: audit bundle of plan {PLAN} verifies." in report
-    assert "3 signed checkpoints verify" in report  # two stage advances and the export
+    # Two stage advances and the export recorded one each; the header signs the bundle too.
+    assert "3 signed checkpoints recorded in the log verify" in report
+    assert (f"The header (plan, streams given in full and their event counts, size, head) is "
+            f"signed by key {history.signer.key_id}") in report
+    assert f"signs positions 1..{header['tree_size']}." in report
+    assert "come after the newest checkpoint" not in report  # the export recorded the last
     assert "'ID0121 Social welfare data made open'" in report
     assert "People: 4; organisations: 4" in report
     assert "draft1: 4 (" in report and "Transparency International Indonesia 2" in report
@@ -321,18 +326,20 @@ async def test_consistency_proof_shows_the_log_grew_honestly(
     assert verify(bundle, "--consistency", str(proof_file)) == 0
     assert f"extends this bundle's first {size} positions" in capsys.readouterr().out
 
-    # A bundle whose history was rewritten (chain recomputed, its own checkpoints dropped)
-    # does not match what the server now proves.
+    # A bundle whose history was rewritten (chain recomputed, its own checkpoints and every
+    # signature dropped) does not match what the server now proves.
     def rewrite(lines: Lines) -> None:
         index = find(lines, is_input)
         lines[index]["payload"]["text"] = "Publish yearly"
         rehash_from(lines, index)
-        for line in lines:
-            if line.get("type") == "audit.checkpoint":
-                line.update(kind="withheld")
+        withhold_where(lines, lambda line: line.get("type") == "audit.checkpoint")
+        for signed in ("signature", "checkpoint"):
+            del lines[0][signed]
+        lines[0]["streams"] = [s for s in lines[0]["streams"]
+                               if s["stream_id"] != "audit:checkpoints"]
     rewritten = tampered(bundle, rewrite)
     capsys.readouterr()
-    assert verify(rewritten, "--consistency", str(proof_file)) == 1
+    assert verify(rewritten, "--consistency", str(proof_file), "--allow-unsigned") == 1
     assert "does not extend this bundle's history" in capsys.readouterr().err
 
     data = proof.to_json()
@@ -346,7 +353,7 @@ def test_verify_needs_no_server_and_no_database(tmp_path: Path) -> None:
     """The real entry point, in a fresh process with no configuration at all."""
     bundle = tmp_path / "empty.jsonl"
     signer = Signer.generate()
-    header = {"kind": "header", "format": "kokreasi-audit-bundle/1", "plan": "p",
+    header = {"kind": "header", "format": "kokreasi-audit-bundle/2", "plan": "p",
               "tree_size": 0, "head_hash": "00" * 32, "public_keys": signer.keyring.to_json()}
     write(bundle, [header])
     done = subprocess.run(
@@ -355,7 +362,7 @@ def test_verify_needs_no_server_and_no_database(tmp_path: Path) -> None:
         cwd=tmp_path, timeout=60, check=False,
     )
     assert done.returncode == 1
-    assert "holds no signed checkpoint, so nothing ties it to the server" in done.stderr
+    assert "header is not signed, so nothing ties it to the server" in done.stderr
     done = subprocess.run(
         [sys.executable, "-m", "kokreasi.cli", "audit", "verify", str(bundle), "--allow-unsigned"],
         capture_output=True, text=True, env={"PATH": "", "PYTHONPATH": str(Path.cwd())},
@@ -363,11 +370,11 @@ def test_verify_needs_no_server_and_no_database(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "OK: audit bundle of plan p verifies." in done.stdout
-    assert "no signed checkpoint" in done.stdout
+    assert "WARNING: the header is not signed" in done.stdout
     header["tree_size"] = 1
     write(bundle, [header])
     done = subprocess.run(
-        [sys.executable, "-m", "kokreasi.cli", "audit", "verify", str(bundle)],
+        [sys.executable, "-m", "kokreasi.cli", "audit", "verify", str(bundle), "--allow-unsigned"],
         capture_output=True, text=True, env={"PATH": "", "PYTHONPATH": str(Path.cwd())},
         cwd=tmp_path, timeout=60, check=False,
     )
@@ -415,11 +422,10 @@ async def test_stripping_the_checkpoints_is_not_accepted(
     bundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def strip(lines: Lines) -> None:
-        for line in lines:
-            if line.get("type") == "audit.checkpoint":
-                line.update(kind="withheld")
+        withhold_where(lines, lambda line: line.get("type") == "audit.checkpoint")
 
-    expect_failure(tampered(bundle, strip), capsys, "holds no signed checkpoint")
+    expect_failure(tampered(bundle, strip), capsys, "stream 'audit:checkpoints'",
+                   "0 are given in full")
 
 
 async def test_checkpoint_and_prove_commands(
@@ -490,3 +496,81 @@ async def test_exporting_an_unknown_plan_fails_and_signs_nothing(
     assert "the log holds no plan 'nope'" in capsys.readouterr().err
     assert await history.store.head() == before
     assert not files_named(tmp_path, "nope.jsonl*")
+
+
+def is_welfare_document(line: dict[str, Any]) -> bool:
+    return line.get("stream_id") == "doc:c-id0121"
+
+
+def withhold_where(lines: Lines, test: Callable[[dict[str, Any]], bool]) -> None:
+    for index, line in enumerate(lines):
+        if line["kind"] == "event" and test(line):
+            lines[index] = {"kind": "withheld", "position": line["position"],
+                            "hash": line["hash"]}
+
+
+async def test_a_whole_commitment_history_withheld_is_caught(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Withheld lines carry no stream, so without the signed header a commitment's whole
+    history could pass for another plan's."""
+    events = len([line for line in read(bundle) if is_welfare_document(line)])
+    expect_failure(tampered(bundle, lambda ls: withhold_where(ls, is_welfare_document)), capsys,
+                   f"stream 'doc:c-id0121': the signed header lists {events} events",
+                   "0 are given in full", "withheld")
+
+
+async def test_the_header_is_covered_by_the_signature(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = read(bundle)[0]
+    assert header["format"] == "kokreasi-audit-bundle/2"
+    assert "doc:c-id0121" in [s["stream_id"] for s in header["streams"]]
+
+    def drop_stream(lines: Lines) -> None:
+        # The forger also takes the commitment out of the header's list of streams.
+        withhold_where(lines, is_welfare_document)
+        lines[0]["streams"] = [s for s in lines[0]["streams"]
+                               if s["stream_id"] != "doc:c-id0121"]
+
+    expect_failure(tampered(bundle, drop_stream), capsys, "line 1",
+                   "the header's signature", "does not match")
+
+    def other_plan(lines: Lines) -> None:
+        lines[0]["plan"] = OTHER_PLAN
+
+    expect_failure(tampered(bundle, other_plan), capsys, "the header's signature")
+
+    def unsigned(lines: Lines) -> None:
+        del lines[0]["signature"]
+
+    expect_failure(tampered(bundle, unsigned), capsys, "header is not signed",
+                   "nothing ties it to the server")
+
+
+async def test_the_tail_after_the_last_recorded_checkpoint_is_signed_at_export(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exported without recording a checkpoint (as the web app's GET does): the events after
+    the newest checkpoint in the log are covered by the checkpoint signed into the header."""
+    path = tmp_path / "bundle.jsonl"
+    before = await history.store.head()
+    await export(history, path, "--no-checkpoint")
+    assert await history.store.head() == before  # nothing was written to the log
+    lines = read(path)
+    recorded = [line for line in lines if line.get("type") == "audit.checkpoint"]
+    newest = recorded[-1]["position"]
+    size = lines[0]["tree_size"]
+    assert lines[0]["checkpoint"]["tree_size"] == size > newest
+    capsys.readouterr()
+    assert verify(path) == 0
+    report = capsys.readouterr().out
+    assert (f"Positions {newest + 1}..{size} come after the newest checkpoint recorded in the "
+            "log: they are covered by the checkpoint signed at export") in report
+
+    def rewrite_tail(lines: Lines) -> None:
+        index = find(lines, is_input)  # after the newest recorded checkpoint
+        lines[index]["payload"]["text"] = "Publish yearly"
+        rehash_from(lines, index)
+
+    expect_failure(tampered(path, rewrite_tail), capsys, "the header's signature")

@@ -14,7 +14,7 @@ from pycrdt import XmlElement, XmlText
 
 import events
 from audit.exports.evidence import write_evidence_pack
-from audit.keys import Keyring, load_signer
+from audit.keys import load_signer
 from process.runtime import ProcessRuntime
 from process.service import ProcessService
 
@@ -102,7 +102,7 @@ REMOVED = "Removed text written by / Teks yang dihapus ditulis oleh: "
 
 async def _pack(story: Story) -> zipfile.ZipFile:
     out = io.BytesIO()
-    await write_evidence_pack(story.store, PLAN, out, keyring=Keyring())
+    await write_evidence_pack(story.store, PLAN, out, signer=story.signer)
     return zipfile.ZipFile(out)
 
 

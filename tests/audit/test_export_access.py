@@ -13,7 +13,7 @@ import docx
 import httpx
 import pytest
 from audit_history import run_cli
-from plan_story import PLAN, SECRET, Story, tell
+from plan_story import PLAN, SECRET, TII, Story, tell
 from starlette.applications import Starlette
 
 import events
@@ -90,7 +90,7 @@ def exists(path: Path) -> bool:
 async def test_web_downloads_and_who_may_have_them(
     served: tuple[httpx.AsyncClient, Story, Path],
 ) -> None:
-    client, _, _ = served
+    client, story, _ = served
     response = await client.get(f"/api/exports/{PLAN}/plan.docx?lang=en",
                                 headers=bearer("cso"))
     assert response.status_code == 200
@@ -125,6 +125,9 @@ async def test_web_downloads_and_who_may_have_them(
     evidence = f"/api/exports/{PLAN}/evidence.zip"
     assert (await client.get(evidence)).status_code == 401
     assert (await client.get(evidence, headers=bearer("cso"))).status_code == 403
+    await story.welfare.edit(TII, "final", lambda c: c.paragraph("additional", "Errata."))
+    head = await story.store.head()  # an edit after the newest checkpoint
     pack = await client.get(evidence, headers=bearer("auditor"))
     assert pack.status_code == 200
+    assert await story.store.head() == head  # a GET records no checkpoint
     assert "manifest.json" in zipfile.ZipFile(io.BytesIO(pack.content)).namelist()

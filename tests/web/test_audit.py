@@ -114,7 +114,7 @@ async def test_auditor_downloads_and_the_secretariat_signs_a_checkpoint(
     with bundle.open(encoding="utf-8") as lines:
         header = json.loads(lines.readline())
     assert header["kind"] == "header"
-    assert header["format"] == "kokreasi-audit-bundle/1"
+    assert header["format"] == "kokreasi-audit-bundle/2"
     assert header["plan"] == plan.plan_id
 
     evidence = await download(eko, "Paket bukti (zip)", tmp_path)

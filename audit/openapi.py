@@ -1,0 +1,85 @@
+"""The ``/openapi.json`` entries of the audit and export routes (``process.openapi.Documented``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Operation = dict[str, Any]
+
+_JSON = {"application/json": {"schema": {"type": "object"}}}
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_NO_WRITE = ("A GET records nothing: the header of the bundle carries a checkpoint of the "
+             "whole exported log signed at export, which is not added to the log; positions "
+             "after the newest checkpoint recorded in the log are covered by that one only "
+             "(`kokreasi audit verify` says which). POST /api/audit/checkpoints records one.")
+_ERRORS = {
+    400: "A query parameter is missing or malformed",
+    401: "Not signed in, or the sign-in is no longer valid",
+    403: "Not allowed for you (the message says why)",
+    404: "Unknown plan",
+}
+
+
+def _query(name: str, required: bool, description: str, kind: str = "string") -> Operation:
+    return {"name": name, "in": "query", "required": required,
+            "schema": {"type": kind}, "description": description}
+
+
+def operation(
+    name: str,
+    summary: str,
+    who: str,
+    *,
+    status: int = 200,
+    media_type: str = "application/json",
+    note: str = "",
+    errors: tuple[int, ...] = (),
+    query: tuple[Operation, ...] = (),
+) -> Operation:
+    content = _JSON if media_type == "application/json" else {media_type: {}}
+    responses: dict[str, Any] = {str(status): {"description": "OK", "content": content}}
+    for code in errors:
+        responses[str(code)] = {"description": _ERRORS[code], "content": _ERROR}
+    return {
+        "operationId": name,
+        "summary": summary,
+        "description": f"Who may call it: {who}." + (f" {note}" if note else ""),
+        "tags": ["audit"],
+        "parameters": list(query),
+        "responses": responses,
+    }
+
+
+CHECKPOINTS = operation(
+    "list_checkpoints", "Every signed checkpoint (JSON and signed-note text), oldest first",
+    "anyone")
+SIGN_CHECKPOINT = operation(
+    "sign_checkpoint", "Sign the log as it is now and record the checkpoint in it",
+    "the Secretariat", status=201, errors=(401, 403),
+    note="The only audit route that writes to the log.")
+KEYS = operation("keys", "The public keys, current and retired", "anyone")
+CONSISTENCY = operation(
+    "consistency", "Proof that the newest (or the given) checkpoint's log extends an older size",
+    "anyone", errors=(400,),
+    query=(_query("from", True, "the size of the checkpoint you kept", "integer"),
+           _query("to", False, "a recorded checkpoint's size (default: the newest)",
+                  "integer")))
+BUNDLE = operation(
+    "audit_bundle", "The audit bundle of a plan (JSON Lines, format kokreasi-audit-bundle/2)",
+    "auditors and the Secretariat", media_type="application/x-ndjson", note=_NO_WRITE,
+    errors=(400, 401, 403, 404), query=(_query("plan", True, "the plan id"),))
+EVIDENCE = operation(
+    "evidence_pack", "The IRM evidence pack of a plan (ZIP), with its audit bundle",
+    "auditors and the Secretariat", media_type="application/zip", note=_NO_WRITE,
+    errors=(401, 403, 404))
+PLAN_DOCUMENT = operation(
+    "plan_document", "The plan in the OGP commitment template (format docx or pdf)",
+    "anyone; who is not signed in as a CSO, ministry, the Secretariat or an auditor gets only "
+    "published commitments", media_type="application/octet-stream", errors=(400, 404),
+    query=(_query("lang", False, "id or en"),
+           _query("stage", False, "a stage snapshot instead of now")))
+OPEN_DATA = operation(
+    "open_data", "Open data: opendata.json, or opendata.zip with one CSV per table",
+    "anyone, as for the plan document", media_type="application/octet-stream",
+    errors=(400, 404), note="CSV cells that a spreadsheet would run as a formula are "
+    "prefixed with a quote.")
