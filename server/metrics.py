@@ -87,7 +87,7 @@ class Metrics:
                                         "clients dropped because their send queue overflowed")
         self.address_refusals = LabelledCounter(
             "kokreasi_address_refusals_total",
-            "websocket handshakes refused by the per-address limits, before any token is read",
+            "websocket handshakes refused by the per-address limits, before any policy query",
             "reason", ("failures", "handshakes", "pending"))
         self.append_latency = Histogram("kokreasi_append_seconds",
                                         "time to append and commit a batch of updates")
