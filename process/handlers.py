@@ -17,11 +17,11 @@ from .http import (
     JSON_HEADERS,
     SESSION_TTL_S,
     Call,
-    client_address,
     error_response,
     limiter_of,
     ok,
     prefers_json,
+    rate_key,
 )
 from .invitations import INVALID_INVITATION, InvalidInvitation, read_invitation
 from .validation import Problem
@@ -341,7 +341,7 @@ async def close_session(call: Call) -> Response:
 
 async def submit_input(call: Call) -> Response:
     b = call.body
-    limiter_of(call.request.app).take(client_address(call.request))
+    limiter_of(call.request.app).take(rate_key(call.request, call.actor))
     target = {k: b[k] for k in ("section", "milestone") if b.get(k) is not None}
     item = await call.service.submit_input(
         call.actor, call.param("commitment_id"), b["text"], target, b.get("name") or "",

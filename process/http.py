@@ -123,6 +123,15 @@ def client_address(request: Request) -> str:
     )
 
 
+def rate_key(request: Request, actor: Actor | None) -> str:
+    """Whom a rate limit counts: the signed-in person, else the client's address. A whole
+    office, or everyone behind an untrusted proxy, comes from one address: keyed by address
+    alone, the people signed in there would share one budget."""
+    if actor is not None:
+        return f"person:{actor.person_id}"  # a prefix no address has
+    return client_address(request)
+
+
 def prefers_json(request: Request) -> bool:
     """Whether the client asked for JSON rather than a page (``Accept``); browsers ask for
     HTML or anything (``*/*``), scripts and the web app's fetches for application/json."""

@@ -1,4 +1,5 @@
-"""Limits on public input, against spam and flooding: per client address and in total.
+"""Limits on public input, against spam and flooding: per client (a signed-in person, else
+an address) and in total.
 
 Token buckets held in memory by each server instance; a flood spread over several instances
 is limited by each of them. The clock is injectable so tests need not sleep.
