@@ -29,6 +29,7 @@ from events.record import Stakeholder
 from events.store import EventStore
 from server.access import Principal
 from server.auth import principal_from_request
+from server.params import BadNumber, whole_number
 
 from .bundle import UnknownPlan, export_bundle
 from .checkpoints import DEFAULT_ORIGIN, create_checkpoint, list_checkpoints
@@ -95,9 +96,10 @@ def _size(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit():
-        raise ProofRequestError(f"{name} must be a tree size (a whole number), not {raw!r}")
-    return int(raw)
+    try:
+        return whole_number(raw, name)
+    except BadNumber as error:
+        raise ProofRequestError(f"{error} (a tree size)") from None
 
 
 async def consistency(request: Request) -> Response:

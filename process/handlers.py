@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from events.record import Actor, Stakeholder
 from server.auth import SESSION_COOKIE
+from server.params import BadNumber, whole_number
 from server.tokens import issue_token
 
 from . import rules, views
@@ -243,11 +244,12 @@ async def open_revision(call: Call) -> Response:
 
 
 async def close_revision(call: Call) -> Response:
-    version = call.param("version")
-    if not version.isdigit():
-        raise Invalid(f"version {version!r} must be a revision's number (2, 3, ...)")
+    try:
+        version = whole_number(call.param("version"), "version")
+    except BadNumber as error:
+        raise Invalid(f"{error}: a revision's number (2, 3, ...)") from None
     commitment = await call.service.close_revision(
-        call.actor, call.param("commitment_id"), int(version), call.body.get("summary", "")
+        call.actor, call.param("commitment_id"), version, call.body.get("summary", "")
     )
     state = await call.service.state()
     return ok(views.commitment_json(state, commitment, call.actor))

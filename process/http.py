@@ -166,6 +166,10 @@ async def read_body(request: Request, schema: Schema | None) -> dict[str, Any]:
             value = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise ProcessError("the request body is not valid JSON", code="invalid_json") from None
+        except RecursionError:  # thousands of [ or { fit in the size limit
+            raise ProcessError(
+                "Isi permintaan bersarang terlalu dalam / the request body is nested too deeply",
+                code="invalid_json") from None
     check(schema, value)
     result: dict[str, Any] = value
     return result

@@ -13,6 +13,7 @@ import re
 
 from process.state import Commitment
 from process.template import CommitmentContent
+from server.params import looks_whole
 
 COUNTRY = "ID"
 OGP_ID = re.compile(r"^[A-Z]{2,3}\d{4}$")
@@ -23,7 +24,7 @@ def commitment_id(commitment: Commitment, content: CommitmentContent | None = No
     if OGP_ID.match(typed):
         return typed
     number = commitment.number.strip()
-    return f"{COUNTRY}{int(number):04d}" if number.isdigit() else f"{COUNTRY}-{number}"
+    return f"{COUNTRY}{int(number):04d}" if looks_whole(number) else f"{COUNTRY}-{number}"
 
 
 def milestone_id(commitment_ogp_id: str, index: int) -> str:
