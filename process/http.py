@@ -21,7 +21,7 @@ from events.record import Actor, Context
 from .errors import NotSignedIn, ProcessError, RateLimited
 from .policy import runtime_of
 from .proxies import TrustedProxies, from_environment
-from .ratelimit import InputRateLimiter, Limits
+from .ratelimit import INPUT, Limits, RateLimiter, Refusals
 from .schema import Schema, check
 from .service import ProcessService, StageAdvancedHook
 
@@ -89,20 +89,22 @@ def _checkpoint_signer(app: Starlette) -> StageAdvancedHook:
     return sign
 
 
-def limiter_of(app: Starlette) -> InputRateLimiter:
-    limiter: InputRateLimiter | None = getattr(app.state, "process_input_limiter", None)
+def limiter_of(app: Starlette) -> RateLimiter:
+    """The public-input limiter (``Settings.extra``: ``input_per_client``, ...)."""
+    return configured_limiter(app, "input", Limits(), INPUT)
+
+
+def configured_limiter(app: Starlette, prefix: str, defaults: Limits,
+                       refusals: Refusals) -> RateLimiter:
+    """The app's limiter named ``prefix``, made on first use from ``defaults`` and any
+    ``{prefix}_per_client`` ... in ``Settings.extra``; a test may set it on
+    ``app.state.{prefix}_limiter`` instead."""
+    name = f"{prefix}_limiter"
+    limiter: RateLimiter | None = getattr(app.state, name, None)
     if limiter is None:
         extra: dict[str, str] = getattr(app.state.settings, "extra", {}) or {}
-        defaults = Limits()
-        limiter = InputRateLimiter(Limits(
-            per_client=int(extra.get("input_per_client", defaults.per_client)),
-            per_client_window_s=float(
-                extra.get("input_per_client_window_s", defaults.per_client_window_s)
-            ),
-            total=int(extra.get("input_total", defaults.total)),
-            total_window_s=float(extra.get("input_total_window_s", defaults.total_window_s)),
-        ))
-        app.state.process_input_limiter = limiter
+        limiter = RateLimiter(defaults.configured(extra, prefix), refusals=refusals)
+        setattr(app.state, name, limiter)
     return limiter
 
 

@@ -94,6 +94,10 @@ class Metrics:
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",
                                         "time from receiving an update to broadcasting it")
         self.gauges: list[Gauge] = []
+        self.counters: list[Counter] = []  # contributed by other parts
+
+    def add(self, counter: Counter) -> None:
+        self.counters.append(counter)
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
         self.gauges.append(Gauge(name, help_text, read))
@@ -103,7 +107,7 @@ class Metrics:
         metrics: tuple[Counter | LabelledCounter | Gauge | Histogram, ...] = (
             self.updates, self.updates_empty, self.updates_refused, self.connections_total,
             self.slow_disconnects, self.address_refusals, self.append_latency,
-            self.fanout_latency, *self.gauges,
+            self.fanout_latency, *self.counters, *self.gauges,
         )
         for metric in metrics:
             lines += metric.render()

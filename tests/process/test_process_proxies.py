@@ -15,7 +15,7 @@ from process_helpers import World, bearer, serving
 from starlette.applications import Starlette
 
 from process.proxies import TrustedProxies
-from process.ratelimit import InputRateLimiter, Limits
+from process.ratelimit import Limits, RateLimiter
 from server.app import create_app
 from server.limits import Limits as ServerLimits
 from server.settings import Settings
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def strict(app: Starlette) -> Starlette:
     """One input per client address, so a second one shows whether two requests shared a key."""
-    app.state.process_input_limiter = InputRateLimiter(Limits(per_client=1))
+    app.state.input_limiter = RateLimiter(Limits(per_client=1))
     return app
 
 
