@@ -38,11 +38,15 @@ class Built:
 
 
 class ExportCache:
-    """The newest builds, up to ``max_entries`` and ``max_bytes``; older positions age out."""
+    """The newest builds, up to ``max_entries`` and ``max_bytes``; older positions age out.
+    At most ``max_builds`` are built at once: requests for many plans, stages or positions
+    queue for a worker instead of taking every core from the rooms."""
 
-    def __init__(self, max_entries: int = 32, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_entries: int = 32, max_bytes: int = 64 * 1024 * 1024,
+                 max_builds: int = 2) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self._workers = asyncio.Semaphore(max_builds)
         self._built: OrderedDict[ExportKey, Built] = OrderedDict()
         self._bytes = 0
         self._building: dict[ExportKey, asyncio.Task[Built]] = {}
@@ -72,8 +76,9 @@ class ExportCache:
 
     async def _build(self, key: ExportKey, read: Callable[[], Awaitable[Source]],
                      build: Callable[[Source], Built]) -> Built:
-        source = await read()
-        built = await asyncio.to_thread(build, source)
+        async with self._workers:
+            source = await read()
+            built = await asyncio.to_thread(build, source)
         self.builds.inc()
         self._keep(key, built)
         return built

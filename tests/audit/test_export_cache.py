@@ -20,11 +20,13 @@ class Builder:
 
     def __init__(self, fail: bool = False) -> None:
         self.reads = 0
+        self.reading = asyncio.Event()
         self.threads: list[int] = []
         self.fail = fail
 
     async def read(self) -> str:
         self.reads += 1
+        self.reading.set()
         await asyncio.sleep(0)  # the others ask while this one is under way
         return "the log"
 
@@ -71,3 +73,22 @@ async def test_old_builds_age_out_by_count_and_size() -> None:
     await small.get(key(), builder.read, builder.build)
     await small.get(key(), builder.read, builder.build)
     assert small.builds.value == 2, "a build over the size limit is served, not kept"
+
+
+async def test_builds_of_different_exports_wait_for_a_free_worker() -> None:
+    cache, release = ExportCache(max_builds=1), threading.Event()
+    first, second = Builder(), Builder()
+
+    def held(log: str) -> Built:
+        release.wait(10)
+        return first.build(log)
+
+    one = asyncio.create_task(cache.get(key(1), first.read, held))
+    await first.reading.wait()
+    two = asyncio.create_task(cache.get(key(2), second.read, second.build))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert second.reads == 0, "the second build started while the only worker was busy"
+    release.set()
+    await asyncio.gather(one, two)
+    assert (first.reads, second.reads, cache.builds.value) == (1, 1, 2)
