@@ -78,10 +78,10 @@ class PersonLimiter:
 
 @dataclass(frozen=True, slots=True)
 class AddressLimits:
-    """Per client address, checked once the token's signature is (a hash, as cheap as the
-    bucket lookup). An office or a ministry puts hundreds of people behind one NAT address,
-    who all reconnect at once after a restart: the burst lets them in, the refill refuses
-    only floods of thousands a minute."""
+    """Per client address, checked right after the token's signature (a hash, as cheap as
+    the bucket lookup). An office or a ministry puts hundreds of people behind one NAT
+    address, who all reconnect at once after a restart: the burst lets them in, the refill
+    refuses only floods of thousands a minute."""
 
     handshake_burst: float = 500.0
     handshakes_per_second: float = 10.0  # 600 a minute, on top of the burst
