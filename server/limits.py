@@ -102,6 +102,7 @@ class Refusal(StrEnum):
     """Why an address's handshake is refused; the value is the reason shown to the client."""
 
     FAILURES = "too many failed attempts from this address; wait a minute"
+    PERSON_FAILURES = "too many refused attempts or malformed frames of yours; wait a minute"
     HANDSHAKES = "too many connection attempts from this address; wait a minute"
     PENDING = "too many connections being opened from this address at once"
 
@@ -134,7 +135,7 @@ class AddressGuard:
         limits = self.limits
         failures = self._failures.get(_failure_key(address, person))
         if failures is not None and failures.take(0.0) > 0.0:
-            return Refusal.FAILURES
+            return Refusal.FAILURES if person is None else Refusal.PERSON_FAILURES
         if person is None:
             return None  # refused at once, with no policy query: nothing pending, no handshake
         handshakes = self._bucket(self._handshakes, address, limits.handshakes_per_second,

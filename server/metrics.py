@@ -88,7 +88,7 @@ class Metrics:
         self.address_refusals = LabelledCounter(
             "kokreasi_address_refusals_total",
             "websocket handshakes refused by the per-address limits, before any policy query",
-            "reason", ("failures", "handshakes", "pending"))
+            "reason", ("failures", "person_failures", "handshakes", "pending"))
         self.append_latency = Histogram("kokreasi_append_seconds",
                                         "time to append and commit a batch of updates")
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",

@@ -76,7 +76,8 @@ def test_failures_refuse_only_attempts_without_a_valid_token() -> None:
     # A person's own failures (a refused role, malformed frames) refuse only them.
     for _ in range(3):
         guard.failed("a", "ayu")
-    assert guard.admit("a", "ayu") == failed
+    assert guard.admit("a", "ayu") == (
+        "too many refused attempts or malformed frames of yours; wait a minute")
     assert guard.admit("a", "budi") is None
     guard.checked("a")
     clock.now = 2.0  # the one failure of debt has refilled
@@ -189,7 +190,8 @@ async def test_an_address_sending_malformed_frames_gets_throttled(
     url = guarded.url("doc-b", token())
     closes = [await _close_of(url, first=b"\xff\xff garbage") for _ in range(6)]
     assert [code for code, _ in closes[:3]] == [4400] * 3
-    assert closes[-1][0] == 4429
+    assert closes[-1] == (
+        4429, "too many refused attempts or malformed frames of yours; wait a minute")
     async with YClient(guarded.url("doc-b", token(name="Budi"), saved=True)) as budi:
         await asyncio.wait_for(budi.synced.wait(), 5)
         budi.text += "fine"
