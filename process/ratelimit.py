@@ -41,8 +41,8 @@ class Refusals:
 
 
 INPUT = Refusals(
-    "Terlalu banyak masukan dari alamat ini; coba lagi nanti / too much input from this "
-    "address; please try again later",
+    "Terlalu banyak masukan dari Anda atau alamat ini; coba lagi nanti / too much input from "
+    "you or this address; please try again later",
     "Terlalu banyak masukan saat ini; coba lagi sebentar lagi / the consultation is receiving "
     "too much input right now; please try again shortly",
 )
