@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute
 
 from events.record import Stakeholder
 from events.store import EventStore
+from httpapi.params import BadNumber, whole_number
 from identity.access import Principal
 from identity.auth import principal_from_request
 from process.openapi import Documented
@@ -100,9 +101,10 @@ def _size(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit():
-        raise ProofRequestError(f"{name} must be a tree size (a whole number), not {raw!r}")
-    return int(raw)
+    try:
+        return whole_number(raw, name)
+    except BadNumber as error:
+        raise ProofRequestError(f"{error} (a tree size)") from None
 
 
 async def consistency(request: Request) -> Response:

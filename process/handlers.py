@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from commitment import template as t
 from commitment.contract import contract_json
 from events.record import Actor, Stakeholder
+from httpapi.params import BadNumber, whole_number
 from identity.auth import SESSION_COOKIE
 from identity.tokens import issue_token
 
@@ -18,11 +19,11 @@ from .http import (
     JSON_HEADERS,
     SESSION_TTL_S,
     Call,
-    client_address,
     error_response,
     limiter_of,
     ok,
     prefers_json,
+    rate_key,
 )
 from .invitations import INVALID_INVITATION, InvalidInvitation, read_invitation
 from .validation import Problem
@@ -244,11 +245,12 @@ async def open_revision(call: Call) -> Response:
 
 
 async def close_revision(call: Call) -> Response:
-    version = call.param("version")
-    if not version.isdigit():
-        raise Invalid(f"version {version!r} must be a revision's number (2, 3, ...)")
+    try:
+        version = whole_number(call.param("version"), "version")
+    except BadNumber as error:
+        raise Invalid(f"{error}: a revision's number (2, 3, ...)") from None
     commitment = await call.service.close_revision(
-        call.actor, call.param("commitment_id"), int(version), call.body.get("summary", "")
+        call.actor, call.param("commitment_id"), version, call.body.get("summary", "")
     )
     state = await call.service.state()
     return ok(views.commitment_json(state, commitment, call.actor))
@@ -333,7 +335,7 @@ async def close_session(call: Call) -> Response:
 
 async def submit_input(call: Call) -> Response:
     b = call.body
-    limiter_of(call.request.app).take(client_address(call.request))
+    limiter_of(call.request.app).take(rate_key(call.request, call.actor))
     target = {k: b[k] for k in ("section", "milestone") if b.get(k) is not None}
     item = await call.service.submit_input(
         call.actor, call.param("commitment_id"), b["text"], target, b.get("name") or "",

@@ -20,7 +20,7 @@ from events.record import Actor
 
 from .errors import NotSignedIn, ProcessError, RateLimited
 from .proxies import TrustedProxies, from_environment
-from .ratelimit import InputRateLimiter, Limits
+from .ratelimit import INPUT, Limits, RateLimiter, Refusals
 from .schema import Schema, check
 from .service import ProcessService
 
@@ -71,20 +71,22 @@ def service_of(app: Starlette) -> ProcessService:
     return service
 
 
-def limiter_of(app: Starlette) -> InputRateLimiter:
-    limiter: InputRateLimiter | None = getattr(app.state, "process_input_limiter", None)
+def limiter_of(app: Starlette) -> RateLimiter:
+    """The public-input limiter (``Settings.extra``: ``input_per_client``, ...)."""
+    return configured_limiter(app, "input", Limits(), INPUT)
+
+
+def configured_limiter(app: Starlette, prefix: str, defaults: Limits,
+                       refusals: Refusals) -> RateLimiter:
+    """The app's limiter named ``prefix``, made on first use from ``defaults`` and any
+    ``{prefix}_per_client`` ... in ``Settings.extra``; a test may set it on
+    ``app.state.{prefix}_limiter`` instead."""
+    name = f"{prefix}_limiter"
+    limiter: RateLimiter | None = getattr(app.state, name, None)
     if limiter is None:
         extra: dict[str, str] = getattr(app.state.settings, "extra", {}) or {}
-        defaults = Limits()
-        limiter = InputRateLimiter(Limits(
-            per_client=int(extra.get("input_per_client", defaults.per_client)),
-            per_client_window_s=float(
-                extra.get("input_per_client_window_s", defaults.per_client_window_s)
-            ),
-            total=int(extra.get("input_total", defaults.total)),
-            total_window_s=float(extra.get("input_total_window_s", defaults.total_window_s)),
-        ))
-        app.state.process_input_limiter = limiter
+        limiter = RateLimiter(defaults.configured(extra, prefix), refusals=refusals)
+        setattr(app.state, name, limiter)
     return limiter
 
 
@@ -103,6 +105,15 @@ def client_address(request: Request) -> str:
     return trusted_proxies_of(request.app).client_address(
         peer, request.headers.getlist("x-forwarded-for")
     )
+
+
+def rate_key(request: Request, actor: Actor | None) -> str:
+    """Whom a rate limit counts: the signed-in person, else the client's address. A whole
+    office, or everyone behind an untrusted proxy, comes from one address: keyed by address
+    alone, the people signed in there would share one budget."""
+    if actor is not None:
+        return f"person:{actor.person_id}"  # a prefix no address has
+    return client_address(request)
 
 
 def prefers_json(request: Request) -> bool:
@@ -139,6 +150,10 @@ async def read_body(request: Request, schema: Schema | None) -> dict[str, Any]:
             value = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise ProcessError("the request body is not valid JSON", code="invalid_json") from None
+        except RecursionError:  # thousands of [ or { fit in the size limit
+            raise ProcessError(
+                "Isi permintaan bersarang terlalu dalam / the request body is nested too deeply",
+                code="invalid_json") from None
     check(schema, value)
     result: dict[str, Any] = value
     return result

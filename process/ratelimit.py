@@ -1,4 +1,5 @@
-"""Limits on public input, against spam and flooding: per client address and in total.
+"""Limits against spam and flooding, per client (a signed-in person, else an address) and in
+total: public input, and the exports anyone may download.
 
 Token buckets held in memory by each server instance; a flood spread over several instances
 is limited by each of them. The clock is injectable so tests need not sleep.
@@ -9,8 +10,8 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 
 from .errors import RateLimited
 
@@ -19,10 +20,32 @@ MAX_TRACKED_CLIENTS = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    per_client: int = 10  # inputs a client address may send in a burst ...
+    per_client: int = 10  # requests a client may send in a burst ...
     per_client_window_s: float = 600.0  # ... refilled evenly over this window
-    total: int = 300  # inputs all clients together may send in a burst ...
+    total: int = 300  # requests all clients together may send in a burst ...
     total_window_s: float = 60.0  # ... refilled over this window
+
+    def configured(self, extra: Mapping[str, str], prefix: str) -> Limits:
+        """These limits with any given in ``Settings.extra`` as ``{prefix}_{field}``."""
+        given = {f.name: type(getattr(self, f.name))(extra[f"{prefix}_{f.name}"])
+                 for f in fields(self) if f"{prefix}_{f.name}" in extra}
+        return replace(self, **given)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusals:
+    """What a refused client is told (Indonesian / English)."""
+
+    client: str
+    total: str
+
+
+INPUT = Refusals(
+    "Terlalu banyak masukan dari Anda atau alamat ini; coba lagi nanti / too much input from "
+    "you or this address; please try again later",
+    "Terlalu banyak masukan saat ini; coba lagi sebentar lagi / the consultation is receiving "
+    "too much input right now; please try again shortly",
+)
 
 
 class _Bucket:
@@ -33,9 +56,11 @@ class _Bucket:
         self.stamp = stamp
 
 
-class InputRateLimiter:
-    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+class RateLimiter:
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic,
+                 refusals: Refusals = INPUT) -> None:
         self.limits = limits
+        self.refusals = refusals
         self._clock = clock
         self._clients: OrderedDict[str, _Bucket] = OrderedDict()
         self._total = _Bucket(float(limits.total), clock())
@@ -45,7 +70,8 @@ class InputRateLimiter:
         bucket.stamp = now
 
     def take(self, client: str) -> None:
-        """Count one input from ``client``; raise ``RateLimited`` (and count nothing) if over."""
+        """Count one request from ``client``; raise ``RateLimited`` (and count nothing) if
+        over."""
         limits, now = self.limits, self._clock()
         bucket = self._clients.pop(client, None) or _Bucket(float(limits.per_client), now)
         self._clients[client] = bucket
@@ -55,15 +81,9 @@ class InputRateLimiter:
         self._refill(self._total, limits.total, limits.total_window_s, now)
         if bucket.level < 1:
             wait = (1 - bucket.level) * limits.per_client_window_s / limits.per_client
-            raise RateLimited(
-                "Terlalu banyak masukan dari alamat ini; coba lagi nanti / too much input from "
-                "this address; please try again later", math.ceil(wait),
-            )
+            raise RateLimited(self.refusals.client, math.ceil(wait))
         if self._total.level < 1:
             wait = (1 - self._total.level) * limits.total_window_s / limits.total
-            raise RateLimited(
-                "Terlalu banyak masukan saat ini; coba lagi sebentar lagi / the consultation is "
-                "receiving too much input right now; please try again shortly", math.ceil(wait),
-            )
+            raise RateLimited(self.refusals.total, math.ceil(wait))
         bucket.level -= 1
         self._total.level -= 1

@@ -56,8 +56,14 @@ def is_secretariat(actor: Actor | None) -> bool:
     return actor is not None and actor.stakeholder is Stakeholder.SECRETARIAT
 
 
+def reads_unpublished(actor: Actor | None) -> bool:
+    """Members of the process read every commitment; anyone else only what was published.
+    The only way the caller matters to ``can_read``: exports are cached by it."""
+    return actor is not None and actor.stakeholder in READERS
+
+
 def can_read(state: ProcessState, actor: Actor | None, commitment: Commitment) -> Decision:
-    if actor is not None and actor.stakeholder in READERS:
+    if reads_unpublished(actor):
         return ALLOW
     plan = state.plans[commitment.plan_id]
     if commitment.id in plan.published:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from events.record import Actor, RecordedEvent, Stakeholder
+from httpapi.params import looks_whole
 
 from . import domain as d
 from .domain import Method, Stage
@@ -260,7 +261,7 @@ class ProcessState:
 
     def next_number(self, plan_id: str) -> str:
         numbers = [c.number for c in self.commitments_of(plan_id)]
-        return str(1 + max((int(n) for n in numbers if n.isdigit()), default=0))
+        return str(1 + max((int(n) for n in numbers if looks_whole(n)), default=0))
 
 
 # -- event handlers: (state, event, payload) -> None ----------------------------------------

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from events.record import Stakeholder
+from httpapi.params import looks_whole, whole_number
 
 from . import queries
 from .service import ProjectionService
@@ -68,9 +69,7 @@ def _int(request: Request, name: str, default: int | None = None) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        raise queries.QueryError(f"{name} must be a non-negative whole number, not {raw!r}")
-    return int(raw)
+    return whole_number(raw, name)
 
 
 def _filters(request: Request, allowed: dict[str, str]) -> dict[str, str]:
@@ -89,9 +88,9 @@ async def history(request: Request, service: ProjectionService) -> Any:
 async def content_at(request: Request, service: ProjectionService) -> Any:
     document_id = request.path_params["document_id"]
     ref: str = request.path_params["at"]
-    if ref.isdigit():
+    if looks_whole(ref):
         return await queries.content_at(service.storage, service.store, document_id,
-                                        position=int(ref))
+                                        position=whole_number(ref, "at"))
     try:
         moment = datetime.fromisoformat(ref.replace("Z", "+00:00"))
     except ValueError as error:

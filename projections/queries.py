@@ -13,6 +13,7 @@ from typing import Any
 from commitment.template import SECTIONS, TITLE, read_commitment
 from events.record import Actor, Stakeholder, format_timestamp
 from events.store import EventStore
+from httpapi.params import looks_whole, whole_number
 
 from .attribution import Blame, attribute
 from .diff import compare
@@ -202,8 +203,8 @@ async def resolve_version(storage: Storage, document_id: str, ref: str) -> Versi
     """``draft2`` (a stage snapshot), ``1234`` (a position) or ``now``."""
     if ref == "now":
         return Version(None, "now")
-    if ref.isdigit():
-        return Version(int(ref), ref)
+    if looks_whole(ref):
+        return Version(whole_number(ref, "position"), ref)
     row = await storage.fetchone(
         "SELECT position, state FROM stage_snapshot WHERE document_id = ? AND label = ?",
         document_id, ref,

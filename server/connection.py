@@ -171,36 +171,39 @@ async def endpoint(websocket: WebSocket) -> None:
     state = websocket.app.state
     guard: AddressGuard = state.address_guard
     address = client_address(websocket)
-    # Before any token is read or the log touched: a flood from one address costs a dict
-    # lookup per attempt, not a signature check and a policy query.
-    refused = guard.admit(address)
+    # The signature is checked before any per-address refusal (a hash, no I/O): failures
+    # then refuse only further attempts without a valid token, so a flood of bad tokens
+    # never locks out the people who share its address behind an office NAT or a proxy.
+    try:
+        principal, bad_token = authenticate(websocket), None
+    except TokenError as error:
+        principal, bad_token = None, error
+    person = principal.person_id if principal is not None else None
+    refused = guard.admit(address, person)
     if refused is not None:
         metrics: Metrics = state.metrics
         metrics.address_refusals.inc(refused.label)
         await _refuse(websocket, refused, explain=guard.explain(address))
         return
+    if principal is None:
+        guard.failed(address, None)
+        await reject(websocket, CloseCode.UNAUTHORIZED,
+                     str(bad_token) if bad_token else "sign in first: no token or session")
+        return
     try:
-        admitted = await _admit(websocket)
+        access = await _admit(websocket, principal)
     finally:
         guard.checked(address)
-    if admitted is None:
-        guard.failed(address)
+    if access is None:
+        guard.failed(address, person)
         return
-    await _serve(websocket, address, *admitted)
+    await _serve(websocket, address, principal, access)
 
 
-async def _admit(websocket: WebSocket) -> tuple[Principal, DocumentAccess] | None:
-    """The caller and their access, or None once the handshake has been refused."""
+async def _admit(websocket: WebSocket, principal: Principal) -> DocumentAccess | None:
+    """The signed-in caller's access, or None once the handshake has been refused."""
     state = websocket.app.state
     document_id = websocket.path_params["document_id"]
-    try:
-        principal = authenticate(websocket)
-    except TokenError as error:
-        await reject(websocket, CloseCode.UNAUTHORIZED, str(error))
-        return None
-    if principal is None:
-        await reject(websocket, CloseCode.UNAUTHORIZED, "sign in first: no token or session")
-        return None
     if cross_site_cookie(websocket):
         await reject(websocket, CloseCode.FORBIDDEN, "session cookie sent from another site")
         return None
@@ -212,7 +215,7 @@ async def _admit(websocket: WebSocket) -> tuple[Principal, DocumentAccess] | Non
     if not access.can_read:
         await reject(websocket, CloseCode.FORBIDDEN, (access.reason or "no access")[:120])
         return None
-    return principal, access
+    return access
 
 
 async def _serve(
@@ -241,7 +244,7 @@ async def _serve(
     state.connections.add(connection)
     reading = asyncio.create_task(
         _read(websocket, connection, room, limits, state.limiter,
-              lambda: state.address_guard.failed(address))
+              lambda: state.address_guard.failed(address, principal.person_id))
     )
     closing = asyncio.create_task(connection.closing.wait())
     try:

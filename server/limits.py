@@ -78,14 +78,16 @@ class PersonLimiter:
 
 @dataclass(frozen=True, slots=True)
 class AddressLimits:
-    """Per client address, checked before any token is read. An office or a ministry puts
-    hundreds of people behind one NAT address, who all reconnect at once after a restart:
-    the burst lets them in, the refill refuses only floods of thousands a minute."""
+    """Per client address, checked right after the token's signature (a hash, as cheap as
+    the bucket lookup). An office or a ministry puts hundreds of people behind one NAT
+    address, who all reconnect at once after a restart: the burst lets them in, the refill
+    refuses only floods of thousands a minute."""
 
     handshake_burst: float = 500.0
     handshakes_per_second: float = 10.0  # 600 a minute, on top of the burst
-    # Bad tokens, refused roles and malformed frames; once spent, the address's handshakes
-    # are refused until the bucket refills.
+    # Bad or missing tokens; once spent, the address's attempts WITHOUT a valid token are
+    # refused until the bucket refills. Refused roles and malformed frames are charged to
+    # the person whose token it was, and refuse only that person's next attempts.
     failure_burst: float = 100.0
     failures_per_second: float = 1.0
     max_unauthenticated: int = 100  # handshakes of one address still being checked at once
@@ -100,6 +102,7 @@ class Refusal(StrEnum):
     """Why an address's handshake is refused; the value is the reason shown to the client."""
 
     FAILURES = "too many failed attempts from this address; wait a minute"
+    PERSON_FAILURES = "too many refused attempts or malformed frames of yours; wait a minute"
     HANDSHAKES = "too many connection attempts from this address; wait a minute"
     PENDING = "too many connections being opened from this address at once"
 
@@ -109,7 +112,12 @@ class Refusal(StrEnum):
 
 
 class AddressGuard:
-    """Token buckets per client address for websocket handshakes and failures (no I/O)."""
+    """Token buckets per client address for websocket handshakes and failures (no I/O).
+
+    Failures never refuse a valid token of someone else: a flood of bad tokens from the
+    address an office, a proxy or a NAT shares with its people would otherwise lock them all
+    out. Attempts without a valid token are refused by their address's failures; a person's
+    own failures (refused roles, malformed frames) refuse only that person."""
 
     def __init__(self, limits: AddressLimits,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -120,12 +128,16 @@ class AddressGuard:
         self._explained: dict[str, TokenBucket] = {}
         self._pending: dict[str, int] = {}
 
-    def admit(self, address: str) -> Refusal | None:
-        """Spend a handshake; return why it is refused, or None (then call ``checked``)."""
+    def admit(self, address: str, person: str | None) -> Refusal | None:
+        """Why this handshake is refused, or None. ``person``: whom its token names once the
+        signature checked out; None without a (valid) token. An admitted handshake of a
+        person spends one of the address's handshakes: call ``checked`` when it is done."""
         limits = self.limits
-        failures = self._failures.get(address)
+        failures = self._failures.get(_failure_key(address, person))
         if failures is not None and failures.take(0.0) > 0.0:
-            return Refusal.FAILURES
+            return Refusal.FAILURES if person is None else Refusal.PERSON_FAILURES
+        if person is None:
+            return None  # refused at once, with no policy query: nothing pending, no handshake
         handshakes = self._bucket(self._handshakes, address, limits.handshakes_per_second,
                                   limits.handshake_burst)
         # Refusals are not charged: the address gets in again as soon as a token refills,
@@ -153,20 +165,26 @@ class AddressGuard:
         else:
             self._pending.pop(address, None)
 
-    def failed(self, address: str) -> None:
-        """A bad token, a refused role or a malformed frame came from ``address``."""
+    def failed(self, address: str, person: str | None) -> None:
+        """A bad or missing token came from ``address`` (``person`` None), or ``person`` was
+        refused or sent a malformed frame."""
         limits = self.limits
-        self._bucket(self._failures, address, limits.failures_per_second,
+        self._bucket(self._failures, _failure_key(address, person), limits.failures_per_second,
                      limits.failure_burst).take()
 
-    def _bucket(self, buckets: dict[str, TokenBucket], address: str, rate: float,
+    def _bucket(self, buckets: dict[str, TokenBucket], key: str, rate: float,
                 burst: float) -> TokenBucket:
-        bucket = buckets.get(address)
+        bucket = buckets.get(key)
         if bucket is None:
             if len(buckets) >= self.limits.max_addresses:
                 buckets.clear()  # full buckets carry no information; forget them
-            bucket = buckets[address] = TokenBucket(rate, burst, self._clock)
+            bucket = buckets[key] = TokenBucket(rate, burst, self._clock)
         return bucket
+
+
+def _failure_key(address: str, person: str | None) -> str:
+    # A prefix no address has, so a person id cannot share an address's bucket.
+    return address if person is None else f"person:{person}"
 
 
 class QuietRefusals(logging.Filter):

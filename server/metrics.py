@@ -69,6 +69,16 @@ class Gauge:
         return GaugeMetricFamily(self.name, self.help, value=self.read())
 
 
+class ReadCounter:
+    """A counter another part keeps as a plain number; read when scraped."""
+
+    def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
+        self.name, self.help, self.read = name, help_text, read
+
+    def family(self) -> Metric:
+        return CounterMetricFamily(self.name, self.help, value=self.read())
+
+
 class Histogram:
     def __init__(self, name: str, help_text: str,
                  buckets: tuple[float, ...] = LATENCY_BUCKETS) -> None:
@@ -109,8 +119,8 @@ class Metrics(Collector):
                                         "clients dropped because their send queue overflowed")
         self.address_refusals = LabelledCounter(
             "kokreasi_address_refusals_total",
-            "websocket handshakes refused by the per-address limits, before any token is read",
-            "reason", ("failures", "handshakes", "pending"))
+            "websocket handshakes refused by the per-address limits, before any policy query",
+            "reason", ("failures", "person_failures", "handshakes", "pending"))
         self.fanout_rejected = Counter(
             "kokreasi_fanout_rejected_total",
             "fan-out messages from Redis dropped: not sealed with the shared secret")
@@ -119,6 +129,7 @@ class Metrics(Collector):
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",
                                         "time from receiving an update to broadcasting it")
         self.gauges: list[Gauge] = []
+        self.counters: list[ReadCounter] = []  # kept by other parts as plain numbers
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
         ProcessCollector(registry=self.registry)
@@ -128,12 +139,15 @@ class Metrics(Collector):
     def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
         self.gauges.append(Gauge(name, help_text, read))
 
+    def counter(self, name: str, help_text: str, read: Callable[[], float]) -> None:
+        """A counter another part keeps; ``read`` gives its value when scraped."""
+        self.counters.append(ReadCounter(name, help_text, read))
+
     def collect(self) -> Iterator[Metric]:
-        metrics: tuple[Counter | LabelledCounter | Gauge | Histogram, ...] = (
+        metrics: tuple[Counter | LabelledCounter | ReadCounter | Gauge | Histogram, ...] = (
             self.updates, self.updates_empty, self.updates_refused, self.connections_total,
             self.slow_disconnects, self.address_refusals, self.fanout_rejected,
-            self.append_latency,
-            self.fanout_latency, *self.gauges,
+            self.append_latency, self.fanout_latency, *self.counters, *self.gauges,
         )
         for metric in metrics:
             yield metric.family()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from commitment.template import CommitmentContent
+from httpapi.params import looks_whole
 from process.state import Commitment
 
 COUNTRY = "ID"
@@ -23,7 +24,7 @@ def commitment_id(commitment: Commitment, content: CommitmentContent | None = No
     if OGP_ID.match(typed):
         return typed
     number = commitment.number.strip()
-    return f"{COUNTRY}{int(number):04d}" if number.isdigit() else f"{COUNTRY}-{number}"
+    return f"{COUNTRY}{int(number):04d}" if looks_whole(number) else f"{COUNTRY}-{number}"
 
 
 def milestone_id(commitment_ogp_id: str, index: int) -> str:

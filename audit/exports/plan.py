@@ -63,7 +63,8 @@ class PlanView:
     checkpoint: Checkpoint | None = None  # the newest checkpoint within the view
 
 
-async def _read(store: EventStore, limit: int) -> list[RecordedEvent]:
+async def read_log(store: EventStore, limit: int) -> list[RecordedEvent]:
+    """The log up to position ``limit`` (I/O, on the event loop; the fold is ``plan_view``)."""
     out: list[RecordedEvent] = []
     while len(out) < limit:
         batch = await store.read_all(after_position=len(out), limit=min(PAGE, limit - len(out)))
@@ -89,7 +90,19 @@ async def load_plan(
     visible: Visible | None = None,
 ) -> PlanView:
     head = (await store.head()).position
-    log = await _read(store, head)
+    return plan_view(await read_log(store, head), plan_id, stage=stage, visible=visible)
+
+
+def plan_view(
+    log: list[RecordedEvent],
+    plan_id: str,
+    *,
+    stage: str | None = None,
+    visible: Visible | None = None,
+) -> PlanView:
+    """The plan as ``log`` (the log from position 1) has it, or at the end of ``stage``: pure
+    CPU (a fold and every commitment document), so the server runs it in a worker thread."""
+    head = log[-1].position if log else 0
     now = ProcessState()
     for event in log:
         now.apply(event)
@@ -120,7 +133,7 @@ async def load_stage_views(
     """Every frozen stage snapshot of the plan, oldest first, and its current state, from
     one read of the log."""
     head = (await store.head()).position
-    log = await _read(store, head)
+    log = await read_log(store, head)
     now = ProcessState()
     for event in log:
         now.apply(event)

@@ -5,33 +5,54 @@
     GET /api/exports/{plan}/evidence.zip            auditors and the Secretariat (records nothing)
 
 Signed-in CSOs, ministries, the Secretariat and auditors get every commitment; anyone else
-only what the Secretariat published (``process.rules.can_read``).
+only what the Secretariat published (``process.rules.can_read``). Plans and open data are
+built once per log position and off the event loop (``cache``); anonymous callers are
+limited per client address (``Settings.extra``: ``export_per_client``, ...), so a flood of
+downloads costs the people editing nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
+from collections.abc import Callable
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from events.record import Stakeholder
+from commitment.labels import LANGUAGES
+from events.record import RecordedEvent, Stakeholder
 from events.store import EventStore
 from identity.access import Principal
 from identity.auth import principal_from_request
+from process.errors import RateLimited
+from process.http import client_address, configured_limiter, error_response
 from process.openapi import Documented
-from process.rules import can_read
+from process.ratelimit import Limits, RateLimiter, Refusals
+from process.rules import can_read, reads_unpublished
 from process.state import Commitment, ProcessState
 
 from .. import openapi
+from .cache import Built, ExportCache, ExportKey
 from .documents import MEDIA_TYPES, write_plan
 from .evidence import write_evidence_pack
 from .opendata import open_data, write_csv_zip, write_json
-from .plan import ExportError, PlanView, Visible, load_plan
+from .plan import ExportError, PlanView, Visible, plan_view, read_log
 
 EVIDENCE_READERS = frozenset({Stakeholder.AUDITOR, Stakeholder.SECRETARIAT})
+# Anonymous downloads: a person fetches a few files; the cache makes repeats cheap, the limit
+# keeps one address from making the server build a new file at every keystroke's position.
+ANONYMOUS_LIMITS = Limits(per_client=20, per_client_window_s=600.0, total=3000,
+                          total_window_s=60.0)
+ANONYMOUS_REFUSALS = Refusals(
+    "Terlalu banyak unduhan dari alamat ini; coba lagi nanti / too many downloads from this "
+    "address; please try again later",
+    "Terlalu banyak unduhan saat ini; coba lagi sebentar lagi / too many downloads right "
+    "now; please try again shortly",
+)
+
+Render = Callable[[PlanView], Built]
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -47,14 +68,55 @@ def _visible(principal: Principal | None) -> Visible:
     return visible
 
 
-async def _view(request: Request, principal: Principal | None) -> PlanView:
+def exports_of(app: Starlette) -> ExportCache:
+    state = app.state
+    cache: ExportCache | None = getattr(state, "export_cache", None)
+    if cache is None:
+        cache = state.export_cache = ExportCache()
+        metrics = getattr(state, "metrics", None)
+        if metrics is not None:
+            metrics.counter("kokreasi_export_builds_total",
+                            "exports built (each key once; the rest come from the cache)",
+                            lambda: float(cache.builds))
+            metrics.counter("kokreasi_export_cache_hits_total",
+                            "exports served from the cache or from a build under way",
+                            lambda: float(cache.hits))
+    return cache
+
+
+def anonymous_limiter_of(app: Starlette) -> RateLimiter:
+    return configured_limiter(app, "export", ANONYMOUS_LIMITS, ANONYMOUS_REFUSALS)
+
+
+async def _serve(request: Request, file: str, language: str, render: Render) -> Response:
+    """The export named ``file`` of the plan in the path, at the log's head now."""
+    principal = await principal_from_request(request)
+    if principal is None:
+        try:
+            anonymous_limiter_of(request.app).take(client_address(request))
+        except RateLimited as refused:
+            return error_response(refused)
     store: EventStore = request.app.state.store
-    return await load_plan(
-        store,
-        request.path_params["plan"],
-        stage=request.query_params.get("stage") or None,
-        visible=_visible(principal),
-    )
+    plan_id = request.path_params["plan"]
+    stage = request.query_params.get("stage") or None
+    head = (await store.head()).position
+    actor = principal.actor if principal is not None else None
+    key = ExportKey(plan_id, file, language, stage, head, reads_unpublished(actor))
+    visible = _visible(principal)
+
+    async def read() -> list[RecordedEvent]:
+        return await read_log(store, head)
+
+    def build(log: list[RecordedEvent]) -> Built:
+        return render(plan_view(log, plan_id, stage=stage, visible=visible))
+
+    try:
+        built = await exports_of(request.app).get(key, read, build)
+    except ExportError as error:
+        return _error(404 if "no plan" in str(error) else 400, str(error))
+    if built.filename is None:
+        return Response(built.data, media_type=built.media_type)
+    return _download(built.data, built.media_type, built.filename)
 
 
 def _download(data: bytes, media_type: str, filename: str) -> Response:
@@ -67,36 +129,35 @@ async def plan_document(request: Request) -> Response:
     if fmt not in MEDIA_TYPES:
         return _error(404, f"the plan is exported as plan.docx or plan.pdf, not plan.{fmt}")
     language = request.query_params.get("lang", "id")
-    principal = await principal_from_request(request)
-    try:
-        view = await _view(request, principal)
+    if language not in LANGUAGES:  # before the log is read for nothing
+        return _error(400, f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+
+    def render(view: PlanView) -> Built:
         out = io.BytesIO()
-        # Laying out a plan takes a while of pure CPU: keep the event loop free meanwhile.
-        await asyncio.to_thread(write_plan, view, fmt, out, language=language)
-    except ExportError as error:
-        status = 404 if "no plan" in str(error) else 400
-        return _error(status, str(error))
-    stage = f"-{view.stage}" if view.snapshot else ""
-    return _download(out.getvalue(), MEDIA_TYPES[fmt],
+        write_plan(view, fmt, out, language=language)
+        stage = f"-{view.stage}" if view.snapshot else ""
+        return Built(out.getvalue(), MEDIA_TYPES[fmt],
                      f"{view.plan.id}{stage}-{language}.{fmt}")
+
+    return await _serve(request, f"plan.{fmt}", language, render)
 
 
 async def opendata(request: Request) -> Response:
-    if request.path_params["format"] not in ("json", "zip"):
+    fmt = request.path_params["format"]
+    if fmt not in ("json", "zip"):
         return _error(404, "open data comes as opendata.json or opendata.zip (CSV)")
-    principal = await principal_from_request(request)
-    try:
-        view = await _view(request, principal)
-    except ExportError as error:
-        return _error(404 if "no plan" in str(error) else 400, str(error))
-    data = open_data(view)
-    if request.path_params["format"] == "json":
-        text = io.StringIO()
-        write_json(data, text)
-        return Response(text.getvalue(), media_type="application/json")
-    out = io.BytesIO()
-    write_csv_zip(data, out)
-    return _download(out.getvalue(), "application/zip", f"{view.plan.id}-opendata.zip")
+
+    def render(view: PlanView) -> Built:
+        data = open_data(view)
+        if fmt == "json":
+            text = io.StringIO()
+            write_json(data, text)
+            return Built(text.getvalue().encode(), "application/json", None)
+        out = io.BytesIO()
+        write_csv_zip(data, out)
+        return Built(out.getvalue(), "application/zip", f"{view.plan.id}-opendata.zip")
+
+    return await _serve(request, f"opendata.{fmt}", "", render)
 
 
 async def evidence(request: Request) -> Response:

@@ -5,7 +5,8 @@
 
 One instance on a fresh database; a client at 127.0.0.2 spends its address's failure budget
 with bad tokens, then keeps trying (4 at a time). Every attempt after the budget is refused
-by the per-address limit before any token is read, so the figures are the refusal path alone.
+by the per-address limit after only the token's signature check, so the figures are the
+refusal path alone.
 """
 
 from __future__ import annotations

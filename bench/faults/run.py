@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.faults.run 1 3        # kill -9, then PostgreSQL outage
     .venv/bin/python -m bench.faults.run --outage 10 --seconds 20 2
     .venv/bin/python -m bench.faults.run 5 --attackers-niced
+    .venv/bin/python -m bench.faults.run bad-tokens  # a bad-token flood from the editors' address
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust; KOKREASI_TEST_DATABASE_URL) and
 Redis on 6379 (KOKREASI_TEST_REDIS_URL) for the scenarios that do not stop them; the Redis and
@@ -25,7 +26,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.faults import scenarios
+from bench.faults import lockout, scenarios
 
 EXACT = ("lost", "duplicated", "misattributed")
 
@@ -34,7 +35,9 @@ async def run(which: list[str], args: argparse.Namespace) -> list[dict[str, Any]
     results = []
     for name in which:
         started = time.monotonic()
-        if name == "1":
+        if name == "bad-tokens":
+            figures = await lockout.bad_token_flood(seconds=args.flood_seconds)
+        elif name == "1":
             figures = await scenarios.kill_instance(seconds=args.seconds)
         elif name == "2":
             figures = await scenarios.redis_outage(outage=args.outage)
@@ -48,7 +51,7 @@ async def run(which: list[str], args: argparse.Namespace) -> list[dict[str, Any]
                                               attackers=args.attackers, pace=args.pace,
                                               niced=args.attackers_niced)
         else:
-            raise SystemExit(f"unknown scenario {name}; choose from 1 2 3 4 5")
+            raise SystemExit(f"unknown scenario {name}; choose from 1 2 3 4 5 bad-tokens")
         figures["wall_s"] = round(time.monotonic() - started, 1)
         print(json.dumps(figures), flush=True)
         results.append(figures)
@@ -79,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attackers", type=int, default=8, help="scenario 5 connections")
     parser.add_argument("--pace", type=float, default=0.0,
                         help="scenario 5: seconds between an attacker's frames (0: flat out)")
+    parser.add_argument("--flood-seconds", type=float, default=10.0,
+                        help="bad-tokens: length of the flood")
     parser.add_argument("--attackers-niced", action="store_true",
                         help="scenario 5: run the attack on idle CPU only (SCHED_IDLE), as "
                         "attackers on machines of their own take none from the servers")

@@ -19,7 +19,8 @@ from server.limits import Limits
 def settings(tmp_path: Path, postgres_url: str) -> Settings:
     return Settings(data_dir=tmp_path, database_url=postgres_url, redis_url=None,
                     secret_key=SECRET, group_commit_wait_ms=1.0,
-                    extra={"input_per_client": "1000", "input_total": "1000"})
+                    extra={"input_per_client": "1000", "input_total": "1000",
+                           "export_per_client": "100000"})
 
 
 @pytest.fixture

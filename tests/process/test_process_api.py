@@ -13,7 +13,7 @@ from starlette.routing import Route
 from events.record import RecordedEvent
 from process.api import routes
 from process.invitations import read_invitation, sign_invitation
-from process.ratelimit import InputRateLimiter, Limits
+from process.ratelimit import Limits, RateLimiter
 
 
 async def head(app: Starlette) -> int:
@@ -166,7 +166,7 @@ async def test_public_input_and_reasoned_response_register(
 async def test_public_input_is_rate_limited(client: httpx.AsyncClient, app: Starlette) -> None:
     world = await World(client).build()
     await to_draft4(world)
-    app.state.process_input_limiter = InputRateLimiter(Limits(per_client=3))
+    app.state.input_limiter = RateLimiter(Limits(per_client=3))
     path = f"/api/commitments/{world.commitment_id}/inputs"
     for n in range(3):
         await world.call("POST", path, "anonymous", json={"text": f"masukan {n}"}, expect=201)

@@ -23,7 +23,7 @@ from process.errors import RateLimited
 from process.invitations import InvalidInvitation, read_invitation, sign_invitation
 from process.privacy import ContactSealer
 from process.proxies import TrustedProxies
-from process.ratelimit import InputRateLimiter, Limits
+from process.ratelimit import Limits, RateLimiter
 from process.state import ProcessState, fold
 
 ADMIN = Actor("admin", "Admin", "sekretariat", "Sekretariat OGI", Stakeholder.SECRETARIAT)
@@ -124,7 +124,7 @@ def test_deactivated_people_resolve_to_nobody() -> None:
 
 def test_rate_limiter_per_client_and_in_total() -> None:
     now = [0.0]
-    limiter = InputRateLimiter(Limits(per_client=2, per_client_window_s=60, total=3,
+    limiter = RateLimiter(Limits(per_client=2, per_client_window_s=60, total=3,
                                       total_window_s=60), clock=lambda: now[0])
     limiter.take("a")
     limiter.take("a")

@@ -1,5 +1,5 @@
-"""Per-address limits on handshakes and failures: a flood from one address is refused before
-any token is read, while people at other addresses keep editing."""
+"""Per-address limits on handshakes and failures: a flood from one address is refused, while
+people at other addresses, and people with valid tokens at the flooding address, keep editing."""
 
 from __future__ import annotations
 
@@ -38,15 +38,15 @@ def test_a_burst_of_handshakes_passes_then_a_flood_is_refused_until_tokens_refil
     clock = Clock()
     guard = AddressGuard(AddressLimits(handshake_burst=3, handshakes_per_second=1), clock)
     for _ in range(3):
-        assert guard.admit("10.0.0.1") is None
+        assert guard.admit("10.0.0.1", "ayu") is None
         guard.checked("10.0.0.1")
     for _ in range(1000):
-        assert guard.admit("10.0.0.1") == (
+        assert guard.admit("10.0.0.1", "ayu") == (
             "too many connection attempts from this address; wait a minute")
-    assert guard.admit("10.0.0.2") is None, "another address has its own bucket"
+    assert guard.admit("10.0.0.2", "ayu") is None, "another address has its own bucket"
     # Refusals are not charged: one second later the flooder gets one more handshake.
     clock.now = 1.0
-    assert guard.admit("10.0.0.1") is None
+    assert guard.admit("10.0.0.1", "ayu") is None
 
 
 def test_the_default_lets_hundreds_behind_one_nat_in_at_once_but_not_thousands() -> None:
@@ -54,28 +54,45 @@ def test_the_default_lets_hundreds_behind_one_nat_in_at_once_but_not_thousands()
     guard = AddressGuard(AddressLimits(), clock)
     admitted = 0
     for _ in range(3000):  # a minute's flood arriving in one instant
-        if guard.admit("203.0.113.7") is None:
+        if guard.admit("203.0.113.7", "ayu") is None:
             guard.checked("203.0.113.7")
             admitted += 1
     assert 300 <= admitted <= 600
 
 
-def test_failures_block_the_address_and_unauthenticated_handshakes_are_capped() -> None:
+def test_failures_refuse_only_attempts_without_a_valid_token() -> None:
     clock = Clock()
-    guard = AddressGuard(AddressLimits(failure_burst=2, failures_per_second=0.5,
-                                       max_unauthenticated=2), clock)
-    assert guard.admit("a") is None and guard.admit("a") is None
-    assert guard.admit("a") == "too many connections being opened from this address at once"
-    guard.checked("a")
-    assert guard.admit("a") is None
+    guard = AddressGuard(AddressLimits(failure_burst=2, failures_per_second=0.5), clock)
     for _ in range(3):
-        guard.failed("a")
+        assert guard.admit("a", None) is None
+        guard.failed("a", None)
+    failed = "too many failed attempts from this address; wait a minute"
+    assert guard.admit("a", None) == failed
+    assert guard.admit("b", None) is None, "another address has its own failures"
+    # Someone at the flooding address with a valid token is let in: the bad tokens were
+    # not theirs.
+    assert guard.admit("a", "ayu") is None
     guard.checked("a")
+    # A person's own failures (a refused role, malformed frames) refuse only them.
+    for _ in range(3):
+        guard.failed("a", "ayu")
+    assert guard.admit("a", "ayu") == (
+        "too many refused attempts or malformed frames of yours; wait a minute")
+    assert guard.admit("a", "budi") is None
     guard.checked("a")
-    assert guard.admit("a") == "too many failed attempts from this address; wait a minute"
-    assert guard.admit("b") is None
     clock.now = 2.0  # the one failure of debt has refilled
-    assert guard.admit("a") is None
+    assert guard.admit("a", None) is None
+    assert guard.admit("a", "ayu") is None
+
+
+def test_handshakes_being_checked_are_capped_per_address() -> None:
+    guard = AddressGuard(AddressLimits(max_unauthenticated=2), Clock())
+    assert guard.admit("a", "ayu") is None and guard.admit("a", "budi") is None
+    assert guard.admit("a", "citra") == (
+        "too many connections being opened from this address at once")
+    assert guard.admit("a", None) is None, "a bad token is refused at once, never pending"
+    guard.checked("a")
+    assert guard.admit("a", "citra") is None
 
 
 @pytest.fixture
@@ -87,11 +104,12 @@ async def guarded(tmp_path: Path, sqlite_url: str,
         yield LiveServer(address, app)
 
 
-async def _close_of(url: str, *, first: bytes | None = None, **kwargs: Any) -> tuple[int, str]:
-    """Open a websocket from the flooder's address, send ``first``, return how it closed:
-    the close code and reason, or the HTTP status and body when the upgrade was refused."""
+async def _close_of(url: str, *, first: bytes | None = None, source: str = FLOODER,
+                    **kwargs: Any) -> tuple[int, str]:
+    """Open a websocket from ``source``, send ``first``, return how it closed: the close
+    code and reason, or the HTTP status and body when the upgrade was refused."""
     try:
-        ws = await websockets.connect(url, open_timeout=5, local_addr=(FLOODER, 0), **kwargs)
+        ws = await websockets.connect(url, open_timeout=5, local_addr=(source, 0), **kwargs)
     except websockets.InvalidStatus as refused:
         return refused.response.status_code, refused.response.body.decode()
     async with ws:
@@ -133,8 +151,28 @@ async def test_a_bad_token_flood_is_refused_while_others_keep_editing(
         async with YClient(guarded.url("doc-a", token(name="Citra"))) as citra:
             await asyncio.wait_for(citra.synced.wait(), 5)
             assert str(citra.text) == "still editing"
-        # Even a valid token is refused from the flooding address while it is blocked.
-        assert await _close_of(guarded.url("doc-a", good)) == (429, reason)
+        # The flooding address stays refused for tokens that do not verify.
+        assert await _close_of(guarded.url("doc-a", "forged." + good)) == (429, reason)
+
+
+async def test_after_a_bad_token_flood_a_valid_token_from_that_address_still_edits(
+    guarded: LiveServer, token: TokenFactory
+) -> None:
+    """Everyone behind one proxy or office NAT shares an address: a flood of bad tokens from
+    it must not lock out the people there."""
+    good = token()
+    flood = [await _close_of(guarded.url("doc-e", "forged." + good), source="127.0.0.1")
+             for _ in range(20)]
+    assert {code for code, _ in flood[-10:]} <= {4429, 429}, "the flood is refused"
+    async with YClient(guarded.url("doc-e", good, saved=True)) as ayu, \
+            YClient(guarded.url("doc-e", token(name="Budi"))) as budi:
+        await asyncio.wait_for(ayu.synced.wait(), 5)
+        await asyncio.wait_for(budi.synced.wait(), 5)
+        ayu.text += "signed in after the flood"
+        await ayu.wait_saved()
+        await eventually(lambda: str(budi.text) == "signed in after the flood")
+    assert await _close_of(guarded.url("doc-e", "forged." + good), source="127.0.0.1") == (
+        429, "too many failed attempts from this address; wait a minute")
 
 
 async def _refusals(server: LiveServer) -> dict[str, float]:
@@ -152,7 +190,8 @@ async def test_an_address_sending_malformed_frames_gets_throttled(
     url = guarded.url("doc-b", token())
     closes = [await _close_of(url, first=b"\xff\xff garbage") for _ in range(6)]
     assert [code for code, _ in closes[:3]] == [4400] * 3
-    assert closes[-1][0] == 4429
+    assert closes[-1] == (
+        4429, "too many refused attempts or malformed frames of yours; wait a minute")
     async with YClient(guarded.url("doc-b", token(name="Budi"), saved=True)) as budi:
         await asyncio.wait_for(budi.synced.wait(), 5)
         budi.text += "fine"
@@ -187,7 +226,7 @@ async def test_a_handshake_flood_with_valid_tokens_is_refused_after_the_burst(
 
 @pytest.mark.parametrize("trusted", [True, False])
 async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(
-    tmp_path: Path, sqlite_url: str, policy: AccessPolicy, token: TokenFactory, trusted: bool
+    tmp_path: Path, sqlite_url: str, policy: AccessPolicy, trusted: bool
 ) -> None:
     settings = make_settings(tmp_path, sqlite_url)
     if trusted:  # the "proxy" connects from 127.0.0.2
@@ -201,10 +240,8 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(
             # each time must not buy a fresh budget.
             forwarded = "198.51.100.7" if trusted else f"198.51.100.{n}"
             await _close_of(flood, additional_headers={"X-Forwarded-For": forwarded})
-        other = await _close_of(server.url("doc-d", token()),
-                                additional_headers={"X-Forwarded-For": "198.51.100.8"},
-                                first=b"\xff")
-        assert other[0] == (4400 if trusted else 4429)
+        other = await _close_of(flood, additional_headers={"X-Forwarded-For": "198.51.100.8"})
+        assert other[0] == (4401 if trusted else 4429)
 
 
 def test_refused_upgrades_are_logged_now_and_then_not_three_lines_each() -> None:
