@@ -29,12 +29,14 @@ MAX_TOKEN_LENGTH = 4096
 
 
 class TokenError(ValueError):
-    """A token that cannot be trusted; ``reason`` is ``expired``, ``bad signature`` or
-    ``malformed``."""
+    """A token that cannot be trusted; ``reason`` is ``expired``, ``bad signature``,
+    ``malformed``, or ``ended`` / ``deactivated`` when its session was ended
+    (``identity.auth.SessionCheck``; ``detail`` then says so in words a person understands)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"token {reason}" + (f": {detail}" if detail else ""))
         self.reason = reason
+        self.detail = detail
 
 
 def slug(text: str) -> str:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 
 import events
@@ -26,11 +27,13 @@ from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
 from identity.access import AccessPolicy
+from identity.auth import SESSION_CHECK
 from process.api import routes as process_routes
 from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
 from process.proxies import from_environment
 from process.runtime import ProcessRuntime
 from process.service import ProcessService
+from process.sessions import session_check
 from projections.api import routes as projection_routes
 from projections.service import ProjectionService
 from server.connection import Connection, endpoint
@@ -38,9 +41,12 @@ from server.fanout import Broker, InProcessBroker, RedisBroker
 from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics
 from server.limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
 from server.loading import ProjectionCheckpoints
+from server.logs import redact_request_logs
 from server.metrics import Metrics
 from server.publisher import Publisher
 from server.rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
+from server.security import SameOriginWrites, SecurityHeaders
+from server.sessions import close_ended_sessions
 
 from .settings import Settings
 
@@ -95,6 +101,11 @@ def create_app(
             await state.rooms.refresh_access(state.policy.access)
 
         state.policy.on_change(access_changed)
+
+        async def sessions_changed() -> None:
+            await close_ended_sessions(state.connections, check)
+
+        runtime.on_change(sessions_changed)  # whatever the policy: an ended session ends
         watchdog = asyncio.create_task(_watch_connections(state.connections, limits))
         state.ready = True
         log.info("serving", extra={"instance": state.instance_id})
@@ -117,6 +128,8 @@ def create_app(
             WebSocketRoute("/ws/{document_id}", endpoint),
         ],
         lifespan=lifespan,
+        # Headers outermost, so that refusals carry them too.
+        middleware=[Middleware(SecurityHeaders), Middleware(SameOriginWrites)],
     )
     state = app.state
     state.settings = settings
@@ -124,6 +137,7 @@ def create_app(
     state.limiter = PersonLimiter(limits)
     state.address_guard = AddressGuard(limits.per_address)
     _quiet_refusals(logging.getLogger("uvicorn.error"))
+    redact_request_logs()  # invitation links and tokens are credentials
     # X-Forwarded-For is believed from KOKREASI_TRUSTED_PROXIES only: one rule for the live
     # server and the process's HTTP routes. A malformed setting stops the server at start.
     state.process_trusted_proxies = from_environment(settings.extra)
@@ -140,6 +154,8 @@ def create_app(
         await create_checkpoint(app.state.store, signer_of(app), context=context)
 
     setattr(state, RUNTIME_ATTRIBUTE, runtime)
+    check = session_check(runtime)
+    setattr(state, SESSION_CHECK, check)  # identity asks it at every authentication
     state.process_service = ProcessService(
         runtime,
         settings.secret_key,

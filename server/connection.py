@@ -194,7 +194,7 @@ async def _admit(websocket: WebSocket) -> tuple[Principal, DocumentAccess] | Non
     state = websocket.app.state
     document_id = websocket.path_params["document_id"]
     try:
-        principal = authenticate(websocket)
+        principal = await authenticate(websocket)
     except TokenError as error:
         await reject(websocket, CloseCode.UNAUTHORIZED, str(error))
         return None
