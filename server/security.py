@@ -1,7 +1,7 @@
 """What every HTTP response tells the browser, and which cookie-signed writes are believed.
 
-``SecurityHeaders`` adds a Content-Security-Policy (scripts, styles, connections only from
-this site; no inline script; never framed), ``X-Content-Type-Options: nosniff`` and
+``SecurityHeaders`` adds a Content-Security-Policy (scripts and connections only from this
+site, no inline script; never framed), ``X-Content-Type-Options: nosniff`` and
 ``Referrer-Policy: same-origin`` to every response. ``SameOriginWrites`` refuses a request
 under ``/api/`` that would change something, is signed in only by the session cookie, and
 either is not JSON or does not come from a page of this site: browsers attach the cookie to
@@ -23,7 +23,10 @@ from identity.origin import same_origin
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    # The editor sets styles inline (TipTap's own stylesheet, y-prosemirror's caret colours);
+    # CSS runs no code, and the app renders no HTML of people's text, so only scripts are kept
+    # strictly to files of this site.
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src 'self'",  # 'self' covers ws:// and wss:// to this host (CSP level 3)
