@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from commitment.template import SECTIONS
-from events.record import Stakeholder
+from events.record import Actor, Stakeholder
 from identity.auth import authenticate
 from identity.tokens import TokenError
 
@@ -30,6 +30,7 @@ from .domain import CRITERIA, Method, ResponseStatus, Stage
 from .errors import NotSignedIn, ProcessError
 from .http import Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
+from .service import ProcessService
 
 ENDED = {"ended": "session_ended", "deactivated": "deactivated"}
 """Error codes of a token whose session was ended (``process.sessions``)."""
@@ -47,22 +48,16 @@ class Operation:
     status: int = 200
     response: str = ""  # name of the response schema in openapi.COMPONENTS
     errors: tuple[int, ...] = field(default=())
+    # Signing in or out: a bad or ended token in the request counts as none, so a browser
+    # whose session ended can still sign out, or in again with a new link.
+    any_token: bool = False
 
 
 def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
             service = service_of(request.app)
-            try:
-                principal = await authenticate(request)
-            except TokenError as error:
-                if error.reason in ENDED:
-                    raise NotSignedIn(error.detail, code=ENDED[error.reason]) from None
-                raise NotSignedIn(
-                    "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer "
-                    f"valid ({error.reason}); please sign in again"
-                ) from None
-            actor = await service.resolve(principal.actor if principal else None)
+            actor = await _caller(request, service, operation)
             body = await read_body(request, operation.body)
             return await operation.handler(Call(request, service, actor, body))
         except ProcessError as error:
@@ -70,6 +65,27 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
 
     run.__name__ = operation.handler.__name__
     return run
+
+
+async def _caller(request: Request, service: ProcessService,
+                  operation: Operation) -> Actor | None:
+    """The caller as the log knows them now, or None when not signed in."""
+    try:
+        principal = await authenticate(request)
+        return await service.resolve(principal.actor if principal else None)
+    except TokenError as error:
+        if operation.any_token:
+            return None
+        if error.reason in ENDED:
+            raise NotSignedIn(error.detail, code=ENDED[error.reason]) from None
+        raise NotSignedIn(
+            "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer "
+            f"valid ({error.reason}); please sign in again"
+        ) from None
+    except NotSignedIn:
+        if operation.any_token:
+            return None
+        raise
 
 
 def routes() -> list[BaseRoute]:
@@ -95,7 +111,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api/signout", signin.sign_out,
               "Sign out: ends every session of the caller, on every device and instance, and "
               "clears the session cookie (with the cookie: JSON and this site's Origin only)",
-              "you", body=obj([]), errors=(403, 415)),
+              "you", body=obj([]), errors=(403, 415), any_token=True),
     Operation("GET", "/invite/{token}", signin.open_invitation,
               "Open an invitation link (usable once): sets the session cookie and redirects "
               "(303) to /. A browser that another site sent here (Sec-Fetch-Site: cross-site "
@@ -103,12 +119,13 @@ OPERATIONS: tuple[Operation, ...] = (
               "redirected (303) to the confirmation on /signin#invitation={token} instead, "
               "without using the link. A link that no longer works redirects (303) to "
               "/signin?error=invalid_invitation (or expired_invitation, used_invitation); with "
-              "Accept: application/json it is a 400 instead", "you", status=303, errors=(400,)),
+              "Accept: application/json it is a 400 instead", "you", status=303, errors=(400,),
+              any_token=True),
     Operation("POST", "/invite/{token}", signin.confirm_invitation,
               "Confirm signing in with an invitation link, from the sign-in page: as GET, but "
               "a request from another site's page (a foreign Origin) is redirected to the "
               "confirmation, or refused (403 cross_site_signin) with Accept: application/json",
-              "you", status=303, errors=(400, 403)),
+              "you", status=303, errors=(400, 403), any_token=True),
     Operation("GET", "/api/plans", h.list_plans,
               "Plans with their stage and the commitments you may read (with document ids)",
               "plans", response="PlanList"),

@@ -103,12 +103,23 @@ async def test_ending_a_session_ends_every_session_of_the_person_at_once(
 
 async def test_a_new_sign_in_after_the_end_works(world: World, address: str) -> None:
     person_id, path = await invite(world)
-    first = await sign_in(address, path)
-    reissued = await world.call("POST", f"/api/people/{person_id}/invitations", expect=201)
-    second = await sign_in(address, reissued.json()["invitation_path"])
+    async with httpx.AsyncClient(base_url=f"http://{address}") as browser:
+        assert (await browser.get(path, headers=OPENED)).headers["location"] == "/"
+        first = browser.cookies["kokreasi_session"]
+        reissued = await world.call("POST", f"/api/people/{person_id}/invitations", expect=201)
+        assert (await browser.get("/api/me")).status_code == 401
+        # The browser still holds the ended cookie: it neither blocks the new link...
+        opened = await browser.get(reissued.json()["invitation_path"], headers=OPENED)
+        assert opened.status_code == 303 and opened.headers["location"] == "/", opened.text
+        second = browser.cookies["kokreasi_session"]
+        me = await browser.get("/api/me")
+        assert me.status_code == 200 and me.json()["person_id"] == person_id
+        # ...nor signing out.
+        out = await browser.post("/api/signout", json={}, headers={
+            **cookie(first), **from_the_app(address)})
+        assert out.status_code == 200, out.text
     assert (await world.client.get("/api/me", headers=cookie(first))).status_code == 401
-    me = await world.client.get("/api/me", headers=cookie(second))
-    assert me.status_code == 200 and me.json()["person_id"] == person_id
+    assert (await world.client.get("/api/me", headers=cookie(second))).status_code == 200
 
 
 async def test_a_sign_out_is_recorded_under_the_person(world: World, app: Starlette,
