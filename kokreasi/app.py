@@ -4,7 +4,8 @@ This is the one place that knows every part. It opens the event store, builds th
 the broker, the process runtime and its policy, and hands each part the routes and hooks it
 needs; the parts never look each other up. Shared services live on ``app.state``:
 ``settings``, ``store``, ``rooms``, ``policy``, ``broker``, ``metrics``, ``limits``,
-``instance_id``, ``process_runtime``, ``process_service``, ``projections``. The web bundle is
+``instance_id``, ``process_runtime``, ``process_service``, ``projections``, and
+``session_check``, which identity asks at every authentication. The web bundle is
 mounted last, with ``index.html`` for unknown non-API paths so the single-page app's own
 routes work on reload.
 """

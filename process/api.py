@@ -111,7 +111,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api/signout", signin.sign_out,
               "Sign out: ends every session of the caller, on every device and instance, and "
               "clears the session cookie (with the cookie: JSON and this site's Origin only)",
-              "you", body=obj([]), errors=(403, 415), any_token=True),
+              "you", body=obj([]), any_token=True),
     Operation("GET", "/invite/{token}", signin.open_invitation,
               "Open an invitation link (usable once): sets the session cookie and redirects "
               "(303) to /. A browser that another site sent here (Sec-Fetch-Site: cross-site "
