@@ -9,6 +9,7 @@ being rotated out (``KOKREASI_PREVIOUS_SECRET_KEYS``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 
@@ -21,6 +22,11 @@ INVITATION_LINK = "kokreasi/invitation-link/v2"
 def serializer(
     purpose: str, secret: bytes, previous: Sequence[bytes] = ()
 ) -> URLSafeTimedSerializer:
+    return _serializer(purpose, secret, tuple(previous))
+
+
+@functools.lru_cache(maxsize=64)  # every request verifies a token: build each one once
+def _serializer(purpose: str, secret: bytes, previous: tuple[bytes, ...]) -> URLSafeTimedSerializer:
     # itsdangerous signs with the last key and tries every key, newest first, to verify.
     return URLSafeTimedSerializer(
         [*previous, secret], salt=purpose,
