@@ -79,3 +79,26 @@ async def test_cookie_signed_writes_need_json_from_the_app_itself(
         assert script.status_code == 200, script.text
         anonymous = await client.post("/api/signout", content=b"")
         assert anonymous.status_code == 200
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"host": "kokreasi.example", "origin": "https://kokreasi.example"}, True),
+    ({"host": "kokreasi.example:443", "origin": "https://kokreasi.example"}, True),
+    ({"host": "kokreasi.example:8080", "origin": "http://kokreasi.example:8080"}, True),
+    # nginx's $host drops the port: only the name can be compared
+    ({"host": "kokreasi.example", "origin": "http://kokreasi.example:8080"}, True),
+    ({"host": "kokreasi.example:8080", "origin": "http://kokreasi.example:9090"}, False),
+    ({"host": "kokreasi.example", "origin": "https://kokreasi.example.evil.test"}, False),
+    ({"host": "kokreasi.example", "origin": "null"}, False),
+    ({"host": "kokreasi.example", "origin": "https://kokreasi.example:99999"}, False),
+    ({"host": "kokreasi.example", "sec-fetch-site": "same-origin"}, True),
+    ({"host": "kokreasi.example", "sec-fetch-site": "same-site"}, False),
+    ({"host": "kokreasi.example"}, None),
+])
+def test_where_a_request_comes_from(headers: dict[str, str], expected: bool | None) -> None:
+    from starlette.requests import Request
+
+    from identity.origin import same_origin
+
+    raw = [(k.encode(), v.encode()) for k, v in headers.items()]
+    assert same_origin(Request({"type": "http", "headers": raw})) is expected
