@@ -21,7 +21,8 @@ class Principal:
     """An authenticated person, as the server knows them from a verified token or cookie."""
 
     actor: Actor
-    token_id: str = ""  # lets a revoked invitation or a sign-out end its connections
+    token_id: str = ""
+    issued_at: float = 0.0  # Unix seconds; a sign-out ends the sessions issued before it
 
     @property
     def person_id(self) -> str:

@@ -1,17 +1,15 @@
-"""Signed access tokens: HMAC-SHA256 over a compact JSON claims set, verified in constant time.
+"""Signed access tokens: a JSON claims set signed for the session-token purpose only.
 
-A token is ``base64url(claims).base64url(signature)`` without padding. Claims: ``sub`` person
-id, ``name``, ``org`` org id, ``org_name``, ``role`` stakeholder type, ``jti`` token id,
-``exp`` expiry (Unix seconds).
+A token is itsdangerous's URL-safe timed serialization (``payload.timestamp.signature``, see
+``identity.signing``). Claims: ``sub`` person id, ``name``, ``org`` org id, ``org_name``,
+``role`` stakeholder type, ``jti`` token id, ``iat`` when it was issued and ``exp`` when it
+expires (Unix seconds; ``iat`` with its fraction, so a sign-out ends exactly the sessions
+issued before it).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
-import json
 import re
 import time
 import unicodedata
@@ -19,8 +17,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from itsdangerous import BadData, BadSignature
+
 from events.record import Actor, Stakeholder
 from identity.access import Principal
+from identity.signing import SESSION_TOKEN, serializer
 
 PERSON_ROLES = tuple(s for s in Stakeholder if s is not Stakeholder.SYSTEM)
 DEFAULT_TTL_SECONDS = 12 * 3600
@@ -28,12 +29,14 @@ MAX_TOKEN_LENGTH = 4096
 
 
 class TokenError(ValueError):
-    """A token that cannot be trusted; ``reason`` is ``expired``, ``bad signature`` or
-    ``malformed``."""
+    """A token that cannot be trusted; ``reason`` is ``expired``, ``bad signature``,
+    ``malformed``, or ``ended`` / ``deactivated`` when its session was ended
+    (``identity.auth.SessionCheck``; ``detail`` then says so in words a person understands)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"token {reason}" + (f": {detail}" if detail else ""))
         self.reason = reason
+        self.detail = detail
 
 
 def slug(text: str) -> str:
@@ -41,21 +44,6 @@ def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     value = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return value or hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as error:
-        raise TokenError("malformed", "not base64url") from error
-
-
-def _sign(secret: bytes, body: str) -> bytes:
-    return hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
 
 
 def issue_token(
@@ -82,10 +70,10 @@ def issue_token(
         "org_name": org,
         "role": str(stakeholder),
         "jti": uuid.uuid4().hex,
+        "iat": issued,
         "exp": int(issued + ttl_seconds),
     }
-    body = _b64encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    return f"{body}.{_b64encode(_sign(secret, body))}"
+    return serializer(SESSION_TOKEN, secret).dumps(claims)
 
 
 def read_token(
@@ -94,18 +82,15 @@ def read_token(
     """The principal a token names, once its signature and expiry check out.
 
     ``previous``: secrets being rotated out, whose tokens are still accepted."""
-    if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
-        raise TokenError("malformed", "expected two base64url parts joined by a dot")
-    body, signature = token.split(".")
+    if not token or len(token) > MAX_TOKEN_LENGTH or token.lstrip(".").count(".") != 2:
+        raise TokenError("malformed", "expected payload.timestamp.signature")
     try:
-        body.encode("ascii")
-    except UnicodeEncodeError as error:
-        raise TokenError("malformed", "not base64url") from error
-    given = _b64decode(signature)
-    if not any(hmac.compare_digest(_sign(key, body), given) for key in (secret, *previous)):
-        raise TokenError("bad signature")
+        claims: Any = serializer(SESSION_TOKEN, secret, previous).loads(token)
+    except BadSignature as error:
+        raise TokenError("bad signature") from error
+    except BadData as error:
+        raise TokenError("malformed", "not a signed token") from error
     try:
-        claims: Any = json.loads(_b64decode(body))
         actor = Actor(
             person_id=_text(claims, "sub"),
             name=_text(claims, "name"),
@@ -114,14 +99,16 @@ def read_token(
             stakeholder=Stakeholder(claims["role"]),
         )
         expiry = claims["exp"]
+        issued = claims["iat"]
         token_id = _text(claims, "jti")
     except (ValueError, KeyError, TypeError) as error:
         raise TokenError("malformed", "claims are incomplete") from error
-    if actor.stakeholder is Stakeholder.SYSTEM or not isinstance(expiry, int):
+    if (actor.stakeholder is Stakeholder.SYSTEM or not isinstance(expiry, int)
+            or not isinstance(issued, int | float)):
         raise TokenError("malformed", "claims are incomplete")
     if expiry <= (time.time() if now is None else now):
         raise TokenError("expired")
-    return Principal(actor=actor, token_id=token_id)
+    return Principal(actor=actor, token_id=token_id, issued_at=float(issued))
 
 
 def _text(claims: Any, key: str) -> str:

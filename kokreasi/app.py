@@ -4,7 +4,8 @@ This is the one place that knows every part. It opens the event store, builds th
 the broker, the process runtime and its policy, and hands each part the routes and hooks it
 needs; the parts never look each other up. Shared services live on ``app.state``:
 ``settings``, ``store``, ``rooms``, ``policy``, ``broker``, ``metrics``, ``limits``,
-``instance_id``, ``process_runtime``, ``process_service``, ``projections``. The web bundle is
+``instance_id``, ``process_runtime``, ``process_service``, ``projections``, and
+``session_check``, which identity asks at every authentication. The web bundle is
 mounted last, with ``index.html`` for unknown non-API paths so the single-page app's own
 routes work on reload.
 """
@@ -18,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 
 import events
@@ -26,11 +28,13 @@ from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
 from identity.access import AccessPolicy
+from identity.auth import SESSION_CHECK
 from process.api import routes as process_routes
 from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
 from process.proxies import from_environment
 from process.runtime import ProcessRuntime
 from process.service import ProcessService
+from process.sessions import session_check
 from projections.api import routes as projection_routes
 from projections.service import ProjectionService
 from server.connection import Connection, endpoint
@@ -39,9 +43,12 @@ from server.fanout_seal import FanoutSeal
 from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics, upgrade_required
 from server.limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
 from server.loading import ProjectionCheckpoints
+from server.logs import redact_request_logs
 from server.metrics import Metrics
 from server.publisher import Publisher
 from server.rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
+from server.security import SameOriginWrites, SecurityHeaders
+from server.sessions import close_ended_sessions
 
 from .settings import Settings
 
@@ -101,6 +108,11 @@ def create_app(
             await state.rooms.refresh_access(state.policy.access)
 
         state.policy.on_change(access_changed)
+
+        async def sessions_changed() -> None:
+            await close_ended_sessions(state.connections, check)
+
+        runtime.on_change(sessions_changed)  # whatever the policy: an ended session ends
         watchdog = asyncio.create_task(_watch_connections(state.connections, limits))
         state.ready = True
         log.info("serving", extra={"instance": state.instance_id})
@@ -124,6 +136,8 @@ def create_app(
             Route("/ws/{document_id}", upgrade_required),
         ],
         lifespan=lifespan,
+        # Headers outermost, so that refusals carry them too.
+        middleware=[Middleware(SecurityHeaders), Middleware(SameOriginWrites)],
     )
     state = app.state
     state.settings = settings
@@ -131,6 +145,7 @@ def create_app(
     state.limiter = PersonLimiter(limits)
     state.address_guard = AddressGuard(limits.per_address)
     _quiet_refusals(logging.getLogger("uvicorn.error"))
+    redact_request_logs()  # invitation links and tokens are credentials
     # X-Forwarded-For is believed from KOKREASI_TRUSTED_PROXIES only: one rule for the live
     # server and the process's HTTP routes. A malformed setting stops the server at start.
     state.process_trusted_proxies = from_environment(settings.extra)
@@ -147,6 +162,8 @@ def create_app(
         await create_checkpoint(app.state.store, signer_of(app), context=context)
 
     setattr(state, RUNTIME_ATTRIBUTE, runtime)
+    check = session_check(runtime)
+    setattr(state, SESSION_CHECK, check)  # identity asks it at every authentication
     state.process_service = ProcessService(
         runtime,
         settings.secret_key,

@@ -20,15 +20,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from commitment.template import SECTIONS
-from events.record import Stakeholder
+from events.record import Actor, Stakeholder
 from identity.auth import authenticate
 from identity.tokens import TokenError
 
 from . import handlers as h
+from . import signin
 from .domain import CRITERIA, Method, ResponseStatus, Stage
 from .errors import NotSignedIn, ProcessError
 from .http import Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
+from .service import ProcessService
+
+ENDED = {"ended": "session_ended", "deactivated": "deactivated"}
+"""Error codes of a token whose session was ended (``process.sessions``)."""
 
 
 @dataclass(frozen=True)
@@ -43,20 +48,16 @@ class Operation:
     status: int = 200
     response: str = ""  # name of the response schema in openapi.COMPONENTS
     errors: tuple[int, ...] = field(default=())
+    # Signing in or out: a bad or ended token in the request counts as none, so a browser
+    # whose session ended can still sign out, or in again with a new link.
+    any_token: bool = False
 
 
 def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
             service = service_of(request.app)
-            try:
-                principal = authenticate(request)
-            except TokenError as error:
-                raise NotSignedIn(
-                    "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer "
-                    f"valid ({error.reason}); please sign in again"
-                ) from None
-            actor = await service.resolve(principal.actor if principal else None)
+            actor = await _caller(request, service, operation)
             body = await read_body(request, operation.body)
             return await operation.handler(Call(request, service, actor, body))
         except ProcessError as error:
@@ -64,6 +65,27 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
 
     run.__name__ = operation.handler.__name__
     return run
+
+
+async def _caller(request: Request, service: ProcessService,
+                  operation: Operation) -> Actor | None:
+    """The caller as the log knows them now, or None when not signed in."""
+    try:
+        principal = await authenticate(request)
+        return await service.resolve(principal.actor if principal else None)
+    except TokenError as error:
+        if operation.any_token:
+            return None
+        if error.reason in ENDED:
+            raise NotSignedIn(error.detail, code=ENDED[error.reason]) from None
+        raise NotSignedIn(
+            "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer "
+            f"valid ({error.reason}); please sign in again"
+        ) from None
+    except NotSignedIn:
+        if operation.any_token:
+            return None
+        raise
 
 
 def routes() -> list[BaseRoute]:
@@ -86,13 +108,24 @@ SIGNED_IN = "signed in"
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/api/me", h.get_me, "Who you are signed in as", "you", SIGNED_IN,
               response="Me", errors=(401,)),
-    Operation("POST", "/api/signout", h.sign_out, "Sign out: clear the session cookie", "you",
-              body=obj([])),
-    Operation("GET", "/invite/{token}", h.accept_invitation,
-              "Open an invitation link: sets the session cookie and redirects (303) to /. A "
-              "link that no longer works redirects (303) to /signin?error=invalid_invitation "
-              "(or expired_invitation); with Accept: application/json it is a 400 instead",
-              "you", status=303, errors=(400,)),
+    Operation("POST", "/api/signout", signin.sign_out,
+              "Sign out: ends every session of the caller, on every device and instance, and "
+              "clears the session cookie (with the cookie: JSON and this site's Origin only)",
+              "you", body=obj([]), any_token=True),
+    Operation("GET", "/invite/{token}", signin.open_invitation,
+              "Open an invitation link (usable once): sets the session cookie and redirects "
+              "(303) to /. A browser that another site sent here (Sec-Fetch-Site: cross-site "
+              "or same-site, a foreign Origin) or that does not say (no Sec-Fetch-Site) is "
+              "redirected (303) to the confirmation on /signin#invitation={token} instead, "
+              "without using the link. A link that no longer works redirects (303) to "
+              "/signin?error=invalid_invitation (or expired_invitation, used_invitation); with "
+              "Accept: application/json it is a 400 instead", "you", status=303, errors=(400,),
+              any_token=True),
+    Operation("POST", "/invite/{token}", signin.confirm_invitation,
+              "Confirm signing in with an invitation link, from the sign-in page: as GET, but "
+              "a request from another site's page (a foreign Origin) is redirected to the "
+              "confirmation, or refused (403 cross_site_signin) with Accept: application/json",
+              "you", status=303, errors=(400, 403), any_token=True),
     Operation("GET", "/api/plans", h.list_plans,
               "Plans with their stage and the commitments you may read (with document ids)",
               "plans", response="PlanList"),

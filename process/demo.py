@@ -1,7 +1,8 @@
 """The demo: a plan in Draft 1 with real-looking commitments, seeded once into the log.
 
-``seed_demo`` is idempotent: run again on the same log, it appends nothing and returns the
-same sign-in links (each person's current invitation). Creating a commitment seeds its title,
+``seed_demo`` is idempotent: run again on the same log, it appends nothing but a new
+invitation for each person whose link was used (a link signs in once), and returns a sign-in
+link per role. Creating a commitment seeds its title,
 number, dates and lead agency (under the Secretariat, like any commitment); the rest of its
 text enters the log as ``crdt.update`` events under the person who wrote it, as if typed in
 the editor on top of that seed.
@@ -36,6 +37,9 @@ async def seed_demo(store: EventStore, secret_key: bytes) -> dict[str, str]:
         state = await runtime.ready()
         if content.PLAN_ID not in state.plans:
             await _seed(service, state)
+        for person_id, _, _, _ in content.PEOPLE:
+            if state.people[person_id].invitation_used:
+                await service.reissue_invitation(Actor.system(), person_id)
         return {
             role: "/invite/" + sign_invitation(
                 secret_key, person_id, state.people[person_id].invitation_id

@@ -10,7 +10,8 @@ stream              events
                     commitment.revision_opened, commitment.revision_closed
 ``doc:{id}``        crdt.update (the first one, the title and meta, seeded by the server)
 ``org:{id}``        organisation.registered
-``person:{id}``     person.invited, person.invitation_issued, person.deactivated
+``person:{id}``     person.invited, person.invitation_issued, person.invitation_accepted,
+                    person.signed_out, person.deactivated
 ``wg:{id}``         working_group.created, working_group.member_added
 ``session:{id}``    session.opened, session.attendance_recorded, session.minutes_recorded,
                     session.closed
@@ -88,6 +89,8 @@ ORGANISATION_REGISTERED = register("organisation.registered")
 PERSON_INVITED = register("person.invited")
 PERSON_INVITATION_ISSUED = register("person.invitation_issued")
 PERSON_DEACTIVATED = register("person.deactivated")
+PERSON_INVITATION_ACCEPTED = register("person.invitation_accepted")
+PERSON_SIGNED_OUT = register("person.signed_out")
 WORKING_GROUP_CREATED = register("working_group.created")
 WORKING_GROUP_MEMBER_ADDED = register("working_group.member_added")
 SESSION_OPENED = register("session.opened")

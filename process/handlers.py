@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from commitment import template as t
 from commitment.contract import contract_json
@@ -16,6 +16,7 @@ from identity.tokens import issue_token
 from . import rules, views
 from .errors import Forbidden, Invalid, ProcessError
 from .http import (
+    client_address,
     JSON_HEADERS,
     SESSION_TTL_S,
     Call,
@@ -36,49 +37,6 @@ async def get_me(call: Call) -> Response:
     state = await call.service.state()
     person = state.people.get(actor.person_id)
     return ok({**views.actor_json(actor), "known": person is not None})
-
-
-async def sign_out(call: Call) -> Response:
-    response = ok({"signed_out": True})
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
-    return response
-
-
-async def accept_invitation(call: Call) -> Response:
-    """Exchange a signed invitation link for the session cookie, then go to the app.
-
-    A link that no longer works sends a browser to the sign-in page with the reason
-    (``/signin?error=invalid_invitation`` or ``expired_invitation``); a client that asks for
-    JSON gets the error as JSON (400)."""
-    service = call.service
-    try:
-        invitation = read_invitation(service.secret_key, call.param("token"),
-                                     previous=service.previous_secret_keys)
-    except InvalidInvitation as error:
-        return _invitation_refused(call, ProcessError(str(error), code=error.code))
-    state = await service.state()
-    person = state.people.get(invitation.person_id)
-    if person is None or not person.active or person.invitation_id != invitation.invitation_id:
-        return _invitation_refused(call, ProcessError(
-            "Tautan undangan ini tidak berlaku lagi / this invitation link is no longer valid; "
-            "ask the Secretariat for a new one", code=INVALID_INVITATION,
-        ))
-    org = state.organisations[person.org_id]
-    token = issue_token(service.secret_key, name=person.name, org=org.name,
-                        role=org.stakeholder, person_id=person.id, org_id=org.id,
-                        ttl_seconds=SESSION_TTL_S)
-    response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_S, path="/", httponly=True,
-                        samesite="lax", secure=call.request.url.scheme == "https")
-    return response
-
-
-def _invitation_refused(call: Call, error: ProcessError) -> Response:
-    if prefers_json(call.request):
-        return error_response(error)
-    # People open invitation links in a browser: show them the sign-in page, not JSON.
-    return RedirectResponse(f"/signin?error={error.code}", status_code=303,
-                            headers=JSON_HEADERS)
 
 
 # -- handlers: plans ------------------------------------------------------------------------

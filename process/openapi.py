@@ -135,10 +135,13 @@ COMPONENTS: dict[str, Schema] = {
 _PATH_TYPES: dict[str, Schema] = {"version": {"type": "integer", "minimum": 2}}
 
 _ERROR_TEXT = {
-    400: "Bad request (malformed JSON; an invalid_invitation or expired_invitation to a "
-         "client that asked for JSON)",
-    401: "Not signed in, or the sign-in is no longer valid",
-    403: "Not allowed for you (the message says why)",
+    400: "Bad request (malformed JSON; an invalid_invitation, expired_invitation or "
+         "used_invitation to a client that asked for JSON)",
+    401: "Not signed in, or the sign-in is no longer valid (session_ended: signed out, a new "
+         "invitation link; deactivated)",
+    403: "Not allowed for you (the message says why); cross_site_request: signed in by the "
+         "session cookie but not sent from a page of this site",
+    415: "json_required: signed in by the session cookie, the body must be application/json",
     404: "Unknown id",
     409: "Not at this stage, or changed by someone else at the same time",
     422: "A field is missing or has the wrong type or value",
@@ -165,12 +168,13 @@ def build_document() -> dict[str, Any]:
         if op.response:
             success["content"] = {"application/json": {"schema": _ref(op.response)}}
         responses: dict[str, Any] = {str(op.status): success}
-        for code in (*op.errors, 422 if op.body else None, 503):
-            if code is not None:
-                responses[str(code)] = {
-                    "description": _ERROR_TEXT.get(code, "The event log is unavailable"),
-                    "content": {"application/json": {"schema": _ref("Error")}},
-                }
+        # The cookie-write guard (server.security) answers for every write under /api/.
+        guarded = (403, 415) if op.method != "GET" and op.path.startswith("/api/") else ()
+        for code in sorted({*op.errors, *guarded, 422 if op.body else 0, 503} - {0}):
+            responses[str(code)] = {
+                "description": _ERROR_TEXT.get(code, "The event log is unavailable"),
+                "content": {"application/json": {"schema": _ref("Error")}},
+            }
         entry: dict[str, Any] = {
             "operationId": op.handler.__name__,
             "summary": op.summary,

@@ -21,13 +21,19 @@ from commitment.template import SECTIONS, read_commitment
 from events.catalog import CRDT_UPDATE
 from events.errors import ConcurrencyError, EventStoreError, InvalidEventError
 from events.record import Actor, Context, NewEvent, Stakeholder
-from events.store import NO_STREAM
+from events.store import ANY_VERSION, NO_STREAM
 
 from . import domain as d
 from . import rules
 from .domain import CRITERIA, Method, ResponseStatus, Stage, next_stage
 from .errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavailable
-from .invitations import sign_invitation
+from .invitations import (
+    INVALID_INVITATION,
+    USED_INVITATION,
+    InvalidInvitation,
+    Invitation,
+    sign_invitation,
+)
 from .privacy import ContactSealer
 from .runtime import ProcessRuntime, StateUnavailable
 from .seed import seed_update
@@ -203,7 +209,7 @@ class ProcessService:
     # -- appending --------------------------------------------------------------------------
 
     async def _write(
-        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
     ) -> int:
         """Append and wait until folded; a ``ConcurrencyError`` is left to the caller."""
         try:
@@ -374,6 +380,52 @@ class ProcessService:
                            {"person_id": person_id, "invitation_id": invitation_id}, who,
                            Context(), state)
         return sign_invitation(self.secret_key, person_id, invitation_id)
+
+    async def check_invitation(self, invitation: Invitation) -> Actor:
+        """Who the invitation signs in, without using it; raises ``InvalidInvitation``."""
+        return self._invited(await self.state(), invitation)
+
+    async def accept_invitation(self, invitation: Invitation) -> Actor:
+        """Use a person's invitation link, once: the actor it signs in.
+
+        Raises ``InvalidInvitation`` for a link that is not the person's newest, of a person
+        deactivated, or already used (``used_invitation``). Two uses at once, on any instances,
+        append to the same stream version: one wins, the other finds the link used."""
+        for _ in range(COMMIT_ATTEMPTS):
+            state = await self.state()
+            who = self._invited(state, invitation)
+            stream = d.person_stream(who.person_id)
+            event = NewEvent(d.PERSON_INVITATION_ACCEPTED, {
+                "person_id": who.person_id, "invitation_id": invitation.invitation_id}, who,
+                Context())
+            try:
+                await self._write(stream, [event], state.version_of(stream))
+                return who
+            except ConcurrencyError:
+                await self._catch_up()  # see what won: a use of the link, or another change
+        raise Unavailable("the invitation could not be recorded; try again")
+
+    @staticmethod
+    def _invited(state: ProcessState, invitation: Invitation) -> Actor:
+        person = state.people.get(invitation.person_id)
+        org = state.organisations.get(person.org_id) if person is not None else None
+        if (person is None or org is None or not person.active
+                or person.invitation_id != invitation.invitation_id):
+            raise InvalidInvitation(
+                "Tautan undangan ini tidak berlaku lagi / this invitation link is no longer "
+                "valid; ask the Secretariat for a new one", INVALID_INVITATION)
+        if person.invitation_used:
+            raise InvalidInvitation(
+                "Tautan undangan ini sudah dipakai; mintalah tautan baru kepada Sekretariat / "
+                "this invitation link has already been used; ask the Secretariat for a new one",
+                USED_INVITATION)
+        return Actor(person.id, person.name, org.id, org.name, org.stakeholder)
+
+    async def sign_out(self, actor: Actor) -> None:
+        """End every session of ``actor`` issued until now, on every instance."""
+        event = NewEvent(d.PERSON_SIGNED_OUT, {"person_id": actor.person_id}, actor, Context())
+        # Any version: a sign-out never conflicts, and ends what was issued before it anyway.
+        await self._write(d.person_stream(actor.person_id), [event], ANY_VERSION)
 
     async def deactivate_person(self, actor: Actor | None, person_id: str, reason: str) -> Person:
         who, state = await self._manager(actor)

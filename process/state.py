@@ -56,6 +56,7 @@ class Person:
     contact_sealed: str | None
     invitation_id: str  # only the newest invitation link of a person signs them in
     active: bool = True
+    invitation_used: bool = False  # and only once
     deactivated_reason: str = ""
 
 
@@ -172,6 +173,8 @@ ACCESS_EVENTS = frozenset({
     d.ORGANISATION_REGISTERED,
     d.PERSON_INVITED,
     d.PERSON_DEACTIVATED,
+    d.PERSON_INVITATION_ISSUED,  # ends the person's sessions, like a sign-out
+    d.PERSON_SIGNED_OUT,
     d.WORKING_GROUP_MEMBER_ADDED,
     d.SESSION_OPENED,
     d.SESSION_ATTENDANCE_RECORDED,
@@ -192,6 +195,10 @@ class ProcessState:
         self.documents: dict[str, str] = {}  # document id -> commitment id
         self.sessions: dict[str, Session] = {}
         self.inputs: dict[str, Input] = {}
+        # person id -> Unix time: sessions issued until then were ended (signed out, a new
+        # invitation link, deactivated). Kept for people the registry does not know too:
+        # a script's token names a person by id alone.
+        self.sessions_ended: dict[str, float] = {}
 
     # -- the fold ---------------------------------------------------------------------------
 
@@ -232,6 +239,10 @@ class ProcessState:
         if org is None:
             return None
         return Actor(person.id, person.name, org.id, org.name, org.stakeholder)
+
+    def session_ended(self, person_id: str, issued_at: float) -> bool:
+        """Whether a session of the person issued at ``issued_at`` was ended since."""
+        return issued_at <= self.sessions_ended.get(person_id, float("-inf"))
 
     def is_member(self, actor: Actor, working_group_id: str) -> bool:
         group = self.working_groups.get(working_group_id)
@@ -331,11 +342,29 @@ def _person_invited(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> Non
     )
 
 
+def _end_sessions(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    """Every session of the person issued before this event was recorded ends."""
+    person_id = str(p["person_id"])
+    # Never earlier than an end already folded: instances' clocks may differ a little.
+    s.sessions_ended[person_id] = max(e.recorded_at.timestamp(),
+                                      s.sessions_ended.get(person_id, float("-inf")))
+
+
 def _invitation_issued(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
-    s.people[p["person_id"]].invitation_id = p["invitation_id"]
+    person = s.people[p["person_id"]]
+    person.invitation_id = p["invitation_id"]
+    person.invitation_used = False
+    _end_sessions(s, e, p)
+
+
+def _invitation_accepted(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    person = s.people[p["person_id"]]
+    if person.invitation_id == p["invitation_id"]:
+        person.invitation_used = True
 
 
 def _person_deactivated(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> None:
+    _end_sessions(s, e, p)
     person = s.people[p["person_id"]]
     person.active = False
     person.deactivated_reason = p.get("reason", "")
@@ -406,6 +435,8 @@ _HANDLERS = {
     d.PERSON_INVITED: _person_invited,
     d.PERSON_INVITATION_ISSUED: _invitation_issued,
     d.PERSON_DEACTIVATED: _person_deactivated,
+    d.PERSON_INVITATION_ACCEPTED: _invitation_accepted,
+    d.PERSON_SIGNED_OUT: _end_sessions,
     d.WORKING_GROUP_CREATED: _wg_created,
     d.WORKING_GROUP_MEMBER_ADDED: _member_added,
     d.SESSION_OPENED: _session_opened,

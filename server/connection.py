@@ -175,7 +175,7 @@ async def endpoint(websocket: WebSocket) -> None:
     # then refuse only further attempts without a valid token, so a flood of bad tokens
     # never locks out the people who share its address behind an office NAT or a proxy.
     try:
-        principal, bad_token = authenticate(websocket), None
+        principal, bad_token = await authenticate(websocket), None
     except TokenError as error:
         principal, bad_token = None, error
     person = principal.person_id if principal is not None else None

@@ -9,8 +9,6 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import random
@@ -25,6 +23,7 @@ import pycrdt
 import websockets
 
 from events.record import Stakeholder
+from identity.signing import SESSION_TOKEN, serializer
 from identity.tokens import issue_token
 from server import protocol
 
@@ -172,9 +171,7 @@ async def send_malformed(url: str, frames: Sequence[tuple[str, Callable[[Forge],
 
 
 def _sign(secret: bytes, claims: dict[str, Any]) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    signature = hmac.new(secret, body.encode(), hashlib.sha256).digest()
-    return f"{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+    return serializer(SESSION_TOKEN, secret).dumps(claims)
 
 
 def bad_credentials(secret: bytes, count: int, seed: int = 5) -> list[tuple[str, str | None]]:
@@ -186,15 +183,14 @@ def bad_credentials(secret: bytes, count: int, seed: int = 5) -> list[tuple[str,
     def claims(**extra: Any) -> dict[str, Any]:
         return {"sub": f"intruder{rng.randrange(10**6)}", "name": "Intruder", "org": "x",
                 "org_name": "X", "role": "cso", "jti": rng.randbytes(8).hex(),
-                "exp": now + 3600, **extra}
+                "iat": now, "exp": now + 3600, **extra}
 
     def tampered() -> str:
         token = issue_token(secret, name="Tamper", org="X", role=Stakeholder.PUBLIC)
-        body, signature = token.split(".")
-        raw = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        raw["role"] = "secretariat"
+        _, timestamp, signature = token.rsplit(".", 2)
+        raw = {**claims(), "role": "secretariat"}
         forged = base64.urlsafe_b64encode(json.dumps(raw).encode()).rstrip(b"=").decode()
-        return f"{forged}.{signature}"
+        return f"{forged}.{timestamp}.{signature}"
 
     kinds: list[tuple[str, Callable[[], str | None]]] = [
         ("no token", lambda: None),

@@ -215,7 +215,7 @@ async def test_session_tags_contributions_of_attendees(
     assert listed["sessions"][0]["open"] is False
 
 
-async def test_invitation_link_signs_in_with_cookie_and_sign_out_clears_it(
+async def test_invitation_link_signs_in_with_cookie_and_sign_out_ends_the_session(
     world: World, address: str
 ) -> None:
     invited = await world.call("POST", "/api/people", json={
@@ -227,11 +227,16 @@ async def test_invitation_link_signs_in_with_cookie_and_sign_out_clears_it(
         cookie = opened.headers["set-cookie"].lower()
         assert "kokreasi_session=" in cookie and "httponly" in cookie
         assert "samesite=lax" in cookie
+        session = browser.cookies["kokreasi_session"]
         me = await browser.get("/api/me")
         assert me.status_code == 200
         assert me.json()["name"] == "Dewi Anggraini" and me.json()["stakeholder"] == "cso"
-        await browser.post("/api/signout")
+        out = await browser.post("/api/signout", json={}, headers=same_origin(address))
+        assert out.status_code == 200, out.text
         assert (await browser.get("/api/me")).status_code == 401
+        # The cookie is not just cleared in this browser: the session itself has ended.
+        copied = await browser.get("/api/me", headers={"cookie": f"kokreasi_session={session}"})
+        assert copied.status_code == 401 and copied.json()["error"] == "session_ended"
         person_id = invited.json()["person"]["id"]
         await world.call("POST", f"/api/people/{person_id}/invitations", expect=201)
         superseded = await browser.get(path, headers=BROWSER)
@@ -243,7 +248,14 @@ async def test_invitation_link_signs_in_with_cookie_and_sign_out_clears_it(
         assert forged.headers["location"] == "/signin?error=invalid_invitation"
 
 
-BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+def same_origin(address: str) -> dict[str, str]:
+    """What a browser sends with a fetch from a page of the app itself."""
+    return {"origin": f"http://{address}", "sec-fetch-site": "same-origin"}
+
+
+# A browser opening a link from another application (a mail client) or the address bar.
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+           "sec-fetch-site": "none"}
 API = {"accept": "application/json"}
 
 

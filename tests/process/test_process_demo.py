@@ -19,6 +19,7 @@ from kokreasi.settings import Settings
 from process.demo import seed_demo
 
 REPO = Path(__file__).resolve().parents[2]
+OPENED = {"sec-fetch-site": "none"}  # a browser opening a link pasted from the terminal
 
 
 async def test_seed_is_idempotent_and_serves_a_plan_in_draft1(settings: Settings) -> None:
@@ -39,8 +40,8 @@ async def test_seed_is_idempotent_and_serves_a_plan_in_draft1(settings: Settings
     assert {"secretariat", "cso", "kldi", "public", "auditor"} <= set(links)
     app = create_app(settings)
     async with serving(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as web:
-        opened = await web.get(links["cso"])
-        assert opened.status_code == 303
+        opened = await web.get(links["cso"], headers=OPENED)
+        assert opened.status_code == 303 and opened.headers["location"] == "/"
         me = (await web.get("/api/me")).json()
         assert (me["name"], me["org_name"]) == ("Ayu Lestari",
                                                 "Transparency International Indonesia")
@@ -91,8 +92,8 @@ async def test_demo_command_seeds_serves_and_prints_links(tmp_path: Path) -> Non
                     if (await web.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.05)
-            opened = await web.get(link)
-            assert opened.status_code == 303
+            opened = await web.get(link, headers=OPENED)
+            assert opened.status_code == 303 and opened.headers["location"] == "/"
             me = await web.get(f"http://127.0.0.1:{port}/api/me")
             assert me.json()["stakeholder"] == "secretariat"
     finally:
@@ -103,3 +104,21 @@ async def test_demo_command_seeds_serves_and_prints_links(tmp_path: Path) -> Non
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+async def test_a_demo_run_after_a_link_was_used_prints_a_new_one(settings: Settings) -> None:
+    store = await events.open_store(settings.database_url)
+    try:
+        links = await seed_demo(store, settings.secret_key)
+        async with serving(create_app(settings)) as address, httpx.AsyncClient(
+            base_url=f"http://{address}"
+        ) as web:
+            assert (await web.get(links["cso"], headers=OPENED)).headers["location"] == "/"
+            again = await seed_demo(store, settings.secret_key)
+            assert again["cso"] != links["cso"]
+            used = await web.get(links["cso"], headers=OPENED)
+            assert used.headers["location"] != "/"
+            fresh = await web.get(again["cso"], headers=OPENED)
+            assert fresh.headers["location"] == "/"
+    finally:
+        await store.close()

@@ -199,6 +199,7 @@ async def test_deactivated_person_loses_live_access_at_once(world: World, addres
         await client.until(lambda: client.closed)
     me = await world.call("GET", "/api/me", "cso_member")
     assert me.status_code == 401 and me.json()["error"] == "deactivated"
+    assert "this account has been deactivated" in me.json()["message"]
 
 
 async def test_membership_grants_write_access_live(world: World, address: str) -> None:

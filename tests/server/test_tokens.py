@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import subprocess
 import sys
@@ -11,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from events.record import Stakeholder
+from identity.signing import INVITATION_LINK, serializer
 from identity.tokens import TokenError, issue_token, read_token, slug
+from process.invitations import InvalidInvitation, read_invitation, sign_invitation
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -38,12 +42,39 @@ def test_another_secret_or_edited_claims_break_the_signature() -> None:
     token = issue_token(SECRET, name="Ayu", org="ICW", role="cso")
     with pytest.raises(TokenError, match="bad signature"):
         read_token(b"another-secret-of-32-bytes-000000", token)
-    body, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(body + "=="))
-    claims["role"] = "secretariat"
+    _, timestamp, signature = token.rsplit(".", 2)
+    claims = {"sub": "ayu", "name": "Ayu", "org": "icw", "org_name": "ICW",
+              "role": "secretariat", "jti": "x", "iat": 1.0, "exp": 2**40}
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     with pytest.raises(TokenError, match="bad signature"):
-        read_token(SECRET, f"{forged}.{signature}")
+        read_token(SECRET, f"{forged}.{timestamp}.{signature}")
+
+
+def test_a_value_signed_for_another_purpose_is_not_a_token() -> None:
+    # Same secret, same claims shape: only the per-purpose key tells them apart.
+    claims = {"sub": "ayu", "name": "Ayu", "org": "icw", "org_name": "ICW", "role": "cso",
+              "jti": "x", "iat": 1.0, "exp": 2**40}
+    for purpose in (INVITATION_LINK, "kokreasi/contact"):
+        with pytest.raises(TokenError, match="bad signature"):
+            read_token(SECRET, serializer(purpose, SECRET).dumps(claims))
+    token = issue_token(SECRET, name="Ayu", org="ICW", role="cso")
+    with pytest.raises(InvalidInvitation):
+        read_invitation(SECRET, token)
+    link = sign_invitation(SECRET, "ayu", "i1")
+    with pytest.raises(TokenError):
+        read_token(SECRET, link)
+
+
+def test_tokens_of_the_hand_made_format_no_longer_sign_in() -> None:
+    """The format before itsdangerous (``base64url(claims).base64url(hmac)``) is refused:
+    people sign in again with a new link (docs/security.md)."""
+    claims = {"sub": "ayu", "name": "Ayu", "org": "icw", "org_name": "ICW", "role": "cso",
+              "jti": "x", "exp": 2**40}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    signature = hmac.new(SECRET, body.encode(), hashlib.sha256).digest()
+    old = f"{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+    with pytest.raises(TokenError):
+        read_token(SECRET, old)
 
 
 def test_tokens_of_a_secret_being_rotated_out_still_work_until_it_is_dropped() -> None:

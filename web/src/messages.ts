@@ -60,6 +60,15 @@ export const dictionary = {
     id: 'Tautan undangan itu tidak berlaku lagi. Mintalah tautan baru kepada Sekretariat OGI.',
     en: 'That invitation link is no longer valid. Ask the OGI Secretariat for a new one.',
   },
+  'signin.used': {
+    id: 'Tautan undangan itu sudah dipakai untuk masuk, dan hanya berlaku sekali. Mintalah tautan baru kepada Sekretariat OGI.',
+    en: 'That invitation link has already been used to sign in, and works only once. Ask the OGI Secretariat for a new one.',
+  },
+  'signin.confirm': {
+    id: 'Anda membuka tautan undangan pribadi. Masuk ke Kokreasi dengan tautan ini?',
+    en: 'You opened a personal invitation link. Sign in to Kokreasi with it?',
+  },
+  'signin.confirmButton': { id: 'Ya, masuk', en: 'Yes, sign in' },
 
   'dash.title': { id: 'Dasbor rencana', en: 'Plan dashboard' },
   'dash.noPlans': { id: 'Belum ada rencana aksi.', en: 'No action plan yet.' },

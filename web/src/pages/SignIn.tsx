@@ -3,14 +3,26 @@ import { invitationPath } from '../auth'
 import { t } from '../i18n'
 import { useTitle } from '../ui/useTitle'
 
+// The server sends a browser here with the link in the fragment when another site (or nothing
+// at all) sent it to the link: signing in then takes a click on this page, posted from here.
+function pendingInvitation(): string | null {
+  const match = /^#invitation=([A-Za-z0-9._~-]+)$/.exec(location.hash)
+  if (!match) return null
+  history.replaceState(null, '', location.pathname + location.search) // not kept in history
+  return match[1]
+}
+
 export function SignIn() {
   useTitle(t('signin.title'))
   const [value, setValue] = useState('')
   const [error, setError] = useState(false)
+  const [pending] = useState(pendingInvitation)
   const query = new URLSearchParams(location.search)
   const signedOut = query.has('signed_out')
-  // Where the server sends someone whose invitation link has expired or been replaced.
-  const expired = query.get('error') === 'invalid_invitation'
+  // Where the server sends someone whose invitation link no longer works, and why.
+  const reason = query.get('error')
+  const expired = reason === 'invalid_invitation' || reason === 'expired_invitation'
+  const used = reason === 'used_invitation'
   const submit = (event: Event): void => {
     event.preventDefault()
     const path = invitationPath(value)
@@ -28,6 +40,17 @@ export function SignIn() {
         <p role="alert" class="error">
           {t('signin.expired')}
         </p>
+      )}
+      {used && (
+        <p role="alert" class="error">
+          {t('signin.used')}
+        </p>
+      )}
+      {pending && (
+        <form method="post" action={`/invite/${pending}`}>
+          <p>{t('signin.confirm')}</p>
+          <button type="submit">{t('signin.confirmButton')}</button>
+        </form>
       )}
       <p>{t('signin.body')}</p>
       <form onSubmit={submit} noValidate>
