@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
-from identity.access import Principal
+from events.record import Actor
+from identity.access import Principal, SignInRefused
 from identity.tokens import TokenError, read_token
 
 SESSION_COOKIE = "kokreasi_session"
+ACTOR_RESOLVER = "actor_resolver"  # the app.state attribute the composition root sets
+
+ActorResolver = Callable[[Principal], Awaitable[Actor]]
+"""The registry's current actor for a principal; raises ``SignInRefused``."""
 
 
 def token_from(connection: HTTPConnection) -> str | None:
@@ -32,6 +38,29 @@ def authenticate(connection: HTTPConnection) -> Principal | None:
         return None
     settings = connection.app.state.settings
     return read_token(settings.secret_key, token, previous=settings.previous_secret_keys)
+
+
+async def current_actor(connection: HTTPConnection) -> Actor | None:
+    """The caller as the registry knows them now, ``None`` when no token was given.
+
+    Every HTTP route that looks at who is calling asks this, so a deactivated person (or a
+    token whose claims the registry contradicts) is refused at once everywhere. Raises
+    ``SignInRefused``; the registry's answer comes from the ``ActorResolver`` the composition
+    root put on ``app.state``."""
+    try:
+        principal = authenticate(connection)
+    except TokenError as error:
+        raise SignInRefused(
+            "not_signed_in",
+            "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer valid "
+            f"({error.reason}); please sign in again",
+        ) from None
+    if principal is None:
+        return None
+    resolve: ActorResolver | None = getattr(connection.app.state, ACTOR_RESOLVER, None)
+    if resolve is None:
+        raise RuntimeError("the routes need the app that kokreasi.app.create_app builds")
+    return await resolve(principal)
 
 
 async def principal_from_request(connection: HTTPConnection) -> Principal | None:

@@ -26,9 +26,11 @@ from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
 from identity.access import AccessPolicy
+from identity.auth import ACTOR_RESOLVER
 from process.api import routes as process_routes
 from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
 from process.proxies import from_environment
+from process.registry import Registry
 from process.runtime import ProcessRuntime
 from process.service import ProcessService
 from projections.api import routes as projection_routes
@@ -140,6 +142,8 @@ def create_app(
         await create_checkpoint(app.state.store, signer_of(app), context=context)
 
     setattr(state, RUNTIME_ATTRIBUTE, runtime)
+    # Every route asks the registry who is calling (identity.auth.current_actor).
+    setattr(state, ACTOR_RESOLVER, Registry(runtime))
     state.process_service = ProcessService(
         runtime,
         settings.secret_key,

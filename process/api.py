@@ -21,12 +21,12 @@ from starlette.routing import BaseRoute, Route
 
 from commitment.template import SECTIONS
 from events.record import Stakeholder
-from identity.auth import authenticate
-from identity.tokens import TokenError
+from identity.access import SignInRefused
+from identity.auth import current_actor
 
 from . import handlers as h
 from .domain import CRITERIA, Method, ResponseStatus, Stage
-from .errors import NotSignedIn, ProcessError
+from .errors import NotSignedIn, ProcessError, Unavailable
 from .http import Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
 
@@ -50,13 +50,10 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
         try:
             service = service_of(request.app)
             try:
-                principal = authenticate(request)
-            except TokenError as error:
-                raise NotSignedIn(
-                    "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer "
-                    f"valid ({error.reason}); please sign in again"
-                ) from None
-            actor = await service.resolve(principal.actor if principal else None)
+                actor = await current_actor(request)
+            except SignInRefused as refused:
+                raise (Unavailable if refused.status == 503 else NotSignedIn)(
+                    refused.message, code=refused.code) from None
             body = await read_body(request, operation.body)
             return await operation.handler(Call(request, service, actor, body))
         except ProcessError as error:

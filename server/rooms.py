@@ -46,7 +46,7 @@ from events.errors import (
 )
 from events.record import NewEvent
 from events.store import EventStore
-from identity.access import DocumentAccess, Principal
+from identity.access import DocumentAccess, Principal, acting
 
 from . import protocol
 from .awareness import Entry, RoomAwareness, encode_update
@@ -256,7 +256,7 @@ class Room:
         elif isinstance(message, protocol.AwarenessMessage):
             person = peer.principal.person_id
             entries = self.awareness.from_connection(
-                peer, peer.principal.actor, message.update,
+                peer, acting(peer.principal, peer.access), message.update,
                 lambda client_id: self.bindings.owner(client_id) in (None, person),
             )
             if entries:
@@ -361,7 +361,7 @@ class Room:
 
     def _events(self, accepted: list[_Accepted]) -> list[NewEvent]:
         return [
-            NewEvent(CRDT_UPDATE, item.update, item.peer.principal.actor,
+            NewEvent(CRDT_UPDATE, item.update, acting(item.peer.principal, item.peer.access),
                      item.peer.access.context, self._event_ids.next())
             for item in accepted
         ]

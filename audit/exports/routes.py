@@ -14,16 +14,16 @@ import asyncio
 import io
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from events.record import Stakeholder
+from events.record import Actor, Stakeholder
 from events.store import EventStore
-from identity.access import Principal
-from identity.auth import principal_from_request
 from process.rules import can_read
 from process.state import Commitment, ProcessState
 
+from ..callers import caller, require
+from ..callers import error as _error
 from .documents import MEDIA_TYPES, write_plan
 from .evidence import write_evidence_pack
 from .opendata import open_data, write_csv_zip, write_json
@@ -32,26 +32,20 @@ from .plan import ExportError, PlanView, Visible, load_plan
 EVIDENCE_READERS = frozenset({Stakeholder.AUDITOR, Stakeholder.SECRETARIAT})
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _visible(principal: Principal | None) -> Visible:
-    actor = principal.actor if principal is not None else None
-
+def _visible(actor: Actor | None) -> Visible:
     def visible(state: ProcessState, commitment: Commitment) -> bool:
         return can_read(state, actor, commitment).allowed
 
     return visible
 
 
-async def _view(request: Request, principal: Principal | None) -> PlanView:
+async def _view(request: Request, actor: Actor | None) -> PlanView:
     store: EventStore = request.app.state.store
     return await load_plan(
         store,
         request.path_params["plan"],
         stage=request.query_params.get("stage") or None,
-        visible=_visible(principal),
+        visible=_visible(actor),
     )
 
 
@@ -61,13 +55,15 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
 
 
 async def plan_document(request: Request) -> Response:
+    actor = await caller(request)
+    if isinstance(actor, Response):
+        return actor
     fmt = request.path_params["format"]
     if fmt not in MEDIA_TYPES:
         return _error(404, f"the plan is exported as plan.docx or plan.pdf, not plan.{fmt}")
     language = request.query_params.get("lang", "id")
-    principal = await principal_from_request(request)
     try:
-        view = await _view(request, principal)
+        view = await _view(request, actor)
         out = io.BytesIO()
         # Laying out a plan takes a while of pure CPU: keep the event loop free meanwhile.
         await asyncio.to_thread(write_plan, view, fmt, out, language=language)
@@ -82,9 +78,11 @@ async def plan_document(request: Request) -> Response:
 async def opendata(request: Request) -> Response:
     if request.path_params["format"] not in ("json", "zip"):
         return _error(404, "open data comes as opendata.json or opendata.zip (CSV)")
-    principal = await principal_from_request(request)
+    actor = await caller(request)
+    if isinstance(actor, Response):
+        return actor
     try:
-        view = await _view(request, principal)
+        view = await _view(request, actor)
     except ExportError as error:
         return _error(404 if "no plan" in str(error) else 400, str(error))
     data = open_data(view)
@@ -98,11 +96,9 @@ async def opendata(request: Request) -> Response:
 
 
 async def evidence(request: Request) -> Response:
-    principal = await principal_from_request(request)
-    if principal is None:
-        return _error(401, "sign in first")
-    if principal.stakeholder not in EVIDENCE_READERS:
-        return _error(403, "only auditors and the Secretariat may download the evidence pack")
+    allowed = await require(request, EVIDENCE_READERS)
+    if isinstance(allowed, Response):
+        return allowed
     from ..api import signer_of
 
     signer = signer_of(request.app)
