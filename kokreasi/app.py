@@ -25,7 +25,7 @@ from audit.api import routes as audit_routes
 from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
-from identity.access import AccessPolicy
+from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import ACTOR_RESOLVER
 from process.api import routes as process_routes
 from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
@@ -77,6 +77,14 @@ def create_app(
         # start from the document states it keeps.
         state.projections = await ProjectionService.start(settings.database_url, state.store)
         publisher = Publisher(chosen)
+
+        async def decide_again(principal: Principal, document_id: str) -> DocumentAccess:
+            # An append's guard failed: the log holds an event the state may not have folded.
+            await runtime.ready()
+            await runtime.wait_for((await state.store.head()).position)
+            decided: AccessPolicy = state.policy
+            return await decided.access(principal, document_id)
+
         state.rooms = RoomManager(
             RoomServices(
                 store=state.store,
@@ -87,6 +95,7 @@ def create_app(
                 checkpoints=ProjectionCheckpoints(state.projections.storage),
                 # Pipelined appends need this instance to be the only writer of its documents.
                 max_in_flight=MAX_IN_FLIGHT if alone else 1,
+                decide_again=decide_again,
             ),
             idle_grace=idle_grace,
         )

@@ -191,6 +191,12 @@ class DocClient:
     def closed(self) -> bool:
         return self._reader is not None and self._reader.done()
 
+    async def send_edit(self, text: str) -> None:
+        """Type ``text`` and send it without waiting for the server's answer."""
+        before = self.doc.get_state()
+        self.title.insert(len(self.title), text)
+        await self._ws.send(protocol.sync_update(self.doc.get_update(before)))
+
     async def announce(self, state: dict[str, Any]) -> None:
         """Send this client's presence (awareness) state."""
         entry = Entry(self.doc.client_id, 1, json.dumps(state))
