@@ -86,11 +86,23 @@ def restamp(state_json: str, actor: Actor) -> str:
     return json.dumps(state, separators=(",", ":"), ensure_ascii=False)
 
 
+def _stamped(entry: Entry) -> str | None:
+    """The person id the stamping instance put in a state's ``user`` field."""
+    try:
+        state: Any = json.loads(entry.state)
+    except ValueError:
+        return None
+    user = state.get("user") if isinstance(state, dict) else None
+    person = user.get("id") if isinstance(user, dict) else None
+    return person if isinstance(person, str) else None
+
+
 @dataclass(slots=True)
 class _Known:
     entry: Entry
     owner: object
     seen: float
+    person_id: str | None  # whose presence it is, as the server stamped it
 
 
 class RoomAwareness:
@@ -123,22 +135,28 @@ class RoomAwareness:
                     continue
                 owned += 1
             stamped = Entry(entry.client_id, entry.clock, restamp(entry.state, actor))
-            if self._accept(stamped, owner):
+            if self._accept(stamped, owner, actor.person_id):
                 accepted.append(stamped)
         return accepted
 
     def from_remote(self, owner: object, entries: Iterable[Entry]) -> list[Entry]:
         """Entries another instance already checked and stamped."""
-        return [entry for entry in entries if self._accept(entry, owner)]
+        return [entry for entry in entries if self._accept(entry, owner, _stamped(entry))]
 
-    def _accept(self, entry: Entry, owner: object) -> bool:
+    def _accept(self, entry: Entry, owner: object, person_id: str | None) -> bool:
         known = self._known.get(entry.client_id)
         if known is not None and known.owner != owner:
             return False
         if known is not None and entry.clock < known.entry.clock:
             return False
-        self._known[entry.client_id] = _Known(entry, owner, time.monotonic())
+        self._known[entry.client_id] = _Known(entry, owner, time.monotonic(), person_id)
         return True
+
+    def person_of(self, client_id: int) -> str | None:
+        """Whose presence announces ``client_id``, while its owner is here: nobody else may
+        write with it (a co-author reads client ids from presence)."""
+        known = self._known.get(client_id)
+        return known.person_id if known is not None else None
 
     def remove_owner(self, owner: object) -> list[Entry]:
         """The owner left: its states become ``null`` with a higher clock, as y-protocols does."""

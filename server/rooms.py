@@ -547,12 +547,16 @@ class Room:
                 continue
             taken = self.bindings.conflict(checked.writers, person)
             if taken is None:
+                taken = next((c for c in checked.writers
+                              if self.awareness.person_of(c) not in (None, person)), None)
+            if taken is None:
                 taken = next((c for c in checked.writers if claimed.get(c, person) != person),
                              None)
             if taken is not None:
-                self.deny(peer, f"Yjs client id {taken} belongs to another person")
-                peer.close(CloseCode.CLIENT_ID_TAKEN,
-                           f"client id {taken} belongs to another person")
+                taken_by_other = (f"ID klien Yjs {taken} milik orang lain / Yjs client id "
+                                  f"{taken} belongs to another person")
+                self.deny(peer, taken_by_other)
+                peer.close(CloseCode.CLIENT_ID_TAKEN, taken_by_other)
                 continue
             gap = next((c for c, first in checked.starts.items() if first > state.get(c, 0)),
                        None)
