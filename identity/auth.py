@@ -63,14 +63,6 @@ async def current_actor(connection: HTTPConnection) -> Actor | None:
     return await resolve(principal)
 
 
-async def principal_from_request(connection: HTTPConnection) -> Principal | None:
-    """The signed-in principal of a request, or ``None`` if it has no valid token or cookie."""
-    try:
-        return authenticate(connection)
-    except TokenError:
-        return None
-
-
 def cross_site_cookie(connection: HTTPConnection) -> bool:
     """A websocket signed in only by the cookie, opened from another site's page.
 
