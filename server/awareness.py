@@ -102,7 +102,6 @@ class _Known:
     entry: Entry
     owner: object
     seen: float
-    person_id: str | None  # whose presence it is, as the server stamped it
 
 
 class RoomAwareness:
@@ -110,6 +109,9 @@ class RoomAwareness:
 
     def __init__(self) -> None:
         self._known: dict[int, _Known] = {}
+        # Client id -> the first person whose presence announced it, kept after they leave:
+        # co-authors read client ids from presence, so none may take over another's.
+        self._announced: dict[int, str] = {}
 
     def from_connection(
         self,
@@ -130,6 +132,10 @@ class RoomAwareness:
                 continue  # someone else's presence: never let another connection change it
             if not may_use(entry.client_id):
                 continue
+            if _stamped(entry) not in (None, actor.person_id):
+                continue  # y-websocket clients echo every presence they see: not theirs
+            if self._announced.get(entry.client_id, actor.person_id) != actor.person_id:
+                continue
             if known is None:
                 if owned >= MAX_IDS_PER_CONNECTION:
                     continue
@@ -149,14 +155,15 @@ class RoomAwareness:
             return False
         if known is not None and entry.clock < known.entry.clock:
             return False
-        self._known[entry.client_id] = _Known(entry, owner, time.monotonic(), person_id)
+        self._known[entry.client_id] = _Known(entry, owner, time.monotonic())
+        if person_id is not None and entry.state != "null":
+            self._announced.setdefault(entry.client_id, person_id)
         return True
 
     def person_of(self, client_id: int) -> str | None:
-        """Whose presence announces ``client_id``, while its owner is here: nobody else may
-        write with it (a co-author reads client ids from presence)."""
-        known = self._known.get(client_id)
-        return known.person_id if known is not None else None
+        """The first person whose presence announced ``client_id`` in this room: nobody else
+        may write with it, nor announce it."""
+        return self._announced.get(client_id)
 
     def remove_owner(self, owner: object) -> list[Entry]:
         """The owner left: its states become ``null`` with a higher clock, as y-protocols does."""
