@@ -31,12 +31,12 @@ from starlette.routing import BaseRoute
 from events.record import Stakeholder
 from events.store import EventStore
 from httpapi.params import BadNumber, whole_number
-from identity.access import Principal
-from identity.auth import principal_from_request
 from process.openapi import Documented
 
 from . import openapi
 from .bundle import UnknownPlan, export_bundle
+from .callers import caller, require
+from .callers import error as _error
 from .checkpoints import DEFAULT_ORIGIN, create_checkpoint, list_checkpoints
 from .keys import Signer, load_signer
 from .proofs import ProofRequestError, prove_consistency
@@ -61,21 +61,10 @@ def _store(request: Request) -> EventStore:
     return store
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-async def _require(request: Request, allowed: frozenset[Stakeholder]) -> Principal | Response:
-    principal = await principal_from_request(request)
-    if principal is None:
-        return _error(401, "sign in first")
-    if principal.stakeholder not in allowed:
-        names = " and ".join(sorted(str(s) for s in allowed))
-        return _error(403, f"only {names} may do this")
-    return principal
-
-
 async def checkpoints(request: Request) -> Response:
+    refused = await caller(request)
+    if isinstance(refused, Response):
+        return refused
     listed = await list_checkpoints(_store(request))
     return JSONResponse({
         "origin": DEFAULT_ORIGIN,
@@ -85,7 +74,7 @@ async def checkpoints(request: Request) -> Response:
 
 
 async def sign_now(request: Request) -> Response:
-    allowed = await _require(request, frozenset({Stakeholder.SECRETARIAT}))
+    allowed = await require(request, frozenset({Stakeholder.SECRETARIAT}))
     if isinstance(allowed, Response):
         return allowed
     checkpoint = await create_checkpoint(_store(request), signer_of(request.app))
@@ -93,6 +82,9 @@ async def sign_now(request: Request) -> Response:
 
 
 async def keys(request: Request) -> Response:
+    refused = await caller(request)
+    if isinstance(refused, Response):
+        return refused
     signer = signer_of(request.app)
     return JSONResponse({"public_keys": signer.keyring.to_json(), "current": signer.key_id})
 
@@ -108,6 +100,9 @@ def _size(request: Request, name: str) -> int | None:
 
 
 async def consistency(request: Request) -> Response:
+    refused = await caller(request)
+    if isinstance(refused, Response):
+        return refused
     try:
         old_size = _size(request, "from")
         if old_size is None:
@@ -124,7 +119,7 @@ def _temporary_file() -> tuple[Path, Any]:
 
 
 async def bundle(request: Request) -> Response:
-    allowed = await _require(request, AUDIT_READERS)
+    allowed = await require(request, AUDIT_READERS)
     if isinstance(allowed, Response):
         return allowed
     plan = request.query_params.get("plan", "").strip()

@@ -7,7 +7,9 @@ Per backend, for 1, 16 and 128 concurrent appenders of ~100-byte ``crdt.update``
 appends/s and p50/p99 latency with group commit and with one transaction per append. The raw
 floor in the same run: plain INSERTs of the same rows into a table with the same columns and
 indexes but no log logic, 100 rows per transaction and one row per commit. Replay: events/s
-of ``read_all`` in pages of 1000 against a raw SELECT of the same rows and pages.
+of ``read_all`` in pages of 1000 against a raw SELECT of the same rows and pages. Guarded:
+128 group-committed appenders whose appends carry a ``guard`` of two streams (a plan's and
+a person's, as the live server's edits do) against the unguarded ones of the same run.
 Figures are medians over ``--runs`` fresh databases. PostgreSQL is reached through
 ``KOKREASI_BENCH_DATABASE_URL`` (an admin URL; default the local ``test`` database), where a
 throw-away database is created and dropped per run; SQLite uses a temporary file.
@@ -113,7 +115,9 @@ def raw_rows(count: int, streams: int) -> list[tuple[Any, ...]]:
 
 # -- appends ---------------------------------------------------------------------------------
 
-async def appenders(url: str, concurrency: int, group: bool, seconds: float) -> dict[str, float]:
+async def appenders(
+    url: str, concurrency: int, group: bool, seconds: float, guarded: bool = False
+) -> dict[str, float]:
     store = await open_store(url, group_commit=group)
     latencies: list[float] = []
     loop = asyncio.get_running_loop()
@@ -125,7 +129,8 @@ async def appenders(url: str, concurrency: int, group: bool, seconds: float) -> 
             n = 0
             while loop.time() < deadline:
                 started = time.perf_counter()
-                await store.append(f"doc:b{index}", [new_event(n)])
+                guard = {"plan:bench": 0, f"person:b{index}": 0} if guarded else None
+                await store.append(f"doc:b{index}", [new_event(n)], guard=guard)
                 latencies.append(time.perf_counter() - started)
                 n += 1
 
@@ -253,6 +258,10 @@ async def one_round(backend: str, seconds: float, replay_events: int) -> dict[st
                 result = await appenders(url, concurrency, group, seconds)
             for key, value in result.items():
                 figures[f"{concurrency}/{group}/{key}"] = value
+            if concurrency == CONCURRENCY[-1] and group:  # right after its baseline
+                async with fresh_database(backend) as url:
+                    result = await appenders(url, concurrency, group, seconds, guarded=True)
+                figures.update({f"guarded/{key}": value for key, value in result.items()})
     # As many rows as the 128-appender group commit run wrote: maintaining the index of
     # random event ids costs more as the table grows.
     written = int(figures[f"{CONCURRENCY[-1]}/True/per_s"] * seconds)
@@ -292,6 +301,10 @@ async def bench_backend(backend: str, runs: int, seconds: float, replay_events: 
           f"{replays['raw_select_per_s']:.0f} rows/s "
           f"({replays['read_all_per_s'] / replays['raw_select_per_s']:.2f}x)")
     top, baseline = figures[CONCURRENCY[-1], True], figures[CONCURRENCY[-1], False]
+    print(f"guarded (plan + person streams) at {CONCURRENCY[-1]}: "
+          f"{medians['guarded/per_s']:.0f} appends/s, p50/p99 {medians['guarded/p50_ms']:.2f}/"
+          f"{medians['guarded/p99_ms']:.2f} ms ({medians['guarded/per_s'] / top['per_s']:.2f}x "
+          "unguarded)")
     checks = {
         "group >= 8x one tx/append at 128": top["per_s"] >= 8 * baseline["per_s"],
         "group >= 0.5x raw batched at 128": top["per_s"] >= 0.5 * batched,

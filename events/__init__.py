@@ -9,6 +9,7 @@ from __future__ import annotations
 from .errors import (
     ConcurrencyError,
     EventStoreError,
+    GuardFailed,
     IdempotencyError,
     IntegrityError,
     InvalidEventError,
@@ -26,6 +27,7 @@ __all__ = [
     "Context",
     "EventStore",
     "EventStoreError",
+    "GuardFailed",
     "Head",
     "IdempotencyError",
     "IntegrityError",

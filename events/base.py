@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from .batching import GroupCommitter, fail_batch
@@ -19,7 +19,7 @@ from .planning import PendingAppend
 from .record import GENESIS_HASH, NewEvent, RecordedEvent
 from .rows import FoldRow
 from .store import ANY_VERSION, EventStore, VerifyReport
-from .validation import validate_append
+from .validation import validate_append, validate_guard
 from .verify import ChainChecker
 
 SUBSCRIBE_PAGE = 500
@@ -60,13 +60,15 @@ class LogStore(EventStore):
         events: Sequence[NewEvent],
         *,
         expected_version: int | None = ANY_VERSION,
+        guard: Mapping[str, int] | None = None,
     ) -> list[int]:
         valid = validate_append(stream_id, events, expected_version, self.max_payload)
+        guards = validate_guard(guard)
         self._check_open()
         if not valid:
             return []
         future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
-        pending = PendingAppend(stream_id, valid, expected_version, future)
+        pending = PendingAppend(stream_id, valid, expected_version, future, guards)
         if self._committer is not None:
             return await self._committer.submit(pending)
         try:

@@ -2,6 +2,7 @@
 
     EventStoreError
     ├── ConcurrencyError      the stream moved on since the caller read it (stale expected version)
+    ├── GuardFailed           a stream the append depends on moved on (its ``guard``)
     ├── InvalidEventError     the event itself is unacceptable: unknown type, bad stream id,
     │   ├── PayloadTooLarge   payload over the configured limit, wrong payload kind, ...
     ├── IdempotencyError      an event id was reused for a different event
@@ -23,6 +24,19 @@ class ConcurrencyError(EventStoreError):
     def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
         super().__init__(
             f"stream {stream_id!r} is at version {actual}, not the expected {expected}"
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class GuardFailed(EventStoreError):
+    """Another stream the append rests on is no longer at the version its ``guard`` names:
+    what allowed the append (a stage, a person's access) may have changed; decide again."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"stream {stream_id!r} is at version {actual}, not the {expected} the append rests on"
         )
         self.stream_id = stream_id
         self.expected = expected

@@ -1,6 +1,7 @@
 """Turning one group-commit batch into rows, under the log-head lock, without touching I/O.
 
-A backend locks the head row, reads the current versions of the batch's streams and any
+A backend locks the head row, reads the current versions of the batch's streams (those
+appended to and those guarding an append) and any
 already-stored events with the batch's event ids, and hands them here. Each append is then
 decided on its own, in arrival order, against versions that include earlier appends of the
 same batch: a stale version or a reused id fails only that append's caller.
@@ -9,11 +10,12 @@ same batch: a stale version or a reused id fails only that append's caller.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .errors import ConcurrencyError, EventStoreError, IdempotencyError
+from .errors import ConcurrencyError, EventStoreError, GuardFailed, IdempotencyError
 from .record import chain_hash, encode_attribution
 from .store import Head
 from .validation import ValidEvent
@@ -35,6 +37,7 @@ class PendingAppend:
     events: list[ValidEvent]
     expected_version: int | None
     future: asyncio.Future[list[int]] = field(repr=False)
+    guard: Mapping[str, int] = field(default_factory=dict)  # see ``EventStore.append``
 
     @property
     def event_ids(self) -> list[str]:
@@ -62,6 +65,11 @@ class Plan:
     rows: list[Row]
     outcomes: list[Outcome]
     head: Head
+
+
+def streams_of(batch: list[PendingAppend]) -> set[str]:
+    """The streams whose versions deciding ``batch`` needs."""
+    return {a.stream_id for a in batch} | {s for a in batch for s in a.guard}
 
 
 def _replayed(append: PendingAppend, known: dict[str, KnownEvent]) -> Outcome | None:
@@ -105,6 +113,12 @@ def plan_batch(
         replay = _replayed(append, known)
         if replay is not None:
             outcomes.append(replay)
+            continue
+        moved = next((s for s, v in append.guard.items() if versions.get(s, 0) != v), None)
+        if moved is not None:
+            outcomes.append(Outcome(append, error=GuardFailed(
+                moved, append.guard[moved], versions.get(moved, 0)
+            )))
             continue
         stream_id = append.stream_id
         current = versions.get(stream_id, 0)

@@ -22,7 +22,7 @@ import asyncpg
 from . import migrations
 from .base import LogStore
 from .errors import StoreUnavailable
-from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle
+from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle, streams_of
 from .record import RecordedEvent, utc_now
 from .rows import COLUMN_LIST, COLUMNS, WHO_COLUMNS, FoldRow, decode_rows, match_clauses
 from .store import Head
@@ -179,7 +179,7 @@ class PostgresStore(LogStore):
                 "SELECT position, hash FROM log_head WHERE singleton FOR UPDATE"
             )
             head = Head(position, head_hash)
-            versions, missing = self._versions.lookup(head, {a.stream_id for a in batch})
+            versions, missing = self._versions.lookup(head, streams_of(batch))
             if missing:
                 found = dict(list(row) for row in await conn.fetch(_STREAM_VERSIONS, missing))
                 versions.update((stream, found.get(stream) or 0) for stream in missing)

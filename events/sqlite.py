@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from . import migrations
 from .base import LogStore
 from .errors import StoreUnavailable
-from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle
+from .planning import KnownEvent, PendingAppend, Plan, plan_batch, settle, streams_of
 from .record import RecordedEvent, format_timestamp, utc_now
 from .rows import COLUMN_LIST, COLUMNS, WHO_COLUMNS, FoldRow, decode_rows, match_clauses
 from .store import Head
@@ -166,7 +166,7 @@ def _commit(conn: sqlite3.Connection, batch: list[PendingAppend], cache: Version
     try:
         position, head_hash = conn.execute("SELECT position, hash FROM log_head").fetchone()
         head = Head(position, head_hash)
-        versions, missing = cache.lookup(head, {append.stream_id for append in batch})
+        versions, missing = cache.lookup(head, streams_of(batch))
         if missing:
             # One index seek per stream (a correlated max), not a scan of its versions.
             versions.update(

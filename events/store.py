@@ -57,10 +57,16 @@ class EventStore(abc.ABC):
         events: Sequence[NewEvent],
         *,
         expected_version: int | None = ANY_VERSION,
+        guard: Mapping[str, int] | None = None,
     ) -> list[int]:
         """Append ``events`` to ``stream_id`` atomically; return their global positions.
 
+        ``guard``: other streams that must still be at these versions (0: no events) when the
+        append commits, checked in its transaction against everything committed before it, so
+        the append lands before any later event of those streams or not at all.
+
         Raises ``ConcurrencyError`` if the stream is not at ``expected_version``,
+        ``GuardFailed`` if a guard stream moved on,
         ``InvalidEventError`` for an unacceptable event, ``StoreUnavailable`` if the database
         failed (in which case nothing was written)."""
 

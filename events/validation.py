@@ -6,7 +6,7 @@ group commit where it could disturb other callers' appends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,15 +120,30 @@ def validate_event(event: Any, max_payload: int) -> ValidEvent:
     return ValidEvent(event, payload_format, payload)
 
 
+def _version(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def validate_guard(guard: Any) -> dict[str, int]:
+    """The guard of an append (``EventStore.append``) as a plain dict, or InvalidEventError."""
+    if guard is None:
+        return {}
+    if not isinstance(guard, Mapping):
+        raise InvalidEventError("guard must map stream ids to versions")
+    for stream_id, version in guard.items():
+        check_stream_id(stream_id)
+        if not _version(version):
+            raise InvalidEventError(f"guard version of {stream_id!r} must be >= 0, not "
+                                    f"{version!r}")
+    return dict(guard)
+
+
 def validate_append(
     stream_id: Any, events: Sequence[NewEvent], expected_version: Any, max_payload: int
 ) -> list[ValidEvent]:
     """Validate one append as a whole: if any event is bad, none of them is stored."""
     check_stream_id(stream_id)
-    if expected_version is not None and (
-        not isinstance(expected_version, int) or isinstance(expected_version, bool)
-        or expected_version < 0
-    ):
+    if expected_version is not None and not _version(expected_version):
         raise InvalidEventError(
             f"expected_version must be None or a version >= 0, not {expected_version!r}"
         )

@@ -9,7 +9,7 @@ is the stand-in used before a plan exists (the Secretariat writes, CSOs write, o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +33,18 @@ class Principal:
         return self.actor.stakeholder
 
 
+class SignInRefused(Exception):
+    """A sign-in the server will not act on (a deactivated person, claims the registry
+    contradicts, a bad token): ``status`` 401, or 503 while the registry cannot be read;
+    ``message`` in words a person understands (Indonesian / English)."""
+
+    def __init__(self, code: str, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
 UpdateCheck = Callable[[Any, bytes], "str | None"]
 """``check(document_before, update)``: a refusal in words a person understands, or None.
 The policy knows what a document may contain (e.g. the commitment template's root names);
@@ -46,6 +58,16 @@ class DocumentAccess:
     reason: str = ""  # why writing (or reading) is refused, in words a person understands
     context: Context = field(default_factory=Context)  # plan, stage, open session, for the log
     update_check: UpdateCheck | None = None
+    actor: Actor | None = None  # who the registry says the principal is: the author of edits
+    # Stream versions the decision rests on: an edit it allows is logged only while every one
+    # of these streams is still at its version, so no edit lands after the event (a stage
+    # advance, a deactivation) that withdrew the right to make it.
+    guard: Mapping[str, int] = field(default_factory=dict)
+
+
+def acting(principal: Principal, access: DocumentAccess) -> Actor:
+    """The actor a connection's edits and presence carry."""
+    return access.actor if access.actor is not None else principal.actor
 
 
 AccessListener = Callable[[], Awaitable[None]]

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import HTTPConnection
 
-from identity.access import Principal
+from events.record import Actor
+from identity.access import Principal, SignInRefused
 from identity.origin import same_origin
 from identity.tokens import TokenError, read_token
 
@@ -18,6 +19,13 @@ link: reason ``ended``; ``deactivated``), or None while it stands. The compositi
 one on ``app.state.session_check``; it answers from the folded log, which every instance
 shares."""
 SESSION_CHECK = "session_check"
+
+ENDED = {"ended": "session_ended", "deactivated": "deactivated"}
+"""Error codes of a token whose session was ended (``SessionCheck``)."""
+
+ACTOR_RESOLVER = "actor_resolver"  # the app.state attribute the composition root sets
+ActorResolver = Callable[[Principal], Awaitable[Actor]]
+"""The registry's current actor for a principal; raises ``SignInRefused``."""
 
 
 def token_from(connection: HTTPConnection) -> str | None:
@@ -49,12 +57,29 @@ async def authenticate(connection: HTTPConnection) -> Principal | None:
     return principal
 
 
-async def principal_from_request(connection: HTTPConnection) -> Principal | None:
-    """The signed-in principal of a request, or ``None`` if it has no valid token or cookie."""
+async def current_actor(connection: HTTPConnection) -> Actor | None:
+    """The caller as the registry knows them now, ``None`` when no token was given.
+
+    Every HTTP route that looks at who is calling asks this, so a deactivated person, an ended
+    session or a token whose claims the registry contradicts is refused at once everywhere.
+    Raises ``SignInRefused``; the registry's answer comes from the ``ActorResolver`` the
+    composition root put on ``app.state``."""
     try:
-        return await authenticate(connection)
-    except TokenError:
+        principal = await authenticate(connection)
+    except TokenError as error:
+        if error.reason in ENDED:
+            raise SignInRefused(ENDED[error.reason], error.detail) from None
+        raise SignInRefused(
+            "not_signed_in",
+            "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer valid "
+            f"({error.reason}); please sign in again",
+        ) from None
+    if principal is None:
         return None
+    resolve: ActorResolver | None = getattr(connection.app.state, ACTOR_RESOLVER, None)
+    if resolve is None:
+        raise RuntimeError("the routes need the app that kokreasi.app.create_app builds")
+    return await resolve(principal)
 
 
 def by_cookie(connection: HTTPConnection) -> bool:

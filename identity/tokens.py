@@ -5,6 +5,9 @@ A token is itsdangerous's URL-safe timed serialization (``payload.timestamp.sign
 ``role`` stakeholder type, ``jti`` token id, ``iat`` when it was issued and ``exp`` when it
 expires (Unix seconds; ``iat`` with its fraction, so a sign-out ends exactly the sessions
 issued before it).
+``sub`` is a registered person's id (invitation links, ``kokreasi token --person``) or, for a
+name the registry does not know (operators' scripts, benchmarks), ``ext:`` and the name's slug:
+registered ids cannot contain ``:``, so such a token can never speak for a registered person.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from identity.signing import SESSION_TOKEN, serializer
 
 PERSON_ROLES = tuple(s for s in Stakeholder if s is not Stakeholder.SYSTEM)
 DEFAULT_TTL_SECONDS = 12 * 3600
+EXTERNAL_PREFIX = "ext:"  # person ids of tokens for names outside the registry
 MAX_TOKEN_LENGTH = 4096
 
 
@@ -64,7 +68,7 @@ def issue_token(
         raise ValueError("a token needs a person name and an organisation")
     issued = time.time() if now is None else now
     claims = {
-        "sub": person_id or slug(name),
+        "sub": person_id or EXTERNAL_PREFIX + slug(name),
         "name": name,
         "org": org_id or slug(org),
         "org_name": org,

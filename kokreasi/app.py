@@ -27,11 +27,12 @@ from audit.api import routes as audit_routes
 from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
-from identity.access import AccessPolicy
-from identity.auth import SESSION_CHECK
+from identity.access import AccessPolicy, DocumentAccess, Principal
+from identity.auth import ACTOR_RESOLVER, SESSION_CHECK
 from process.api import routes as process_routes
 from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
 from process.proxies import from_environment
+from process.registry import Registry
 from process.runtime import ProcessRuntime
 from process.service import ProcessService
 from process.sessions import session_check
@@ -88,6 +89,14 @@ def create_app(
         # start from the document states it keeps.
         state.projections = await ProjectionService.start(settings.database_url, state.store)
         publisher = Publisher(chosen)
+
+        async def decide_again(principal: Principal, document_id: str) -> DocumentAccess:
+            # An append's guard failed: the log holds an event the state may not have folded.
+            await runtime.ready()
+            await runtime.wait_for((await state.store.head()).position)
+            decided: AccessPolicy = state.policy
+            return await decided.access(principal, document_id)
+
         state.rooms = RoomManager(
             RoomServices(
                 store=state.store,
@@ -98,6 +107,7 @@ def create_app(
                 checkpoints=ProjectionCheckpoints(state.projections.storage),
                 # Pipelined appends need this instance to be the only writer of its documents.
                 max_in_flight=MAX_IN_FLIGHT if alone else 1,
+                decide_again=decide_again,
             ),
             idle_grace=idle_grace,
         )
@@ -164,6 +174,8 @@ def create_app(
     setattr(state, RUNTIME_ATTRIBUTE, runtime)
     check = session_check(runtime)
     setattr(state, SESSION_CHECK, check)  # identity asks it at every authentication
+    # Every route asks the registry who is calling (identity.auth.current_actor).
+    setattr(state, ACTOR_RESOLVER, Registry(runtime))
     state.process_service = ProcessService(
         runtime,
         settings.secret_key,

@@ -21,19 +21,17 @@ from starlette.routing import BaseRoute, Route
 
 from commitment.template import SECTIONS
 from events.record import Actor, Stakeholder
-from identity.auth import authenticate
-from identity.tokens import TokenError
+from identity.access import SignInRefused
+from identity.auth import current_actor
 
 from . import handlers as h
 from . import signin
 from .domain import CRITERIA, Method, ResponseStatus, Stage
-from .errors import NotSignedIn, ProcessError
+from .errors import NotSignedIn, ProcessError, Unavailable
 from .http import Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
 from .service import ProcessService
 
-ENDED = {"ended": "session_ended", "deactivated": "deactivated"}
-"""Error codes of a token whose session was ended (``process.sessions``)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
             service = service_of(request.app)
-            actor = await _caller(request, service, operation)
+            actor = await _caller(request, operation)
             body = await read_body(request, operation.body)
             return await operation.handler(Call(request, service, actor, body))
         except ProcessError as error:
@@ -67,25 +65,16 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     return run
 
 
-async def _caller(request: Request, service: ProcessService,
-                  operation: Operation) -> Actor | None:
-    """The caller as the log knows them now, or None when not signed in."""
+async def _caller(request: Request, operation: Operation) -> Actor | None:
+    """The caller as the registry knows them now, or None when not signed in."""
     try:
-        principal = await authenticate(request)
-        return await service.resolve(principal.actor if principal else None)
-    except TokenError as error:
-        if operation.any_token:
+        return await current_actor(request)
+    except SignInRefused as refused:
+        if refused.status == 503:
+            raise Unavailable(refused.message, code=refused.code) from None
+        if operation.any_token:  # signing in or out: an ended or bad session counts as none
             return None
-        if error.reason in ENDED:
-            raise NotSignedIn(error.detail, code=ENDED[error.reason]) from None
-        raise NotSignedIn(
-            "Sesi masuk tidak berlaku lagi; masuk kembali / your sign-in is no longer "
-            f"valid ({error.reason}); please sign in again"
-        ) from None
-    except NotSignedIn:
-        if operation.any_token:
-            return None
-        raise
+        raise NotSignedIn(refused.message, code=refused.code) from None
 
 
 def routes() -> list[BaseRoute]:

@@ -59,7 +59,7 @@ async def _seed(service: ProcessService, state: ProcessState) -> None:
         if person_id not in state.people:
             await service.invite_person(system, name, org_id, f"{person_id}@example.org",
                                         person_id)
-    secretariat = state.actor_for(Actor(content.PEOPLE[0][0], "", "", "", system.stakeholder))
+    secretariat = state.registered(content.PEOPLE[0][0])
     assert secretariat is not None
     await service.create_plan(secretariat, content.PLAN_TITLE, content.PLAN_PERIOD,
                               content.PLAN_ID)
@@ -77,7 +77,7 @@ async def _seed(service: ProcessService, state: ProcessState) -> None:
     plan = state.plans[content.PLAN_ID]
     await service.advance_stage(secretariat, plan.id, str(Stage.SETUP), acknowledge=True)
     for item in content.COMMITMENTS:
-        author = state.actor_for(Actor(item["author"], "", "", "", system.stakeholder))
+        author = state.registered(item["author"])
         assert author is not None
         commitment = state.commitments[item["id"]]
         await _write_document(service.runtime.store, commitment.document_id, item, author,

@@ -10,23 +10,15 @@ from commitment import template as t
 from commitment.contract import contract_json
 from events.record import Actor, Stakeholder
 from httpapi.params import BadNumber, whole_number
-from identity.auth import SESSION_COOKIE
-from identity.tokens import issue_token
 
 from . import rules, views
-from .errors import Forbidden, Invalid, ProcessError
+from .errors import Forbidden, Invalid
 from .http import (
-    client_address,
-    JSON_HEADERS,
-    SESSION_TTL_S,
     Call,
-    error_response,
     limiter_of,
     ok,
-    prefers_json,
     rate_key,
 )
-from .invitations import INVALID_INVITATION, InvalidInvitation, read_invitation
 from .validation import Problem
 
 # -- handlers: you ------------------------------------------------------------------------

@@ -13,10 +13,12 @@ from starlette.applications import Starlette
 from commitment.template import check_update_roots
 from events.errors import EventStoreError
 from events.record import Context
-from identity.access import AccessListener, DocumentAccess, Principal
+from identity.access import AccessListener, DocumentAccess, Principal, SignInRefused
 
 from . import rules
+from .domain import person_stream, plan_stream
 from .runtime import ProcessRuntime, StateUnavailable
+from .state import ProcessState
 
 RUNTIME_ATTRIBUTE = "process_runtime"
 
@@ -30,16 +32,15 @@ class ProcessPolicy:
             state = await self.runtime.ready()
         except (StateUnavailable, EventStoreError):
             return DocumentAccess(False, False, "the process state is unavailable; try again")
-        actor = state.actor_for(principal.actor)
-        if actor is None:
-            return DocumentAccess(
-                False, False, "Akun ini sudah dinonaktifkan / this account has been deactivated"
-            )
+        try:
+            actor = state.actor_for(principal.actor)
+        except SignInRefused as refused:
+            return DocumentAccess(False, False, refused.message)
         commitment_id = state.documents.get(document_id)
         if commitment_id is None:
             return DocumentAccess(
                 False, False, "Tidak ada komitmen dengan dokumen ini / no commitment has this "
-                "document"
+                "document", actor=actor,
             )
         commitment = state.commitments[commitment_id]
         plan = state.plans[commitment.plan_id]
@@ -47,13 +48,23 @@ class ProcessPolicy:
         context = Context(plan.id, str(plan.stage), session.id if session else None)
         read = rules.can_read(state, actor, commitment)
         if not read.allowed:
-            return DocumentAccess(False, False, read.reason, context)
+            return DocumentAccess(False, False, read.reason, context, actor=actor)
         write = rules.can_write_text(state, actor, commitment)
         return DocumentAccess(True, write.allowed, write.reason, context,
-                              update_check=check_update_roots)
+                              update_check=check_update_roots, actor=actor,
+                              guard=_guard(state, plan.id, actor.person_id))
 
     def on_change(self, listener: AccessListener) -> None:
         self.runtime.on_change(listener)
+
+
+def _guard(state: ProcessState, plan_id: str, person_id: str) -> dict[str, int]:
+    """The streams whose events can withdraw this write access: the plan's (stage advance,
+    revision closed) and, for a registered person, theirs (deactivation)."""
+    streams = [plan_stream(plan_id)]
+    if person_id in state.people:
+        streams.append(person_stream(person_id))
+    return {stream: state.version_of(stream) for stream in streams}
 
 
 def runtime_of(app: Starlette) -> ProcessRuntime:

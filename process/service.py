@@ -22,6 +22,7 @@ from events.catalog import CRDT_UPDATE
 from events.errors import ConcurrencyError, EventStoreError, InvalidEventError
 from events.record import Actor, Context, NewEvent, Stakeholder
 from events.store import ANY_VERSION, NO_STREAM
+from identity.access import SignInRefused
 
 from . import domain as d
 from . import rules
@@ -101,13 +102,10 @@ class ProcessService:
         if actor is None:
             return None
         state = await self.state()
-        current = state.actor_for(actor)
-        if current is None:
-            raise NotSignedIn(
-                "Akun ini sudah dinonaktifkan / this account has been deactivated",
-                code="deactivated",
-            )
-        return current
+        try:
+            return state.actor_for(actor)
+        except SignInRefused as refused:
+            raise NotSignedIn(refused.message, code=refused.code) from None
 
     def plan(self, state: ProcessState, plan_id: str) -> Plan:
         found = state.plans.get(plan_id)
@@ -667,7 +665,10 @@ class ProcessService:
             "input_id": input_id, "plan_id": plan.id, "commitment_id": commitment.id,
             "target": {k: v for k, v in (("section", section), ("milestone", milestone))
                        if v is not None},
-            "text": _text(text, "text"), "name": name, "organisation": organisation,
+            # A signed-in person gives input as the registry knows them, whatever the body
+            # says; only someone not signed in chooses what to tell (and may tell nothing).
+            "text": _text(text, "text"), "name": author.name if who else name,
+            "organisation": author.org_name if who else organisation,
             "contact_sealed": self.sealer.seal(contact) if contact else None,
         }
         await self._append(d.input_stream(input_id), d.INPUT_SUBMITTED, payload, author,

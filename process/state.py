@@ -14,6 +14,7 @@ from typing import Any
 
 from events.record import Actor, RecordedEvent, Stakeholder
 from httpapi.params import looks_whole
+from identity.access import SignInRefused
 
 from . import domain as d
 from .domain import Method, Stage
@@ -163,6 +164,13 @@ class Input:
         return self.responses[-1] if self.responses else None
 
 
+DEACTIVATED = "Akun ini sudah dinonaktifkan / this account has been deactivated"
+# Short enough for a websocket close reason (123 bytes).
+CLAIMS_DISAGREE = (
+    "Organisasi/peran di token tidak cocok dengan pendaftaran / the token's organisation or "
+    "role differs from the registry"
+)
+
 ACCESS_EVENTS = frozenset({
     d.PLAN_CREATED,
     d.PLAN_STAGE_ADVANCED,
@@ -225,18 +233,31 @@ class ProcessState:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def actor_for(self, actor: Actor) -> Actor | None:
-        """The actor as the log knows them now; None for a deactivated person.
+    def actor_for(self, claimed: Actor) -> Actor:
+        """The actor the registry knows for a token's claims; raises ``SignInRefused``.
 
-        Tokens carry a person id and the claims at the time they were minted; once the person
-        exists here, their name and organisation come from the log (so stale claims lose)."""
-        person = self.people.get(actor.person_id)
+        A token for a registered person acts as that person: name, organisation and
+        stakeholder type come from the log, and a token whose organisation or role disagrees
+        with the log's is refused (a token minted for someone else under their id). A person
+        id the log does not know acts with its claims: tokens for names outside the registry
+        carry ``ext:`` ids (``identity.tokens``), which registered ids never have."""
+        person = self.people.get(claimed.person_id)
         if person is None:
-            return actor
+            return claimed
         if not person.active:
-            return None
-        org = self.organisations.get(person.org_id)
-        if org is None:
+            raise SignInRefused("deactivated", DEACTIVATED)
+        actor = self.registered(person.id)
+        if actor is None:
+            raise SignInRefused("unknown_organisation", CLAIMS_DISAGREE)
+        if (claimed.org_id, claimed.stakeholder) != (actor.org_id, actor.stakeholder):
+            raise SignInRefused("claims_disagree", CLAIMS_DISAGREE)
+        return actor
+
+    def registered(self, person_id: str) -> Actor | None:
+        """A registered person as the log knows them (active or not); None if unknown."""
+        person = self.people.get(person_id)
+        org = self.organisations.get(person.org_id) if person is not None else None
+        if person is None or org is None:
             return None
         return Actor(person.id, person.name, org.id, org.name, org.stakeholder)
 

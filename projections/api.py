@@ -18,6 +18,8 @@ from starlette.routing import BaseRoute, Route
 
 from events.record import Stakeholder
 from httpapi.params import looks_whole, whole_number
+from identity.access import SignInRefused
+from identity.auth import current_actor
 
 from . import queries
 from .service import ProjectionService
@@ -48,12 +50,13 @@ def _error(status: int, message: str) -> JSONResponse:
 
 def _guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        from identity.auth import principal_from_request
-
-        principal = await principal_from_request(request)
-        if principal is None:
+        try:
+            actor = await current_actor(request)
+        except SignInRefused as refused:
+            return _error(refused.status, refused.message)
+        if actor is None:
             return _error(401, "sign in to see the history of a commitment")
-        if principal.stakeholder is Stakeholder.PUBLIC:
+        if actor.stakeholder is Stakeholder.PUBLIC:
             return _error(403, "the public reads published drafts, not their history")
         try:
             return JSONResponse(await handler(request, await _service(request)))

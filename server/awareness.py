@@ -86,6 +86,17 @@ def restamp(state_json: str, actor: Actor) -> str:
     return json.dumps(state, separators=(",", ":"), ensure_ascii=False)
 
 
+def _stamped(entry: Entry) -> str | None:
+    """The person id the stamping instance put in a state's ``user`` field."""
+    try:
+        state: Any = json.loads(entry.state)
+    except ValueError:
+        return None
+    user = state.get("user") if isinstance(state, dict) else None
+    person = user.get("id") if isinstance(user, dict) else None
+    return person if isinstance(person, str) else None
+
+
 @dataclass(slots=True)
 class _Known:
     entry: Entry
@@ -98,6 +109,9 @@ class RoomAwareness:
 
     def __init__(self) -> None:
         self._known: dict[int, _Known] = {}
+        # Client id -> the first person whose presence announced it, kept after they leave:
+        # co-authors read client ids from presence, so none may take over another's.
+        self._announced: dict[int, str] = {}
 
     def from_connection(
         self,
@@ -118,27 +132,38 @@ class RoomAwareness:
                 continue  # someone else's presence: never let another connection change it
             if not may_use(entry.client_id):
                 continue
+            if _stamped(entry) not in (None, actor.person_id):
+                continue  # y-websocket clients echo every presence they see: not theirs
+            if self._announced.get(entry.client_id, actor.person_id) != actor.person_id:
+                continue
             if known is None:
                 if owned >= MAX_IDS_PER_CONNECTION:
                     continue
                 owned += 1
             stamped = Entry(entry.client_id, entry.clock, restamp(entry.state, actor))
-            if self._accept(stamped, owner):
+            if self._accept(stamped, owner, actor.person_id):
                 accepted.append(stamped)
         return accepted
 
     def from_remote(self, owner: object, entries: Iterable[Entry]) -> list[Entry]:
         """Entries another instance already checked and stamped."""
-        return [entry for entry in entries if self._accept(entry, owner)]
+        return [entry for entry in entries if self._accept(entry, owner, _stamped(entry))]
 
-    def _accept(self, entry: Entry, owner: object) -> bool:
+    def _accept(self, entry: Entry, owner: object, person_id: str | None) -> bool:
         known = self._known.get(entry.client_id)
         if known is not None and known.owner != owner:
             return False
         if known is not None and entry.clock < known.entry.clock:
             return False
         self._known[entry.client_id] = _Known(entry, owner, time.monotonic())
+        if person_id is not None and entry.state != "null":
+            self._announced.setdefault(entry.client_id, person_id)
         return True
+
+    def person_of(self, client_id: int) -> str | None:
+        """The first person whose presence announced ``client_id`` in this room: nobody else
+        may write with it, nor announce it."""
+        return self._announced.get(client_id)
 
     def remove_owner(self, owner: object) -> list[Entry]:
         """The owner left: its states become ``null`` with a higher clock, as y-protocols does."""

@@ -41,12 +41,13 @@ from events.catalog import CRDT_UPDATE
 from events.errors import (
     ConcurrencyError,
     EventStoreError,
+    GuardFailed,
     InvalidEventError,
     StoreUnavailable,
 )
 from events.record import NewEvent
 from events.store import EventStore
-from identity.access import DocumentAccess, Principal
+from identity.access import DocumentAccess, Principal, acting
 
 from . import protocol
 from .awareness import Entry, RoomAwareness, encode_update
@@ -136,6 +137,10 @@ class RoomServices:
     publish: Callable[[str, bytes], None]
     checkpoints: CheckpointStore | None = None
     max_in_flight: int = 1  # appends per room; more only where nobody else writes its streams
+    # The policy's answer on a state that has folded the whole log so far: asked when an
+    # append's guard failed, i.e. an event that may withdraw access (a stage advance, a
+    # deactivation) was logged after the access the edits were checked against.
+    decide_again: Callable[[Principal, str], Awaitable[DocumentAccess]] | None = None
 
 
 @dataclass(slots=True)
@@ -256,7 +261,7 @@ class Room:
         elif isinstance(message, protocol.AwarenessMessage):
             person = peer.principal.person_id
             entries = self.awareness.from_connection(
-                peer, peer.principal.actor, message.update,
+                peer, acting(peer.principal, peer.access), message.update,
                 lambda client_id: self.bindings.owner(client_id) in (None, person),
             )
             if entries:
@@ -361,7 +366,7 @@ class Room:
 
     def _events(self, accepted: list[_Accepted]) -> list[NewEvent]:
         return [
-            NewEvent(CRDT_UPDATE, item.update, item.peer.principal.actor,
+            NewEvent(CRDT_UPDATE, item.update, acting(item.peer.principal, item.peer.access),
                      item.peer.access.context, self._event_ids.next())
             for item in accepted
         ]
@@ -377,7 +382,8 @@ class Room:
             return
         expected = self.version + sum(len(f.accepted) for f in self._in_flight)
         append = asyncio.get_running_loop().create_task(self._services.store.append(
-            self.stream_id, self._events(accepted), expected_version=expected
+            self.stream_id, self._events(accepted), expected_version=expected,
+            guard=_guard(accepted),
         ))
         append.add_done_callback(lambda _: self._wakeup.set())
         self._in_flight.append(
@@ -454,8 +460,15 @@ class Room:
             started = time.perf_counter()
             try:
                 positions = await self._services.store.append(
-                    self.stream_id, events, expected_version=self.version
+                    self.stream_id, events, expected_version=self.version,
+                    guard=_guard(accepted),
                 )
+            except GuardFailed:
+                # Access may have been withdrawn after these edits were checked: nothing is
+                # logged until each writer's access is decided again on the newer state.
+                conflicts += 1
+                await self._decide_again({item.peer for item in accepted})
+                continue
             except ConcurrencyError:
                 # Another instance wrote this document: take its edits, then check again.
                 # Each conflict means the other instance made progress, so this ends; the
@@ -534,12 +547,16 @@ class Room:
                 continue
             taken = self.bindings.conflict(checked.writers, person)
             if taken is None:
+                taken = next((c for c in checked.writers
+                              if self.awareness.person_of(c) not in (None, person)), None)
+            if taken is None:
                 taken = next((c for c in checked.writers if claimed.get(c, person) != person),
                              None)
             if taken is not None:
-                self.deny(peer, f"Yjs client id {taken} belongs to another person")
-                peer.close(CloseCode.CLIENT_ID_TAKEN,
-                           f"client id {taken} belongs to another person")
+                taken_by_other = (f"ID klien Yjs {taken} milik orang lain / Yjs client id "
+                                  f"{taken} belongs to another person")
+                self.deny(peer, taken_by_other)
+                peer.close(CloseCode.CLIENT_ID_TAKEN, taken_by_other)
                 continue
             gap = next((c for c, first in checked.starts.items() if first > state.get(c, 0)),
                        None)
@@ -557,6 +574,22 @@ class Room:
             accepted.append(_Accepted(peer, checked.update, dict(checked.writers), item.received,
                                       checked.deletions))
         return accepted, repeats
+
+    async def _decide_again(self, peers: set[Peer]) -> None:
+        decide = self._services.decide_again
+        for peer in peers:
+            try:
+                if decide is None:
+                    raise RuntimeError("no policy to decide access again")
+                access = await decide(peer.principal, self.document_id)
+            except (EventStoreError, RuntimeError) as error:
+                log.warning("room %s: cannot decide access again: %s", self.document_id, error)
+                peer.close(CloseCode.UNAVAILABLE, "access could not be checked; reconnect")
+                continue
+            self.access_changed(peer, access)  # its queued edits are checked against this
+            if not access.can_read:
+                peer.close(CloseCode.FORBIDDEN, (access.reason or "access withdrawn")[:120])
+                self.leave(peer)
 
     def _claim_known(self, peer: Peer, update: bytes) -> None:
         """A repeat of edits already logged: let the writer's saved state cover its own ids."""
@@ -665,6 +698,16 @@ class Room:
         self._stopping = True
         self._wakeup.set()
         await self._worker
+
+
+def _guard(accepted: list[_Accepted]) -> dict[str, int]:
+    """What the writers' access rests on (``DocumentAccess.guard``); should two decisions
+    disagree on a stream, the older version makes the append fail and both be decided again."""
+    guard: dict[str, int] = {}
+    for item in accepted:
+        for stream, version in item.peer.access.guard.items():
+            guard[stream] = min(version, guard.get(stream, version))
+    return guard
 
 
 class RoomManager:

@@ -18,14 +18,12 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from commitment.labels import LANGUAGES
-from events.record import RecordedEvent, Stakeholder
+from events.record import Actor, RecordedEvent, Stakeholder
 from events.store import EventStore
-from identity.access import Principal
-from identity.auth import principal_from_request
 from process.errors import RateLimited
 from process.http import client_address, configured_limiter, error_response
 from process.openapi import Documented
@@ -34,6 +32,8 @@ from process.rules import can_read, reads_unpublished
 from process.state import Commitment, ProcessState
 
 from .. import openapi
+from ..callers import caller, require
+from ..callers import error as _error
 from .cache import Built, ExportCache, ExportKey
 from .documents import MEDIA_TYPES, write_plan
 from .evidence import write_evidence_pack
@@ -55,13 +55,7 @@ ANONYMOUS_REFUSALS = Refusals(
 Render = Callable[[PlanView], Built]
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _visible(principal: Principal | None) -> Visible:
-    actor = principal.actor if principal is not None else None
-
+def _visible(actor: Actor | None) -> Visible:
     def visible(state: ProcessState, commitment: Commitment) -> bool:
         return can_read(state, actor, commitment).allowed
 
@@ -90,8 +84,10 @@ def anonymous_limiter_of(app: Starlette) -> RateLimiter:
 
 async def _serve(request: Request, file: str, language: str, render: Render) -> Response:
     """The export named ``file`` of the plan in the path, at the log's head now."""
-    principal = await principal_from_request(request)
-    if principal is None:
+    actor = await caller(request)  # the registry's word: a deactivated person is refused
+    if isinstance(actor, Response):
+        return actor
+    if actor is None:
         try:
             anonymous_limiter_of(request.app).take(client_address(request))
         except RateLimited as refused:
@@ -100,9 +96,8 @@ async def _serve(request: Request, file: str, language: str, render: Render) -> 
     plan_id = request.path_params["plan"]
     stage = request.query_params.get("stage") or None
     head = (await store.head()).position
-    actor = principal.actor if principal is not None else None
     key = ExportKey(plan_id, file, language, stage, head, reads_unpublished(actor))
-    visible = _visible(principal)
+    visible = _visible(actor)
 
     async def read() -> list[RecordedEvent]:
         return await read_log(store, head)
@@ -161,11 +156,9 @@ async def opendata(request: Request) -> Response:
 
 
 async def evidence(request: Request) -> Response:
-    principal = await principal_from_request(request)
-    if principal is None:
-        return _error(401, "sign in first")
-    if principal.stakeholder not in EVIDENCE_READERS:
-        return _error(403, "only auditors and the Secretariat may download the evidence pack")
+    allowed = await require(request, EVIDENCE_READERS)
+    if isinstance(allowed, Response):
+        return allowed
     from ..api import signer_of
 
     signer = signer_of(request.app)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from dataclasses import replace
 from typing import Any
 
-from events.record import Stakeholder
+import events
+from events.errors import EventStoreError
+from events.record import Actor, Stakeholder
 from identity.access import AccessPolicy, OpenPolicy
 from identity.tokens import DEFAULT_TTL_SECONDS, PERSON_ROLES, issue_token
 from kokreasi import settings as settings_module
+from process.registry import UnknownPerson, registered_person
 from server.limits import Limits
 
 
@@ -24,9 +28,12 @@ def register(subparsers: Any) -> None:
     serve.set_defaults(handler=serve_command)
 
     token = subparsers.add_parser("token", help="print a signed sign-in token for a person")
-    token.add_argument("--name", required=True, help="the person's name")
-    token.add_argument("--org", required=True, help="the organisation they act for")
-    token.add_argument("--role", required=True, choices=[str(r) for r in PERSON_ROLES],
+    token.add_argument("--person", metavar="ID",
+                       help="a registered person's id: name, organisation and role come from "
+                            "the registry (then leave out --name, --org and --role)")
+    token.add_argument("--name", help="the name of someone outside the registry (a script)")
+    token.add_argument("--org", help="the organisation they act for")
+    token.add_argument("--role", choices=[str(r) for r in PERSON_ROLES],
                        help="stakeholder type")
     token.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS,
                        help=f"seconds until it expires (default {DEFAULT_TTL_SECONDS})")
@@ -49,14 +56,33 @@ def token_command(args: argparse.Namespace) -> int:
     if args.ttl <= 0:
         print("kokreasi: --ttl must be a positive number of seconds", file=sys.stderr)
         return 2
+    claims = (args.name, args.org, args.role)
+    if args.person is not None and any(c is not None for c in claims):
+        print("kokreasi: --person takes the name, organisation and role from the registry; "
+              "leave out --name, --org and --role", file=sys.stderr)
+        return 2
+    if args.person is None and any(c is None for c in claims):
+        print("kokreasi: give --person ID, or --name, --org and --role", file=sys.stderr)
+        return 2
     try:
-        token = issue_token(settings.secret_key, name=args.name, org=args.org,
-                            role=Stakeholder(args.role), ttl_seconds=args.ttl)
-    except ValueError as error:
+        if args.person is not None:
+            person = asyncio.run(_registered(settings, args.person))
+            token = issue_token(settings.secret_key, name=person.name, org=person.org_name,
+                                role=person.stakeholder, person_id=person.person_id,
+                                org_id=person.org_id, ttl_seconds=args.ttl)
+        else:
+            token = issue_token(settings.secret_key, name=args.name, org=args.org,
+                                role=Stakeholder(args.role), ttl_seconds=args.ttl)
+    except (ValueError, UnknownPerson, EventStoreError) as error:
         print(f"kokreasi: {error}", file=sys.stderr)
         return 2
     print(token)
     return 0
+
+
+async def _registered(settings: settings_module.Settings, person_id: str) -> Actor:
+    async with await events.open_store(settings.database_url) as store:
+        return await registered_person(store, person_id)
 
 
 def serve_command(args: argparse.Namespace) -> int:

@@ -23,6 +23,8 @@ from audit.verify import verify_bundle
 from events.record import Stakeholder
 from identity.tokens import issue_token
 from kokreasi.settings import Settings
+from process.registry import Registry
+from process.runtime import ProcessRuntime
 
 SECRET = b"a-test-secret-of-enough-length-0123"
 
@@ -40,11 +42,14 @@ async def app(tmp_path: Path, postgres_url: str) -> AsyncIterator[Starlette]:
     application.state.settings = Settings(
         data_dir=tmp_path, database_url=postgres_url, redis_url=None, secret_key=SECRET
     )
-    application.state.store = await events.open_store(postgres_url)
+    application.state.store = store = await events.open_store(postgres_url)
+    runtime = ProcessRuntime(store)
+    application.state.actor_resolver = Registry(runtime)  # as kokreasi.app hands it down
     try:
         yield application
     finally:
-        await application.state.store.close()
+        await runtime.close()
+        await store.close()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from audit.keys import load_signer
 from events.record import Stakeholder
 from identity.tokens import issue_token
 from kokreasi.settings import Settings
+from process.registry import Registry
 
 
 def bearer(role: str) -> dict[str, str]:
@@ -41,6 +42,7 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Story
                                   redis_url=None, secret_key=SECRET)
     app.state.store = store = await events.open_store(database_url)
     story = await tell(store, load_signer(data_dir))
+    app.state.actor_resolver = Registry(story.runtime)  # as kokreasi.app hands it down
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://k") as client:

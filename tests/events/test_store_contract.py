@@ -16,6 +16,7 @@ import events
 from events import (
     NO_STREAM,
     ConcurrencyError,
+    GuardFailed,
     IdempotencyError,
     InvalidEventError,
     NewEvent,
@@ -217,6 +218,50 @@ async def test_one_of_concurrent_appends_at_one_version_wins(
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_a_guarded_append_lands_only_while_its_guard_streams_hold(
+    store: EventStore,
+) -> None:
+    """``guard``: other streams an append depends on (e.g. the plan whose stage let an edit
+    in) must still be at these versions when it commits, checked under the head lock."""
+    await store.append("plan:p", [update(1)])
+    assert await store.append("doc:a", [update(2)], guard={"plan:p": 1, "person:x": 0}) == [2]
+    await store.append("plan:p", [update(3)])  # e.g. the stage advanced
+    with pytest.raises(GuardFailed) as raised:
+        await store.append("doc:a", [update(4)], expected_version=1, guard={"plan:p": 1})
+    assert (raised.value.stream_id, raised.value.expected, raised.value.actual) == (
+        "plan:p", 1, 2)
+    assert await store.stream_version("doc:a") == 1 and (await store.head()).position == 3
+    with pytest.raises(InvalidEventError):
+        await store.append("doc:a", [update(4)], guard={"no stream": 0})
+
+
+@pytest.mark.parametrize("group_commit", [True, False])
+async def test_a_guard_sees_an_earlier_append_of_the_same_batch_and_other_stores(
+    database_url: str, group_commit: bool
+) -> None:
+    first = await events.open_store(database_url, group_commit=group_commit)
+    second = await events.open_store(database_url, group_commit=group_commit)
+    try:
+        await first.append("plan:p", [update(0)])
+        moved, guarded = await asyncio.gather(
+            first.append("plan:p", [update(1)], expected_version=1),
+            first.append("doc:a", [update(2)], guard={"plan:p": 1}),
+            return_exceptions=True,
+        )
+        assert isinstance(moved, list)
+        if group_commit:  # one batch, in arrival order: the guard sees the move before it
+            assert isinstance(guarded, GuardFailed)
+        else:  # whichever took the head lock first
+            assert isinstance(guarded, GuardFailed) or guarded[0] < moved[0]
+        await second.append("plan:p", [update(3)])
+        with pytest.raises(GuardFailed):
+            await first.append("doc:a", [update(4)], guard={"plan:p": 2})
+        assert await first.append("doc:a", [update(4)], guard={"plan:p": 3}) == [4]
+    finally:
+        await first.close()
+        await second.close()
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.applications import Starlette
 from events.record import Stakeholder
 from identity.tokens import issue_token
 from server import protocol
+from server.awareness import Entry, decode_update, encode_update
 
 SECRET = b"process-test-secret-0123456789abcdef"
 ADMIN_TOKEN = issue_token(SECRET, name="Admin Sekretariat", org="Sekretariat OGI",
@@ -95,9 +97,11 @@ class World:
                 "contact": f"{role}@example.org"}, expect=201)
             self.people[role] = person_id = person.json()["person"]["id"]
             if role != "secretariat":
-                # The token's claims are deliberately stale: the log decides who they are.
+                # The names in the token are deliberately stale: the log decides who they
+                # are (an organisation or role the log contradicts is refused).
                 self.tokens[role] = issue_token(SECRET, name="stale", org="stale",
-                                                role=Stakeholder(kind), person_id=person_id)
+                                                role=Stakeholder(kind), person_id=person_id,
+                                                org_id=self.orgs[role])
         group = await self.call("POST", "/api/working-groups", json={
             "plan_id": self.plan_id, "theme": "Data terbuka"}, expect=201)
         self.group_id = group.json()["id"]
@@ -138,6 +142,7 @@ class DocClient:
         self.synced = asyncio.Event()
         self.denied: list[str] = []
         self.saved: dict[int, int] = {}
+        self.presence: dict[int, Any] = {}  # client id -> awareness state, as relayed
         self.changed = asyncio.Event()  # set on every message received
         self.close_code: int | None = None
         self.close_reason = ""
@@ -171,6 +176,9 @@ class DocClient:
                     self.denied.append(message.reason)
                 elif isinstance(message, protocol.Saved):
                     self.saved = protocol.decode_state_vector(message.state_vector)
+                elif isinstance(message, protocol.AwarenessMessage):
+                    for entry in decode_update(message.update):
+                        self.presence[entry.client_id] = json.loads(entry.state)
                 self.changed.set()
         except websockets.ConnectionClosed:
             pass
@@ -182,6 +190,17 @@ class DocClient:
     @property
     def closed(self) -> bool:
         return self._reader is not None and self._reader.done()
+
+    async def send_edit(self, text: str) -> None:
+        """Type ``text`` and send it without waiting for the server's answer."""
+        before = self.doc.get_state()
+        self.title.insert(len(self.title), text)
+        await self._ws.send(protocol.sync_update(self.doc.get_update(before)))
+
+    async def announce(self, state: dict[str, Any]) -> None:
+        """Send this client's presence (awareness) state."""
+        entry = Entry(self.doc.client_id, 1, json.dumps(state))
+        await self._ws.send(protocol.awareness(encode_update([entry])))
 
     async def until(self, condition: Any, within_s: float = 5.0) -> None:
         async with asyncio.timeout(within_s):

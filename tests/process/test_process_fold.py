@@ -18,6 +18,7 @@ from events.record import (
     seal,
     utc_now,
 )
+from identity.access import SignInRefused
 from process import domain as d
 from process.errors import RateLimited
 from process.invitations import InvalidInvitation, read_invitation, sign_invitation
@@ -74,8 +75,8 @@ def test_fold_builds_the_process_state() -> None:
     assert state.plans["p"].stage is d.Stage.DRAFT1
     assert state.plans["p"].history[0].position == 7
     assert state.documents == {"doc1": "c"}
-    stale = Actor("ayu", "someone else", "x", "x", Stakeholder.SECRETARIAT)
-    current = state.actor_for(stale)
+    stale = Actor("ayu", "someone else", "oms", "x", Stakeholder.CSO)
+    current = state.actor_for(stale)  # names come from the log
     assert current == Actor("ayu", "Ayu", "oms", "TII", Stakeholder.CSO)
     assert state.is_member(current, "w")
     assert state.next_number("p") == "2"
@@ -117,9 +118,26 @@ def test_deactivated_people_resolve_to_nobody() -> None:
     log = sample_log()
     log.add("person:ayu", d.PERSON_DEACTIVATED, {"person_id": "ayu", "reason": "left"})
     state = fold(log.events)
-    assert state.actor_for(Actor("ayu", "Ayu", "oms", "TII", Stakeholder.CSO)) is None
+    with pytest.raises(SignInRefused) as refused:
+        state.actor_for(Actor("ayu", "Ayu", "oms", "TII", Stakeholder.CSO))
+    assert refused.value.code == "deactivated" and " / " in refused.value.message
+    assert state.registered("ayu") == Actor("ayu", "Ayu", "oms", "TII", Stakeholder.CSO)
     script = Actor("bot", "Script", "sekretariat", "Sekretariat OGI", Stakeholder.SECRETARIAT)
     assert state.actor_for(script) == script  # unknown to the log: the signed token speaks
+
+
+@pytest.mark.parametrize("claims", [
+    Actor("ayu", "Ayu", "irm", "IRM", Stakeholder.AUDITOR),  # kokreasi token --name Ayu ...
+    Actor("ayu", "Ayu", "oms", "TII", Stakeholder.SECRETARIAT),
+    Actor("ayu", "Ayu", "other", "TII", Stakeholder.CSO),
+])
+def test_claims_the_registry_contradicts_are_refused(claims: Actor) -> None:
+    state = fold(sample_log().events)
+    with pytest.raises(SignInRefused) as refused:
+        state.actor_for(claims)
+    assert refused.value.code == "claims_disagree"
+    assert "Organisasi/peran" in refused.value.message  # Indonesian / English
+    assert "organisation or role" in refused.value.message
 
 
 def test_rate_limiter_per_client_and_in_total() -> None:

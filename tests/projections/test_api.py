@@ -13,6 +13,8 @@ from starlette.applications import Starlette
 from events.store import EventStore
 from identity.tokens import issue_token
 from kokreasi.settings import Settings
+from process.registry import Registry
+from process.runtime import ProcessRuntime
 from projections import api
 from projections.service import ProjectionService
 
@@ -27,6 +29,8 @@ async def client(
     app = Starlette(routes=api.routes())
     app.state.settings = Settings(tmp_path, database_url, None, SECRET)
     app.state.store = store
+    runtime = ProcessRuntime(store)
+    app.state.actor_resolver = Registry(runtime)  # as kokreasi.app hands it down
     service = await ProjectionService.start(database_url, store)
     app.state.projections = service
     await service.wait_until((await store.head()).position)
@@ -35,6 +39,7 @@ async def client(
         async with httpx.AsyncClient(transport=transport, base_url="http://kokreasi") as http:
             yield http
     finally:
+        await runtime.close()
         await service.close()
 
 

@@ -59,3 +59,20 @@ def test_a_client_id_bound_to_someone_elses_edits_cannot_carry_your_presence() -
     accepted = room.from_connection("b", BUDI, _update((10, 1, {}), (11, 1, {})),
                                     lambda client_id: owners.get(client_id, "budi") == "budi")
     assert [entry.client_id for entry in accepted] == [11]
+
+
+def test_a_client_id_stays_with_the_first_person_whose_presence_announced_it() -> None:
+    room = RoomAwareness()
+    stamped = room.from_connection("a", AYU, _update((10, 1, {"cursor": None})))
+    assert room.person_of(10) == "ayu" and room.person_of(11) is None
+    other = RoomAwareness()  # another instance relays what this one stamped
+    other.from_remote(("instance", "one"), stamped)
+    other.from_remote(("instance", "one"), [Entry(10, 2, "null")])  # Ayu left there
+    assert other.person_of(10) == "ayu"
+    gone = room.remove_owner("a")
+    # Budi's y-websocket client echoes Ayu's presence and its end: neither becomes his.
+    assert room.from_connection("b", BUDI, encode_update([*stamped, *gone])) == []
+    assert room.from_connection("b", BUDI, _update((10, 9, {"cursor": 1}))) == []
+    assert room.person_of(10) == "ayu"
+    assert room.from_connection("b", BUDI, _update((12, 1, {})))  # his own: fine
+    assert room.person_of(12) == "budi"

@@ -62,4 +62,4 @@ async def test_js_and_pycrdt_clients_converge(live: LiveServer, token: TokenFact
 
     events = await live.state.store.read_stream(f"doc:{document_id}")
     authors = {e.actor.person_id for e in events}
-    assert authors == {"ayu", "budi"}
+    assert authors == {"ext:ayu", "ext:budi"}

@@ -8,7 +8,7 @@ not do on request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import pycrdt
@@ -38,13 +38,15 @@ class HeldStore:
         self.max_payload = store.max_payload
 
     async def append(self, stream_id: str, events: Sequence[NewEvent], *,
-                     expected_version: int | None = ANY_VERSION) -> list[int]:
+                     expected_version: int | None = ANY_VERSION,
+                     guard: Mapping[str, int] | None = None) -> list[int]:
         self.waiting += 1
         await self.gate.wait()
         if self._fail:
             self._fail -= 1
             raise StoreUnavailable("disk unplugged")
-        return await self._store.append(stream_id, events, expected_version=expected_version)
+        return await self._store.append(stream_id, events, expected_version=expected_version,
+                                        guard=guard)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)

@@ -23,7 +23,7 @@ async def test_two_clients_converge_and_every_edit_is_logged_under_its_author(
 
     events = await live.state.store.read_stream("doc:id0121")
     assert [e.type for e in events] == [CRDT_UPDATE, CRDT_UPDATE]
-    assert [e.actor.person_id for e in events] == ["ayu-lestari", "budi-santoso"]
+    assert [e.actor.person_id for e in events] == ["ext:ayu-lestari", "ext:budi-santoso"]
     assert events[1].actor.org_name == "Sekretariat OGI"
 
 

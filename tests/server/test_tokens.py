@@ -23,7 +23,7 @@ SECRET = b"0123456789abcdef0123456789abcdef"
 def test_a_token_names_the_person_their_organisation_and_role() -> None:
     token = issue_token(SECRET, name="Ayu Lestari", org="Kementerian PPN/Bappenas", role="kldi")
     principal = read_token(SECRET, token)
-    assert principal.actor.person_id == "ayu-lestari"
+    assert principal.actor.person_id == "ext:ayu-lestari"  # outside the registry
     assert principal.actor.org_id == "kementerian-ppn-bappenas"
     assert principal.actor.org_name == "Kementerian PPN/Bappenas"
     assert principal.stakeholder is Stakeholder.KLDI

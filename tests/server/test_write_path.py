@@ -83,7 +83,7 @@ async def test_a_read_only_connection_changes_nothing_and_is_told_so(
     assert "sneaky" not in str(writer.text)
     assert "sneaky" not in str(live.state.rooms.rooms["ro"].doc.get("text", type=pycrdt.Text))
     events = await live.state.store.read_stream("doc:ro")
-    assert {e.actor.person_id for e in events} == {"ayu-lestari"}
+    assert {e.actor.person_id for e in events} == {"ext:ayu-lestari"}
     assert "only CSOs and the Secretariat" in reader.denied[0]
 
 
@@ -137,7 +137,7 @@ async def test_an_update_with_another_persons_client_id_is_refused(
             await eventually(lambda: app.state.rooms.rooms["forge"].version == 2)
             assert str(witness.text) == "Ayu wrote this!"
         events = await app.state.store.read_stream("doc:forge")
-        assert [e.actor.person_id for e in events] == ["ayu", "dewi"]
+        assert [e.actor.person_id for e in events] == ["ext:ayu", "ext:dewi"]
 
 
 async def test_malformed_frames_close_only_that_socket(
@@ -222,24 +222,27 @@ async def test_the_session_cookie_is_refused_from_another_sites_page(
         assert ws.close_reason == "session cookie sent from another site"
 
 
-async def test_http_routes_find_the_principal_by_bearer_token_or_cookie(
+async def test_http_routes_find_the_caller_by_bearer_token_or_cookie(
     live: LiveServer, token: TokenFactory
 ) -> None:
     from starlette.requests import Request
 
-    from identity.auth import principal_from_request
+    from identity.access import SignInRefused
+    from identity.auth import current_actor
 
     def request(headers: dict[str, str]) -> Request:
         raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
         return Request({"type": "http", "headers": raw, "query_string": b"",
                         "app": live.app})
 
-    bearer = await principal_from_request(request({"Authorization": f"Bearer {token()}"}))
-    cookie = await principal_from_request(request({"Cookie": f"kokreasi_session={token()}"}))
+    bearer = await current_actor(request({"Authorization": f"Bearer {token()}"}))
+    cookie = await current_actor(request({"Cookie": f"kokreasi_session={token()}"}))
     assert bearer is not None and cookie is not None
-    assert bearer.person_id == cookie.person_id == "ayu-lestari"
-    assert await principal_from_request(request({"Authorization": "Bearer nonsense"})) is None
-    assert await principal_from_request(request({})) is None
+    assert bearer.person_id == cookie.person_id == "ext:ayu-lestari"
+    with pytest.raises(SignInRefused) as refused:
+        await current_actor(request({"Authorization": "Bearer nonsense"}))
+    assert refused.value.status == 401
+    assert await current_actor(request({})) is None
 
 
 async def test_presence_is_stamped_and_crosses_connections(
