@@ -30,8 +30,6 @@ from .domain import CRITERIA, Method, ResponseStatus, Stage
 from .errors import NotSignedIn, ProcessError, Unavailable
 from .http import Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
-from .service import ProcessService
-
 
 
 @dataclass(frozen=True)

@@ -82,11 +82,10 @@ def anonymous_limiter_of(app: Starlette) -> RateLimiter:
     return configured_limiter(app, "export", ANONYMOUS_LIMITS, ANONYMOUS_REFUSALS)
 
 
-async def _serve(request: Request, file: str, language: str, render: Render) -> Response:
+async def _serve(
+    request: Request, actor: Actor | None, file: str, language: str, render: Render
+) -> Response:
     """The export named ``file`` of the plan in the path, at the log's head now."""
-    actor = await caller(request)  # the registry's word: a deactivated person is refused
-    if isinstance(actor, Response):
-        return actor
     if actor is None:
         try:
             anonymous_limiter_of(request.app).take(client_address(request))
@@ -120,6 +119,9 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
 
 
 async def plan_document(request: Request) -> Response:
+    actor = await caller(request)  # the registry's word first: a deactivated person is refused
+    if isinstance(actor, Response):
+        return actor
     fmt = request.path_params["format"]
     if fmt not in MEDIA_TYPES:
         return _error(404, f"the plan is exported as plan.docx or plan.pdf, not plan.{fmt}")
@@ -134,10 +136,13 @@ async def plan_document(request: Request) -> Response:
         return Built(out.getvalue(), MEDIA_TYPES[fmt],
                      f"{view.plan.id}{stage}-{language}.{fmt}")
 
-    return await _serve(request, f"plan.{fmt}", language, render)
+    return await _serve(request, actor, f"plan.{fmt}", language, render)
 
 
 async def opendata(request: Request) -> Response:
+    actor = await caller(request)  # the registry's word first: a deactivated person is refused
+    if isinstance(actor, Response):
+        return actor
     fmt = request.path_params["format"]
     if fmt not in ("json", "zip"):
         return _error(404, "open data comes as opendata.json or opendata.zip (CSV)")
@@ -152,7 +157,7 @@ async def opendata(request: Request) -> Response:
         write_csv_zip(data, out)
         return Built(out.getvalue(), "application/zip", f"{view.plan.id}-opendata.zip")
 
-    return await _serve(request, f"opendata.{fmt}", "", render)
+    return await _serve(request, actor, f"opendata.{fmt}", "", render)
 
 
 async def evidence(request: Request) -> Response:

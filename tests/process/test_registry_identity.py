@@ -141,6 +141,8 @@ async def test_every_route_refuses_a_deactivated_person_at_once(
         response = await world.client.request(method, path, headers=bearer(auditor),
                                               json={} if method == "POST" else None)
         answers[method, path] = response.status_code
+    # Signing out always works: an ended or refused session counts as none there.
+    answers.pop(("POST", "/api/signout"))
     assert {k: v for k, v in answers.items() if v not in (401, 403)} == {}
 
 
