@@ -13,6 +13,8 @@ from enum import StrEnum
 class Limits:
     max_message_bytes: int = 1024 * 1024
     updates_per_second: float = 50.0  # per person, across all their connections
+    items_per_second: float = 2000.0
+    item_burst: float = 20000.0
     update_burst: float = 200.0  # a paste or a reconnect's catch-up arrives at once
     # A client is too slow, and dropped, when more than this waits for it while a send to it
     # has been stuck for ``send_stall_seconds``; a burst to a client that keeps reading is
