@@ -32,7 +32,7 @@ from projections.service import ProjectionService
 from .access import AccessPolicy, OpenPolicy
 from .connection import AddressResolver, Connection, endpoint
 from .fanout import Broker, InProcessBroker, RedisBroker
-from .limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
+from .limits import AddressGuard, Limits, PersonLimits, QuietRefusals
 from .loading import ProjectionCheckpoints
 from .metrics import Metrics
 from .rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
@@ -187,7 +187,7 @@ def create_app(
     state = app.state
     state.settings = settings
     state.limits = limits
-    state.limiter = PersonLimiter(limits)
+    state.limiter = PersonLimits(limits)
     state.address_guard = AddressGuard(limits.per_address)
     _quiet_refusals(logging.getLogger("uvicorn.error"))
     state.client_address = _address_resolver(settings)

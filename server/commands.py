@@ -6,14 +6,13 @@ import argparse
 import logging
 import os
 import sys
-from dataclasses import replace
 from typing import Any
 
 from events.record import Stakeholder
 
 from . import settings as settings_module
 from .access import AccessPolicy, OpenPolicy
-from .limits import Limits
+from .limits import Limits, from_environment
 from .tokens import DEFAULT_TTL_SECONDS, PERSON_ROLES, issue_token
 
 
@@ -77,18 +76,12 @@ def serve_command(args: argparse.Namespace) -> int:
         # every document, others read. Never for a real co-creation process.
         logging.getLogger("kokreasi").warning("KOKREASI_ACCESS_POLICY=open: no process rules")
         policy = OpenPolicy()
-    limits = Limits(max_message_bytes=settings.max_message_bytes)
-    rate = os.environ.get("KOKREASI_EDITS_PER_SECOND", "").strip()
-    if rate:
-        # Per person; the default suits typing people, a load test may want more.
-        try:
-            per_second = float(rate)
-        except ValueError:
-            print(f"kokreasi: KOKREASI_EDITS_PER_SECOND={rate!r} is not a number",
-                  file=sys.stderr)
-            return 2
-        limits = replace(limits, updates_per_second=per_second,
-                         update_burst=max(limits.update_burst, per_second * 4))
+    try:
+        limits = from_environment(os.environ,
+                                  Limits(max_message_bytes=settings.max_message_bytes))
+    except ValueError as error:
+        print(f"kokreasi: {error}", file=sys.stderr)
+        return 2
     app = create_app(settings, policy=policy, limits=limits)
     config = uvicorn.Config(
         app,

@@ -19,14 +19,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from events.errors import EventStoreError
 
-from . import protocol
+from . import costs, protocol
 from .access import AccessPolicy, DocumentAccess, Principal
 from .auth import authenticate, cross_site_cookie
-from .limits import AddressGuard, Limits, PersonLimiter, Refusal
+from .limits import AddressGuard, Limits, PersonLimits, Refusal, TokenBucket
 from .loading import DOCUMENT_ID
-from .metrics import Metrics
+from .metrics import Metrics, PersonRefusal
 from .rooms import CloseCode, Room, RoomManager
 from .tokens import TokenError
+from .ystructs import Outline, TooManyStructs
 
 log = logging.getLogger("kokreasi.connection")
 
@@ -35,6 +36,16 @@ AddressResolver = Callable[[str, list[str]], str]
 
 MAX_RATE_WAIT = 10.0  # seconds of rate-limit debt before a writer is cut off
 CLOSE_TIMEOUT = 2.0  # seconds to wait for a close frame to get out
+
+# Close reasons (at most 123 bytes), Indonesian / English.
+TOO_MANY_EDITS = "terlalu banyak suntingan; pelan-pelan / too many edits; slow down"
+TOO_COSTLY = ("pembaruan terlalu berat: lebih dari {0} struktur Yjs / "
+              "update too costly: over {0} Yjs structs")
+TOO_MANY_CONNECTIONS = ("terlalu banyak koneksi terbuka (maks. {0}) / "
+                        "too many open connections for one person (max {0})")
+PRESENCE_TOO_BIG = ("status kehadiran lebih dari {0} bita / "
+                    "presence message over the {0}-byte limit")
+PRESENCE_FLOOD = "terlalu banyak pesan kehadiran / too many presence messages"
 
 
 class Connection:
@@ -57,13 +68,14 @@ class Connection:
         self.written_clients: set[int] = set()
         self.last_denied = float("-inf")
         self._limits = limits
-        self._metrics = metrics
+        self.metrics = metrics
         self._queue: deque[bytes] = deque()
         self._queued_bytes = 0
         self._ready = asyncio.Event()
         self._close: tuple[int, str] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._sending_since: float | None = None
+        self.presence = TokenBucket(limits.presence_per_second, limits.presence_burst)
         self.closing = asyncio.Event()  # the endpoint stops reading when this is set
 
     @property
@@ -86,7 +98,7 @@ class Connection:
         a client that stalls after a burst); returns whether it was dropped."""
         if self._close is not None or not self._too_slow():
             return False
-        self._metrics.slow_disconnects.inc()
+        self.metrics.slow_disconnects.inc()
         self._queue.clear()
         self._queued_bytes = 0
         self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to resync")
@@ -186,7 +198,17 @@ async def endpoint(websocket: WebSocket) -> None:
     if admitted is None:
         guard.failed(address)
         return
-    await _serve(websocket, address, *admitted)
+    person = admitted[0].person_id
+    limiter: PersonLimits = state.limiter
+    if not limiter.connect(person):
+        state.metrics.person_refusals.inc(PersonRefusal.CONNECTIONS)
+        await reject(websocket, CloseCode.RATE_LIMITED,
+                     TOO_MANY_CONNECTIONS.format(limiter.max_connections))
+        return
+    try:
+        await _serve(websocket, address, *admitted)
+    finally:
+        limiter.disconnect(person)
 
 
 async def _admit(websocket: WebSocket) -> tuple[Principal, DocumentAccess] | None:
@@ -263,10 +285,11 @@ async def _read(
     connection: Connection,
     room: Room,
     limits: Limits,
-    limiter: PersonLimiter,
+    limiter: PersonLimits,
     malformed: Callable[[], None],
 ) -> None:
     person = connection.principal.person_id
+    refusals = connection.metrics.person_refusals
     while not connection.closed:
         event = await websocket.receive()
         if event["type"] == "websocket.disconnect":
@@ -281,16 +304,45 @@ async def _read(
             return
         try:
             message = protocol.decode(data)
+            shape: Outline | None = None
             if connection.access.can_write and isinstance(
                 message, protocol.SyncUpdate | protocol.SyncStep2
             ):
-                debt = limiter.take(person)
+                try:
+                    shape = await costs.measure(message.update, limits)
+                except TooManyStructs:
+                    connection.metrics.updates_refused.inc()
+                    refusals.inc(PersonRefusal.COSTLY)
+                    connection.close(CloseCode.TOO_BIG,
+                                     TOO_COSTLY.format(limits.max_update_items))
+                    return
+                except protocol.ProtocolError as error:
+                    raise protocol.ProtocolError(f"not a Yjs update: {error}") from error
+                items = costs.cost(shape, len(message.update), limits)
+                debt = max(limiter.edits.take(person), limiter.items.take(person, items))
                 if debt > MAX_RATE_WAIT:
-                    connection.close(CloseCode.RATE_LIMITED, "too many edits; slow down")
+                    refusals.inc(PersonRefusal.RATE)
+                    connection.close(CloseCode.RATE_LIMITED, TOO_MANY_EDITS)
                     return
                 if debt:
                     await asyncio.sleep(debt)  # stop reading: the client's sends back up
-            room.receive(connection, message)
+            elif isinstance(message, protocol.AwarenessMessage):
+                if len(message.update) > limits.max_presence_bytes:
+                    refusals.inc(PersonRefusal.PRESENCE_SIZE)
+                    connection.close(CloseCode.TOO_BIG,
+                                     PRESENCE_TOO_BIG.format(limits.max_presence_bytes))
+                    return
+                debt = connection.presence.take()
+                if debt > MAX_RATE_WAIT:
+                    refusals.inc(PersonRefusal.PRESENCE_RATE)
+                    connection.close(CloseCode.RATE_LIMITED, PRESENCE_FLOOD)
+                    return
+                if debt:
+                    # Over the rate: never relayed. A cursor sends its next state soon
+                    # anyway, and every client renews its own each 15 s.
+                    refusals.inc(PersonRefusal.PRESENCE_DROPPED)
+                    continue
+            room.receive(connection, message, shape)
         except protocol.ProtocolError as error:
             log.info("closing a connection of %s: %s", person, error)
             malformed()  # an address that keeps sending garbage gets throttled

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from enum import StrEnum
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -72,6 +73,17 @@ class Histogram:
         return lines
 
 
+class PersonRefusal(StrEnum):
+    """What the per-person limits refused (``kokreasi_person_refusals_total{reason}``)."""
+
+    COSTLY = "costly_update"  # more structs than one update may carry: connection closed
+    RATE = "edit_rate"  # edits or their cost over the person's rate: connection closed
+    CONNECTIONS = "connections"  # one connection too many: refused at the handshake
+    PRESENCE_SIZE = "presence_size"  # an oversized presence message: connection closed
+    PRESENCE_DROPPED = "presence_dropped"  # over the presence rate: not relayed
+    PRESENCE_RATE = "presence_rate"  # a presence flood that went on: connection closed
+
+
 class Metrics:
     """The live server's measurements; gauges are bound by the app once rooms exist."""
 
@@ -89,6 +101,10 @@ class Metrics:
             "kokreasi_address_refusals_total",
             "websocket handshakes refused by the per-address limits, before any token is read",
             "reason", ("failures", "handshakes", "pending"))
+        self.person_refusals = LabelledCounter(
+            "kokreasi_person_refusals_total",
+            "updates, presence states and connections refused by the per-person limits",
+            "reason", tuple(str(reason) for reason in PersonRefusal))
         self.append_latency = Histogram("kokreasi_append_seconds",
                                         "time to append and commit a batch of updates")
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",
@@ -102,7 +118,8 @@ class Metrics:
         lines: list[str] = []
         metrics: tuple[Counter | LabelledCounter | Gauge | Histogram, ...] = (
             self.updates, self.updates_empty, self.updates_refused, self.connections_total,
-            self.slow_disconnects, self.address_refusals, self.append_latency,
+            self.slow_disconnects, self.address_refusals, self.person_refusals,
+            self.append_latency,
             self.fanout_latency, *self.gauges,
         )
         for metric in metrics:
