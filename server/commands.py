@@ -62,7 +62,7 @@ def token_command(args: argparse.Namespace) -> int:
 def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from . import logs
+    from . import deadline, logs
     from .app import create_app
 
     settings = _settings(args)
@@ -91,6 +91,7 @@ def serve_command(args: argparse.Namespace) -> int:
         # The sans-I/O implementation writes a frame straight to the transport (the legacy one
         # runs a drain per frame), and without per-message deflate a broadcast costs no zlib
         # pass per recipient: Yjs updates are small and barely compress.
+        http=deadline.protocol_class(limits.header_timeout),  # against slow-loris
         ws="websockets-sansio",
         ws_per_message_deflate=False,
         ws_max_size=settings.max_message_bytes + 64,  # framing; the app checks the exact limit

@@ -34,13 +34,15 @@ class Limits:
     max_send_queue_messages: int = 10_000
     send_stall_seconds: float = 2.0
     denied_notice_interval: float = 1.0  # seconds between permission-denied replies
+    header_timeout: float = 10.0  # seconds for a request's headers (``server.deadline``)
     per_address: AddressLimits = field(default_factory=lambda: AddressLimits())
 
 
 def from_environment(env: Mapping[str, str], limits: Limits) -> Limits:
     """``limits`` with the operator's settings: ``KOKREASI_EDITS_PER_SECOND`` (per person;
-    the default suits typing people, a load test may want more) and
-    ``KOKREASI_MAX_CONNECTIONS_PER_PERSON``. Raises ``ValueError`` naming a bad one."""
+    the default suits typing people, a load test may want more),
+    ``KOKREASI_MAX_CONNECTIONS_PER_PERSON`` and ``KOKREASI_HEADER_TIMEOUT`` (seconds).
+    Raises ``ValueError`` naming a bad one."""
     rate = env.get("KOKREASI_EDITS_PER_SECOND", "").strip()
     if rate:
         per_second = _number("KOKREASI_EDITS_PER_SECOND", rate)
@@ -53,6 +55,9 @@ def from_environment(env: Mapping[str, str], limits: Limits) -> Limits:
             raise ValueError(f"KOKREASI_MAX_CONNECTIONS_PER_PERSON={cap!r} is not a whole "
                              "number of at least 1")
         limits = replace(limits, max_connections_per_person=int(count))
+    timeout = env.get("KOKREASI_HEADER_TIMEOUT", "").strip()
+    if timeout:
+        limits = replace(limits, header_timeout=_number("KOKREASI_HEADER_TIMEOUT", timeout))
     return limits
 
 
