@@ -205,10 +205,27 @@ async def endpoint(websocket: WebSocket) -> None:
         await reject(websocket, CloseCode.RATE_LIMITED,
                      TOO_MANY_CONNECTIONS.format(limiter.max_connections))
         return
+    if limiter.items.take(person, 0.0) > MAX_RATE_WAIT:  # a new connection buys no budget
+        limiter.disconnect(person)
+        state.metrics.person_refusals.inc(PersonRefusal.RATE)
+        await reject(websocket, CloseCode.RATE_LIMITED, TOO_MANY_EDITS)
+        return
     try:
         await _serve(websocket, address, *admitted)
     finally:
         limiter.disconnect(person)
+
+
+async def _paid_up(connection: Connection, debt: float) -> bool:
+    """Wait out a rate-limit debt (the client's sends back up meanwhile); False, with the
+    connection closed, when it is too deep to wait out."""
+    if debt > MAX_RATE_WAIT:
+        connection.metrics.person_refusals.inc(PersonRefusal.RATE)
+        connection.close(CloseCode.RATE_LIMITED, TOO_MANY_EDITS)
+        return False
+    if debt:
+        await asyncio.sleep(debt)
+    return True
 
 
 async def _admit(websocket: WebSocket) -> tuple[Principal, DocumentAccess] | None:
@@ -308,9 +325,15 @@ async def _read(
             if connection.access.can_write and isinstance(
                 message, protocol.SyncUpdate | protocol.SyncStep2
             ):
+                # Walking an update costs the server whatever it holds: a person whose
+                # budget is spent waits for it before the next walk, and a walk stopped at
+                # the limit is charged as the limit's worth.
+                if not await _paid_up(connection, limiter.items.take(person, 0.0)):
+                    return
                 try:
                     shape = await costs.measure(message.update, limits)
                 except TooManyStructs:
+                    limiter.items.take(person, limits.max_update_items)
                     connection.metrics.updates_refused.inc()
                     refusals.inc(PersonRefusal.COSTLY)
                     connection.close(CloseCode.TOO_BIG,
@@ -320,12 +343,8 @@ async def _read(
                     raise protocol.ProtocolError(f"not a Yjs update: {error}") from error
                 items = costs.cost(shape, len(message.update), limits)
                 debt = max(limiter.edits.take(person), limiter.items.take(person, items))
-                if debt > MAX_RATE_WAIT:
-                    refusals.inc(PersonRefusal.RATE)
-                    connection.close(CloseCode.RATE_LIMITED, TOO_MANY_EDITS)
+                if not await _paid_up(connection, debt):
                     return
-                if debt:
-                    await asyncio.sleep(debt)  # stop reading: the client's sends back up
             elif isinstance(message, protocol.AwarenessMessage):
                 if len(message.update) > limits.max_presence_bytes:
                     refusals.inc(PersonRefusal.PRESENCE_SIZE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,29 @@ async def test_a_presence_flood_is_not_relayed_and_then_cut_off(
         assert len(relayed) < 100
         dropped = limited.state.metrics.person_refusals.values["presence_dropped"]
         assert dropped > 0
+
+
+async def test_refused_costly_updates_spend_the_persons_budget_so_reconnecting_buys_none(
+    tmp_path: Path, sqlite_url: str, token: TokenFactory
+) -> None:
+    """Walking an update to its limit costs the server the limit's worth: charged to the
+    sender, whose next connection is refused once the debt is deeper than can be waited."""
+    limits = Limits(items_per_second=10, item_burst=1000, max_update_items=900)
+    app = create_app(make_settings(tmp_path, sqlite_url), policy=OpenPolicy(), limits=limits)
+    async with serving(app) as address:
+        server = LiveServer(address, app)
+        mine = token("Mallory", "X", "cso")
+        costly = protocol.sync_update(unmergeable(950, client_id=77))
+        closes = []
+        for _ in range(3):
+            async with YClient(server.url("walks", mine)) as mallory:
+                with contextlib.suppress(websockets.ConnectionClosed):  # refused at once
+                    await mallory.send_raw(costly)
+                await asyncio.wait_for(mallory.closed.wait(), 5)
+                closes.append((mallory.close_code, mallory.close_reason))
+        assert closes[:2] == [(1009, "pembaruan terlalu berat: lebih dari 900 struktur Yjs / "
+                                     "update too costly: over 900 Yjs structs")] * 2
+        assert closes[2] == (4429, "terlalu banyak suntingan; pelan-pelan / "
+                                   "too many edits; slow down")
+        async with YClient(server.url("walks", token("Ayu", "ICW", "cso"))) as ayu:
+            await asyncio.wait_for(ayu.synced.wait(), 5)  # others are not charged
