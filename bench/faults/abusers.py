@@ -55,6 +55,14 @@ async def _connect(url: str, source: str | None, outcomes: Counter[str]) -> Any 
     return ws
 
 
+async def _close(ws: Any) -> None:
+    """Close, or drop the connection of a server that does not read the close frame."""
+    try:
+        await asyncio.wait_for(ws.close(), 3)
+    except (TimeoutError, OSError):
+        ws.transport.abort()
+
+
 async def _until_closed(ws: Any, seconds: float) -> str:
     """'closed <code>' when the server closes within ``seconds``, else 'alive'."""
     try:
@@ -77,12 +85,16 @@ async def _keep_at_it(url: str, until: float, source: str | None, outcomes: Coun
         if ws is None:
             continue
         try:
-            while time.monotonic() < until and await attempt(ws):
+            # Bounded: a server that stops reading leaves a send waiting for good.
+            while time.monotonic() < until and await asyncio.wait_for(
+                    attempt(ws), max(0.01, until - time.monotonic()) + 1.0):
                 pass
         except websockets.ConnectionClosed:
             outcomes[f"{label}: closed {ws.close_code}"] += 1
+        except TimeoutError:
+            outcomes[f"{label}: stuck, the server not reading"] += 1
         finally:
-            await ws.close()
+            await _close(ws)
 
 
 async def send_costly(url: str, updates: list[bytes], until: float, source: str | None,
@@ -132,7 +144,7 @@ async def listen(url: str, until: float, source: str | None, received: Counter[s
     except websockets.ConnectionClosed:
         pass
     finally:
-        await ws.close()
+        await _close(ws)
 
 
 async def open_many(url: str, count: int, until: float, source: str | None,
@@ -151,11 +163,11 @@ async def open_many(url: str, count: int, until: float, source: str | None,
             if status == "alive":
                 held.append(ws)
             else:
-                await ws.close()
+                await _close(ws)
         await asyncio.sleep(max(0.0, until - time.monotonic()))
         outcomes["connections still open at the end"] = sum(ws.close_code is None for ws in held)
     finally:
-        await asyncio.gather(*(ws.close() for ws in held), return_exceptions=True)
+        await asyncio.gather(*(_close(ws) for ws in held), return_exceptions=True)
 
 
 async def loris(address: str, until: float, source: str | None, outcomes: Counter[str]) -> None:
