@@ -306,7 +306,6 @@ async def _read(
     malformed: Callable[[], None],
 ) -> None:
     person = connection.principal.person_id
-    refusals = connection.metrics.person_refusals
     while not connection.closed:
         event = await websocket.receive()
         if event["type"] == "websocket.disconnect":
@@ -325,41 +324,14 @@ async def _read(
             if connection.access.can_write and isinstance(
                 message, protocol.SyncUpdate | protocol.SyncStep2
             ):
-                # Walking an update costs the server whatever it holds: a person whose
-                # budget is spent waits for it before the next walk, and a walk stopped at
-                # the limit is charged as the limit's worth.
-                if not await _paid_up(connection, limiter.items.take(person, 0.0)):
-                    return
-                try:
-                    shape = await costs.measure(message.update, limits)
-                except TooManyStructs:
-                    limiter.items.take(person, limits.max_update_items)
-                    connection.metrics.updates_refused.inc()
-                    refusals.inc(PersonRefusal.COSTLY)
-                    connection.close(CloseCode.TOO_BIG,
-                                     TOO_COSTLY.format(limits.max_update_items))
-                    return
-                except protocol.ProtocolError as error:
-                    raise protocol.ProtocolError(f"not a Yjs update: {error}") from error
-                items = costs.cost(shape, len(message.update), limits)
-                debt = max(limiter.edits.take(person), limiter.items.take(person, items))
-                if not await _paid_up(connection, debt):
+                shape = await _within_budget(connection, message.update, limits, limiter)
+                if shape is None:
                     return
             elif isinstance(message, protocol.AwarenessMessage):
-                if len(message.update) > limits.max_presence_bytes:
-                    refusals.inc(PersonRefusal.PRESENCE_SIZE)
-                    connection.close(CloseCode.TOO_BIG,
-                                     PRESENCE_TOO_BIG.format(limits.max_presence_bytes))
+                relay = _presence_allowed(connection, message.update, limits)
+                if relay is None:
                     return
-                debt = connection.presence.take()
-                if debt > MAX_RATE_WAIT:
-                    refusals.inc(PersonRefusal.PRESENCE_RATE)
-                    connection.close(CloseCode.RATE_LIMITED, PRESENCE_FLOOD)
-                    return
-                if debt:
-                    # Over the rate: never relayed. A cursor sends its next state soon
-                    # anyway, and every client renews its own each 15 s.
-                    refusals.inc(PersonRefusal.PRESENCE_DROPPED)
+                if not relay:
                     continue
             room.receive(connection, message, shape)
         except protocol.ProtocolError as error:
@@ -367,3 +339,48 @@ async def _read(
             malformed()  # an address that keeps sending garbage gets throttled
             connection.close(CloseCode.BAD_MESSAGE, str(error)[:120])
             return
+
+
+async def _within_budget(connection: Connection, update: bytes, limits: Limits,
+                         limiter: PersonLimits) -> Outline | None:
+    """The outline of a writer's update once its cost is paid; None when the connection
+    was closed instead. Raises ``ProtocolError`` for bytes that are no update."""
+    person = connection.principal.person_id
+    # Walking an update costs the server whatever it holds: a person whose budget is spent
+    # waits for it before the next walk, and a walk stopped at the limit is charged as the
+    # limit's worth.
+    if not await _paid_up(connection, limiter.items.take(person, 0.0)):
+        return None
+    try:
+        shape = await costs.measure(update, limits)
+    except TooManyStructs:
+        limiter.items.take(person, limits.max_update_items)
+        connection.metrics.updates_refused.inc()
+        connection.metrics.person_refusals.inc(PersonRefusal.COSTLY)
+        connection.close(CloseCode.TOO_BIG, TOO_COSTLY.format(limits.max_update_items))
+        return None
+    except protocol.ProtocolError as error:
+        raise protocol.ProtocolError(f"not a Yjs update: {error}") from error
+    items = costs.cost(shape, len(update), limits)
+    debt = max(limiter.edits.take(person), limiter.items.take(person, items))
+    return shape if await _paid_up(connection, debt) else None
+
+
+def _presence_allowed(connection: Connection, update: bytes, limits: Limits) -> bool | None:
+    """Whether to relay a presence update; None when the connection was closed instead."""
+    refusals = connection.metrics.person_refusals
+    if len(update) > limits.max_presence_bytes:
+        refusals.inc(PersonRefusal.PRESENCE_SIZE)
+        connection.close(CloseCode.TOO_BIG, PRESENCE_TOO_BIG.format(limits.max_presence_bytes))
+        return None
+    debt = connection.presence.take()
+    if debt > MAX_RATE_WAIT:
+        refusals.inc(PersonRefusal.PRESENCE_RATE)
+        connection.close(CloseCode.RATE_LIMITED, PRESENCE_FLOOD)
+        return None
+    if debt:
+        # Over the rate: never relayed. A cursor sends its next state soon anyway, and
+        # every client renews its own each 15 s.
+        refusals.inc(PersonRefusal.PRESENCE_DROPPED)
+        return False
+    return True
