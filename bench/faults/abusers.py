@@ -165,7 +165,7 @@ async def open_many(url: str, count: int, until: float, source: str | None,
             else:
                 await _close(ws)
         await asyncio.sleep(max(0.0, until - time.monotonic()))
-        outcomes["connections still open at the end"] = sum(ws.close_code is None for ws in held)
+        outcomes["connections still open at the end"] += sum(ws.close_code is None for ws in held)
     finally:
         await asyncio.gather(*(_close(ws) for ws in held), return_exceptions=True)
 
