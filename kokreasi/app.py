@@ -42,7 +42,7 @@ from server.connection import Connection, endpoint
 from server.fanout import Broker, InProcessBroker, RedisBroker
 from server.fanout_seal import FanoutSeal
 from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics, upgrade_required
-from server.limits import AddressGuard, Limits, PersonLimiter, QuietRefusals
+from server.limits import AddressGuard, Limits, PersonLimits, QuietRefusals
 from server.loading import ProjectionCheckpoints
 from server.logs import redact_request_logs
 from server.metrics import Metrics
@@ -152,7 +152,7 @@ def create_app(
     state = app.state
     state.settings = settings
     state.limits = limits
-    state.limiter = PersonLimiter(limits)
+    state.limiter = PersonLimits(limits)
     state.address_guard = AddressGuard(limits.per_address)
     _quiet_refusals(logging.getLogger("uvicorn.error"))
     redact_request_logs()  # invitation links and tokens are credentials

@@ -47,6 +47,9 @@ class Settings:
     edits_per_second: float | None = None
     # When set, /metrics answers only requests bearing it (Authorization: Bearer TOKEN).
     metrics_token: str | None = None
+    # None keeps the live server's defaults (server.limits.Limits).
+    max_connections_per_person: int | None = None
+    header_timeout: float | None = None
 
     @property
     def embedded(self) -> bool:
@@ -68,6 +71,8 @@ VARIABLES = {
     "KOKREASI_ACCESS_POLICY": "process (default) or open (benchmarks only)",
     "KOKREASI_EDITS_PER_SECOND": "per-person edit rate limit",
     "KOKREASI_METRICS_TOKEN": "bearer token /metrics asks for",
+    "KOKREASI_MAX_CONNECTIONS_PER_PERSON": "live connections one person may hold (default 20)",
+    "KOKREASI_HEADER_TIMEOUT": "seconds a client has to send a request's headers (default 10)",
 }
 NOT_SETTINGS = ("KOKREASI_TEST_", "KOKREASI_BENCH_")
 
@@ -180,6 +185,8 @@ def load(
         access_policy=access_policy,
         edits_per_second=_positive_number(env, "KOKREASI_EDITS_PER_SECOND"),
         metrics_token=env.get("KOKREASI_METRICS_TOKEN", "").strip() or None,
+        max_connections_per_person=_whole_number(env, "KOKREASI_MAX_CONNECTIONS_PER_PERSON"),
+        header_timeout=_positive_number(env, "KOKREASI_HEADER_TIMEOUT"),
     )
 
 
@@ -194,6 +201,13 @@ def _positive_number(env: dict[str, str], name: str) -> float | None:
     if not value > 0 or value == float("inf"):
         raise SettingsError(f"{name}={text!r} must be a positive number")
     return value
+
+
+def _whole_number(env: dict[str, str], name: str) -> int | None:
+    value = _positive_number(env, name)
+    if value is not None and value != int(value):
+        raise SettingsError(f"{name}={env[name].strip()!r} is not a whole number of at least 1")
+    return None if value is None else int(value)
 
 
 def _stored_secret(data_dir: Path) -> bytes:

@@ -27,9 +27,29 @@ DOC_PREFIX = "doc:"
 EMPTY_VECTOR = b"\x00"
 update_state = pycrdt._pycrdt.get_state  # pycrdt.get_state without its wrapper's call
 CHECKPOINT_EVERY = 2000
-"""Events of one document between two stored states: replay applies at most this many."""
+"""Events of one document between two stored states: replay applies about this many."""
 CHECKPOINT_BYTES = 512 * 1024
 """...or this many bytes of updates, whichever comes first (large pastes)."""
+CHECKPOINT_GROWTH = 2
+"""A large document's next checkpoint waits for this many times its last one's size in new
+bytes, so a run of big updates stores a few growing copies of it (a geometric series, under
+twice what was written), not one full copy per update."""
+INLINE_STATE_BYTES = CHECKPOINT_BYTES
+"""A ``doc_state`` row carries the document's whole state up to this size; a larger
+document's row names its last checkpoint instead (see ``projections.latest``), and readers
+apply the log after it: rewriting megabytes at every flush would grow the database with
+every copy."""
+
+
+def checkpoint_due(events_since: int, bytes_since: int, last_size: int) -> bool:
+    """Whether to store a checkpoint, ``events_since`` events and ``bytes_since`` bytes of
+    updates after the last one, which was ``last_size`` bytes: replay stays short, and what
+    checkpoints store stays proportional to what was written."""
+    if bytes_since >= max(CHECKPOINT_BYTES, CHECKPOINT_GROWTH * last_size):
+        return True
+    # Keystrokes: many events, few bytes; a copy of a large document per 2000 of them
+    # would store many times what they wrote.
+    return events_since >= CHECKPOINT_EVERY and bytes_since * 16 >= last_size
 
 
 def document_id_of(stream_id: str) -> str | None:
@@ -60,6 +80,8 @@ class DocumentState:
     checkpoint_version: int = 0
     bindings: dict[int, Actor] = field(default_factory=dict)
     checkpoint_bytes: int = 0  # bytes of updates applied since the last stored checkpoint
+    checkpoint_size: int = 0  # bytes of the last stored checkpoint (0: none)
+    state_size: int = 0  # bytes of the state when last encoded (not stored)
     inserted: int = 0  # Yjs clock units integrated so far by this fold (not stored)
     _native: Any = None
     _subscription: Any = None
@@ -87,12 +109,14 @@ class DocumentState:
     def restore(
         cls, document_id: str, state: bytes, *, plan_id: str | None, version: int,
         position: int, checkpoint_version: int, bindings: dict[int, Actor],
-        checkpoint_bytes: int = 0,
+        checkpoint_bytes: int = 0, checkpoint_size: int = 0, inline: bool = True,
     ) -> DocumentState:
+        """``inline``: ``state`` is the row's own (else its checkpoint's: a large document)."""
         doc: pycrdt.Doc[Any] = pycrdt.Doc()
         doc.apply_update(state)
+        size = len(state) if inline else max(INLINE_STATE_BYTES, checkpoint_size)
         return cls(document_id, doc, plan_id, version, position, checkpoint_version, bindings,
-                   checkpoint_bytes)
+                   checkpoint_bytes, checkpoint_size, size)
 
     def bind(self, started: bytes, actor: Actor) -> None:
         """Clients whose first item (clock 0) an update of ``actor`` carries belong to them
@@ -154,7 +178,22 @@ class DocumentState:
 
     def encode_state(self) -> bytes:
         self.commit()
-        return self.doc.get_update()
+        encoded = self.doc.get_update()
+        self.state_size = len(encoded)
+        return encoded
+
+    def stored_state(self) -> bytes:
+        """What its ``doc_state`` row carries: the whole state, or nothing for a large
+        document (its last checkpoint and the log after it stand for it)."""
+        if self.state_size >= INLINE_STATE_BYTES:
+            return b""
+        return self.encode_state()
+
+    def apply_logged(self, payload: bytes) -> None:
+        """An update already folded before a restart (a large document's tail after its
+        checkpoint): only the document changes, nothing is counted again."""
+        self.commit()
+        self.doc.apply_update(payload)
 
 
 def _clock_sum(vector: bytes) -> int:

@@ -116,7 +116,7 @@ class ProjectionFold:
         changes = self._changes
         runs = self._runs
         position = changes.position
-        every, most_bytes = documents.CHECKPOINT_EVERY, documents.CHECKPOINT_BYTES
+        due = documents.checkpoint_due
         for row in rows:
             position, stream_id, version, kind, payload, who, at = row
             if kind != CRDT_UPDATE:
@@ -155,13 +155,13 @@ class ProjectionFold:
             contribution.edits += 1
             contribution.last_at = at
             contribution.last_position = position
-            if (version - state.checkpoint_version >= every
-                    or state.checkpoint_bytes >= most_bytes):
-                changes.checkpoints.append(
-                    (state.document_id, version, position, state.encode_state())
-                )
+            if due(version - state.checkpoint_version, state.checkpoint_bytes,
+                   state.checkpoint_size):
+                encoded = state.encode_state()
+                changes.checkpoints.append((state.document_id, version, position, encoded))
                 state.checkpoint_version = version
                 state.checkpoint_bytes = 0
+                state.checkpoint_size = len(encoded)
         changes.position = position
 
     def _apply_domain_event(self, row: FoldRow) -> None:
@@ -240,7 +240,7 @@ class ProjectionFold:
             bindings = {str(c): actor_to_json(a) for c, a in state.bindings.items()}
             changes.doc_states.append((
                 document_id, state.plan_id, state.version, state.position,
-                state.checkpoint_version, state.checkpoint_bytes, state.encode_state(),
+                state.checkpoint_version, state.checkpoint_bytes, state.stored_state(),
                 json.dumps(bindings, sort_keys=True),
             ))
         self._dirty.clear()

@@ -21,6 +21,7 @@ from events.rows import FoldRow, fold_row, who_values
 from events.store import EventStore
 
 from .documents import DOC_PREFIX, actor_from_json
+from .latest import BASE_COLUMNS, BASE_TABLES
 from .storage import Storage
 from .ycodec import decode_state_vector
 
@@ -66,8 +67,7 @@ async def document_at(
     row: tuple[Any, ...] | None = None
     if latest is not None and (position is None or int(latest[1]) <= position):
         row = await storage.fetchone(
-            "SELECT state, stream_version, position FROM doc_state WHERE document_id = ?",
-            document_id,
+            f"SELECT {BASE_COLUMNS} FROM {BASE_TABLES} WHERE s.document_id = ?", document_id,
         )
     elif latest is not None and position is not None:
         row = await storage.fetchone(
@@ -78,7 +78,7 @@ async def document_at(
         )
     doc: pycrdt.Doc[Any] = pycrdt.Doc()
     version = at = 0
-    if row is not None:
+    if row is not None and row[0] is not None:
         doc.apply_update(bytes(row[0]))
         version, at = int(row[1]), int(row[2])
     bindings, bound_until = ({}, 0) if latest is None else (_bindings(latest[2]), int(latest[1]))

@@ -17,10 +17,13 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from events.catalog import CRDT_UPDATE
 from events.store import EventStore
 
-from .documents import DocumentState, actor_from_json
+from .documents import DOC_PREFIX, DocumentState, actor_from_json
 from .fold import Changes, ProjectionFold, contribution_row
+from .latest import BASE_COLUMNS, BASE_TABLES, EMPTY_STATE
+from .replay import READ_PAGE
 from .storage import Storage, Transaction
 
 log = logging.getLogger("kokreasi.projections")
@@ -70,19 +73,23 @@ class ProjectionRunner:
             rows = await tx.fetch("SELECT position FROM projection_checkpoint WHERE name = ?",
                                   NAME)
             states = await tx.fetch(
-                "SELECT document_id, plan_id, stream_version, position, checkpoint_version, "
-                "checkpoint_bytes, state, bindings FROM doc_state"
+                "SELECT s.document_id, s.plan_id, s.stream_version, s.position, "
+                "s.checkpoint_version, s.checkpoint_bytes, s.bindings, length(s.state), "
+                f"COALESCE(length(c.state), 0), {BASE_COLUMNS} FROM {BASE_TABLES}"
             )
             whos = await tx.fetch(f"SELECT {', '.join(DOC_WHO_COLUMNS)} FROM doc_who")
         documents: dict[str, DocumentState] = {}
         for (document_id, plan_id, version, position, checkpoint_version, checkpoint_bytes,
-             state, raw) in states:
+             raw, inline, checkpoint_size, state, base_version, _) in states:
             bindings = {int(c): actor_from_json(a) for c, a in json.loads(raw).items()}
-            documents[document_id] = DocumentState.restore(
-                document_id, bytes(state), plan_id=plan_id, version=int(version),
-                position=int(position), checkpoint_version=int(checkpoint_version),
-                bindings=bindings, checkpoint_bytes=int(checkpoint_bytes),
+            restored = documents[document_id] = DocumentState.restore(
+                document_id, bytes(state or EMPTY_STATE), plan_id=plan_id,
+                version=int(base_version), position=int(position),
+                checkpoint_version=int(checkpoint_version), bindings=bindings,
+                checkpoint_bytes=int(checkpoint_bytes), checkpoint_size=int(checkpoint_size),
+                inline=bool(inline),
             )
+            await self._refold_tail(restored, int(version))
         self.fold.close()
         self.fold = ProjectionFold(documents, {tuple(row[1:]): int(row[0]) for row in whos})
         self.position = int(rows[0][0])
@@ -90,6 +97,22 @@ class ProjectionRunner:
             self._advanced.notify_all()
         self._pending = False
         self._broken = False
+
+    async def _refold_tail(self, state: DocumentState, version: int) -> None:
+        """A large document's row stands for its checkpoint: apply the log after it, up to
+        the row's version (what the fold had already counted), to the document alone."""
+        stream = DOC_PREFIX + state.document_id
+        while state.version < version:
+            rows = await self.store.read_stream_rows(
+                stream, after_version=state.version, until_position=state.position,
+                limit=READ_PAGE,
+            )
+            for row in rows:
+                if row[3] == CRDT_UPDATE:
+                    state.apply_logged(row[4])
+                state.version = row[2]
+            if not rows:
+                raise RuntimeError(f"the log lacks events of {stream} that doc_state counts")
 
     async def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every projection row and fold the whole log again; returns events folded.

@@ -22,11 +22,12 @@ from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import authenticate, cross_site_cookie
 from identity.tokens import TokenError
 
-from . import protocol
-from .limits import AddressGuard, Limits, PersonLimiter, Refusal
+from . import costs, protocol
+from .limits import AddressGuard, Limits, PersonLimits, Refusal, TokenBucket
 from .loading import DOCUMENT_ID
-from .metrics import Metrics
+from .metrics import Metrics, PersonRefusal
 from .rooms import CloseCode, Room, RoomManager
+from .ystructs import Outline, TooManyStructs
 
 log = logging.getLogger("kokreasi.connection")
 
@@ -35,6 +36,16 @@ AddressResolver = Callable[[str, list[str]], str]
 
 MAX_RATE_WAIT = 10.0  # seconds of rate-limit debt before a writer is cut off
 CLOSE_TIMEOUT = 2.0  # seconds to wait for a close frame to get out
+
+# Close reasons (at most 123 bytes), Indonesian / English.
+TOO_MANY_EDITS = "terlalu banyak suntingan; pelan-pelan / too many edits; slow down"
+TOO_COSTLY = ("pembaruan terlalu berat: lebih dari {0} struktur Yjs / "
+              "update too costly: over {0} Yjs structs")
+TOO_MANY_CONNECTIONS = ("terlalu banyak koneksi terbuka (maks. {0}) / "
+                        "too many open connections for one person (max {0})")
+PRESENCE_TOO_BIG = ("status kehadiran lebih dari {0} bita / "
+                    "presence message over the {0}-byte limit")
+PRESENCE_FLOOD = "terlalu banyak pesan kehadiran / too many presence messages"
 
 
 class Connection:
@@ -57,13 +68,14 @@ class Connection:
         self.written_clients: set[int] = set()
         self.last_denied = float("-inf")
         self._limits = limits
-        self._metrics = metrics
+        self.metrics = metrics
         self._queue: deque[bytes] = deque()
         self._queued_bytes = 0
         self._ready = asyncio.Event()
         self._close: tuple[int, str] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._sending_since: float | None = None
+        self.presence = TokenBucket(limits.presence_per_second, limits.presence_burst)
         self.closing = asyncio.Event()  # the endpoint stops reading when this is set
 
     @property
@@ -86,7 +98,7 @@ class Connection:
         a client that stalls after a burst); returns whether it was dropped."""
         if self._close is not None or not self._too_slow():
             return False
-        self._metrics.slow_disconnects.inc()
+        self.metrics.slow_disconnects.inc()
         self._queue.clear()
         self._queued_bytes = 0
         self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to resync")
@@ -197,7 +209,34 @@ async def endpoint(websocket: WebSocket) -> None:
     if access is None:
         guard.failed(address, person)
         return
-    await _serve(websocket, address, principal, access)
+    person = principal.person_id
+    limiter: PersonLimits = state.limiter
+    if not limiter.connect(person):
+        state.metrics.person_refusals.inc(PersonRefusal.CONNECTIONS)
+        await reject(websocket, CloseCode.RATE_LIMITED,
+                     TOO_MANY_CONNECTIONS.format(limiter.max_connections))
+        return
+    if limiter.items.take(person, 0.0) > MAX_RATE_WAIT:  # a new connection buys no budget
+        limiter.disconnect(person)
+        state.metrics.person_refusals.inc(PersonRefusal.RATE)
+        await reject(websocket, CloseCode.RATE_LIMITED, TOO_MANY_EDITS)
+        return
+    try:
+        await _serve(websocket, address, principal, access)
+    finally:
+        limiter.disconnect(person)
+
+
+async def _paid_up(connection: Connection, debt: float) -> bool:
+    """Wait out a rate-limit debt (the client's sends back up meanwhile); False, with the
+    connection closed, when it is too deep to wait out."""
+    if debt > MAX_RATE_WAIT:
+        connection.metrics.person_refusals.inc(PersonRefusal.RATE)
+        connection.close(CloseCode.RATE_LIMITED, TOO_MANY_EDITS)
+        return False
+    if debt:
+        await asyncio.sleep(debt)
+    return True
 
 
 async def _admit(websocket: WebSocket, principal: Principal) -> DocumentAccess | None:
@@ -266,7 +305,7 @@ async def _read(
     connection: Connection,
     room: Room,
     limits: Limits,
-    limiter: PersonLimiter,
+    limiter: PersonLimits,
     malformed: Callable[[], None],
 ) -> None:
     person = connection.principal.person_id
@@ -284,18 +323,67 @@ async def _read(
             return
         try:
             message = protocol.decode(data)
+            shape: Outline | None = None
             if connection.access.can_write and isinstance(
                 message, protocol.SyncUpdate | protocol.SyncStep2
             ):
-                debt = limiter.take(person)
-                if debt > MAX_RATE_WAIT:
-                    connection.close(CloseCode.RATE_LIMITED, "too many edits; slow down")
+                shape = await _within_budget(connection, message.update, limits, limiter)
+                if shape is None:
                     return
-                if debt:
-                    await asyncio.sleep(debt)  # stop reading: the client's sends back up
-            room.receive(connection, message)
+            elif isinstance(message, protocol.AwarenessMessage):
+                relay = _presence_allowed(connection, message.update, limits)
+                if relay is None:
+                    return
+                if not relay:
+                    continue
+            room.receive(connection, message, shape)
         except protocol.ProtocolError as error:
             log.info("closing a connection of %s: %s", person, error)
             malformed()  # an address that keeps sending garbage gets throttled
             connection.close(CloseCode.BAD_MESSAGE, str(error)[:120])
             return
+
+
+async def _within_budget(connection: Connection, update: bytes, limits: Limits,
+                         limiter: PersonLimits) -> Outline | None:
+    """The outline of a writer's update once its cost is paid; None when the connection
+    was closed instead. Raises ``ProtocolError`` for bytes that are no update."""
+    person = connection.principal.person_id
+    # Walking an update costs the server whatever it holds: a person whose budget is spent
+    # waits for it before the next walk, and a walk stopped at the limit is charged as the
+    # limit's worth.
+    if not await _paid_up(connection, limiter.items.take(person, 0.0)):
+        return None
+    try:
+        shape = await costs.measure(update, limits)
+    except TooManyStructs:
+        limiter.items.take(person, limits.max_update_items)
+        connection.metrics.updates_refused.inc()
+        connection.metrics.person_refusals.inc(PersonRefusal.COSTLY)
+        connection.close(CloseCode.TOO_BIG, TOO_COSTLY.format(limits.max_update_items))
+        return None
+    except protocol.ProtocolError as error:
+        raise protocol.ProtocolError(f"not a Yjs update: {error}") from error
+    items = costs.cost(shape, len(update), limits)
+    debt = max(limiter.edits.take(person), limiter.items.take(person, items))
+    return shape if await _paid_up(connection, debt) else None
+
+
+def _presence_allowed(connection: Connection, update: bytes, limits: Limits) -> bool | None:
+    """Whether to relay a presence update; None when the connection was closed instead."""
+    refusals = connection.metrics.person_refusals
+    if len(update) > limits.max_presence_bytes:
+        refusals.inc(PersonRefusal.PRESENCE_SIZE)
+        connection.close(CloseCode.TOO_BIG, PRESENCE_TOO_BIG.format(limits.max_presence_bytes))
+        return None
+    debt = connection.presence.take()
+    if debt > MAX_RATE_WAIT:
+        refusals.inc(PersonRefusal.PRESENCE_RATE)
+        connection.close(CloseCode.RATE_LIMITED, PRESENCE_FLOOD)
+        return None
+    if debt:
+        # Over the rate: never relayed. A cursor sends its next state soon anyway, and
+        # every client renews its own each 15 s.
+        refusals.inc(PersonRefusal.PRESENCE_DROPPED)
+        return False
+    return True

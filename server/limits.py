@@ -14,6 +14,19 @@ class Limits:
     max_message_bytes: int = 1024 * 1024
     updates_per_second: float = 50.0  # per person, across all their connections
     update_burst: float = 200.0  # a paste or a reconnect's catch-up arrives at once
+    # What updates cost the server, per person: checking and applying an update takes time
+    # in proportion to its Yjs structs (a keystroke is one; 60,000 unmergeable one-character
+    # inserts in 800 KB took 0.4 s of the event loop), and storing it to its bytes, which
+    # count one item per ``bytes_per_item``. An update over ``max_update_items`` is refused.
+    items_per_second: float = 2000.0
+    item_burst: float = 20_000.0
+    max_update_items: int = 10_000
+    bytes_per_item: int = 128
+    max_connections_per_person: int = 20  # on one instance: tabs, devices, reconnects
+    # Presence (cursors, who is here): small JSON states, a few a second while typing.
+    max_presence_bytes: int = 8 * 1024
+    presence_per_second: float = 20.0  # per connection; over it, states are dropped
+    presence_burst: float = 60.0
     # A client is too slow, and dropped, when more than this waits for it while a send to it
     # has been stuck for ``send_stall_seconds``; a burst to a client that keeps reading is
     # fine up to four times as much.
@@ -21,6 +34,7 @@ class Limits:
     max_send_queue_messages: int = 10_000
     send_stall_seconds: float = 2.0
     denied_notice_interval: float = 1.0  # seconds between permission-denied replies
+    header_timeout: float = 10.0  # seconds for a request's headers (``server.deadline``)
     per_address: AddressLimits = field(default_factory=lambda: AddressLimits())
 
 
@@ -60,8 +74,10 @@ class TokenBucket:
 class PersonLimiter:
     """One bucket per person, not per IP: a whole office shares one address."""
 
-    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
-        self._limits = limits
+    def __init__(self, rate: float, burst: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
 
@@ -70,10 +86,41 @@ class PersonLimiter:
         if bucket is None:
             if len(self._buckets) > 100_000:
                 self._buckets.clear()  # full buckets carry no information; forget them
-            bucket = TokenBucket(self._limits.updates_per_second, self._limits.update_burst,
-                                 self._clock)
+            bucket = TokenBucket(self.rate, self.burst, self._clock)
             self._buckets[person_id] = bucket
         return bucket.take(cost)
+
+
+class PersonLimits:
+    """Per person, across their connections to this instance: edits a second, what the
+    edits cost (items a second), and how many connections are open."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.edits = PersonLimiter(limits.updates_per_second, limits.update_burst, clock)
+        self.items = PersonLimiter(limits.items_per_second, limits.item_burst, clock)
+        self.max_connections = limits.max_connections_per_person
+        self._connections: dict[str, int] = {}
+
+    def connect(self, person_id: str) -> bool:
+        """Count a connection of ``person_id``; False (nothing counted) when they have
+        ``max_connections`` already. Call ``disconnect`` when a counted one ends."""
+        open_now = self._connections.get(person_id, 0)
+        if open_now >= self.max_connections:
+            return False
+        self._connections[person_id] = open_now + 1
+        return True
+
+    def disconnect(self, person_id: str) -> None:
+        _count_down(self._connections, person_id)
+
+
+def _count_down(counts: dict[str, int], key: str) -> None:
+    """One fewer of ``key``; none left is no entry, so the dict holds only live keys."""
+    left = counts.get(key, 0) - 1
+    if left > 0:
+        counts[key] = left
+    else:
+        counts.pop(key, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +206,7 @@ class AddressGuard:
 
     def checked(self, address: str) -> None:
         """The admitted handshake was authenticated, or refused: it is no longer pending."""
-        left = self._pending.get(address, 0) - 1
-        if left > 0:
-            self._pending[address] = left
-        else:
-            self._pending.pop(address, None)
+        _count_down(self._pending, address)
 
     def failed(self, address: str, person: str | None) -> None:
         """A bad or missing token came from ``address`` (``person`` None), or ``person`` was

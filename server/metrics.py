@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from enum import StrEnum
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -102,6 +103,17 @@ class Histogram:
         return HistogramMetricFamily(self.name, self.help, buckets=buckets, sum_value=self.sum)
 
 
+class PersonRefusal(StrEnum):
+    """What the per-person limits refused (``kokreasi_person_refusals_total{reason}``)."""
+
+    COSTLY = "costly_update"  # more structs than one update may carry: connection closed
+    RATE = "edit_rate"  # edits or their cost over the person's rate: connection closed
+    CONNECTIONS = "connections"  # one connection too many: refused at the handshake
+    PRESENCE_SIZE = "presence_size"  # an oversized presence message: connection closed
+    PRESENCE_DROPPED = "presence_dropped"  # over the presence rate: not relayed
+    PRESENCE_RATE = "presence_rate"  # a presence flood that went on: connection closed
+
+
 class Metrics(Collector):
     """The live server's measurements; gauges are bound by the app once rooms exist."""
 
@@ -124,6 +136,10 @@ class Metrics(Collector):
         self.fanout_rejected = Counter(
             "kokreasi_fanout_rejected_total",
             "fan-out messages from Redis dropped: not sealed with the shared secret")
+        self.person_refusals = LabelledCounter(
+            "kokreasi_person_refusals_total",
+            "updates, presence states and connections refused by the per-person limits",
+            "reason", tuple(str(reason) for reason in PersonRefusal))
         self.append_latency = Histogram("kokreasi_append_seconds",
                                         "time to append and commit a batch of updates")
         self.fanout_latency = Histogram("kokreasi_fanout_seconds",
@@ -146,8 +162,9 @@ class Metrics(Collector):
     def collect(self) -> Iterator[Metric]:
         metrics: tuple[Counter | LabelledCounter | ReadCounter | Gauge | Histogram, ...] = (
             self.updates, self.updates_empty, self.updates_refused, self.connections_total,
-            self.slow_disconnects, self.address_refusals, self.fanout_rejected,
-            self.append_latency, self.fanout_latency, *self.counters, *self.gauges,
+            self.slow_disconnects, self.address_refusals, self.person_refusals,
+            self.fanout_rejected, self.append_latency, self.fanout_latency, *self.counters,
+            *self.gauges,
         )
         for metric in metrics:
             yield metric.family()

@@ -68,8 +68,9 @@ from .updates import (
     advance,
     check_update,
     doc_deletions,
+    whole,
 )
-from .ystructs import DeleteSet, outline
+from .ystructs import DeleteSet, Outline, outline
 
 log = logging.getLogger("kokreasi.rooms")
 
@@ -113,6 +114,7 @@ class _ClientUpdate:
     peer: Peer
     update: bytes
     received: float
+    shape: Outline | None = None  # the update's outline, when the connection walked it
 
 
 @dataclass(slots=True)
@@ -243,8 +245,10 @@ class Room:
 
     # Messages from a local connection ---------------------------------------------------
 
-    def receive(self, peer: Peer, message: protocol.Message) -> None:
-        """Handle one decoded message. Raises ``ProtocolError`` for a malformed one."""
+    def receive(self, peer: Peer, message: protocol.Message,
+                shape: Outline | None = None) -> None:
+        """Handle one decoded message (``shape``: an update's outline, if known already).
+        Raises ``ProtocolError`` for a malformed one."""
         if isinstance(message, protocol.SyncStep1):
             try:
                 missing = self.doc.get_update(message.state_vector)
@@ -256,7 +260,7 @@ class Room:
                 if message.update != b"\x00\x00":
                     self.deny(peer)
                 return
-            self._work.append(_ClientUpdate(peer, message.update, time.perf_counter()))
+            self._work.append(_ClientUpdate(peer, message.update, time.perf_counter(), shape))
             self._wakeup.set()
         elif isinstance(message, protocol.AwarenessMessage):
             person = peer.principal.person_id
@@ -524,7 +528,8 @@ class Room:
                 continue
             try:
                 checked = check_update(
-                    item.update, protocol.encode_state_vector(state), room_deletions
+                    item.update, protocol.encode_state_vector(state), room_deletions,
+                    item.shape if item.shape is not None and whole(item.shape, state) else None,
                 )
             except MalformedUpdate as error:
                 metrics.updates_refused.inc()

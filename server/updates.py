@@ -16,7 +16,7 @@ from typing import Any
 import pycrdt
 
 from .protocol import ProtocolError, Reader, read_delete_set
-from .ystructs import DeleteSet, outline
+from .ystructs import DeleteSet, Outline, outline
 
 EMPTY_UPDATE = b"\x00\x00"
 
@@ -43,17 +43,20 @@ def _plausible_groups(update: bytes) -> None:
 
 
 def check_update(
-    update: bytes, room_state: bytes, room_deletions: Callable[[], DeleteSet]
+    update: bytes, room_state: bytes, room_deletions: Callable[[], DeleteSet],
+    shape: Outline | None = None,
 ) -> CheckedUpdate:
     """Trim ``update`` to what a room at ``room_state`` lacks and say whether anything is left.
 
-    ``room_deletions`` is only called for deletion-only updates, the rare case that needs it."""
+    ``room_deletions`` is only called for deletion-only updates, the rare case that needs it.
+    ``shape``: the outline of ``update``, given only when the room has none of its structs
+    (``whole``), so that trimming leaves its outline as it was."""
     if update == EMPTY_UPDATE:
         return CheckedUpdate(update, {}, True)
     try:
         _plausible_groups(update)
         missing = pycrdt.get_update(update, room_state)
-        shape = outline(missing)
+        shape = shape or outline(missing)
     except (ValueError, ProtocolError) as error:
         raise MalformedUpdate(f"not a Yjs update: {error}") from error
     if shape.writers:
@@ -67,6 +70,12 @@ def check_update(
         for clock, length in spans
     )
     return CheckedUpdate(missing, {}, not new, deletions=shape.deletions)
+
+
+def whole(shape: Outline, room: Mapping[int, int]) -> bool:
+    """Whether a room with state vector ``room`` has none of the structs outlined in
+    ``shape``, so none is trimmed (the delete set never is)."""
+    return all(room.get(client, 0) <= first for client, first in shape.starts.items())
 
 
 def doc_deletions(doc: pycrdt.Doc[Any]) -> DeleteSet:

@@ -27,17 +27,26 @@ class Outline:
     writers: dict[int, int]  # client id -> clock after its last struct in this update
     deletions: DeleteSet
     starts: dict[int, int] = field(default_factory=dict)  # client id -> its first struct's clock
+    structs: int = 0  # what applying it costs grows with this, more than with its bytes
 
 
-def outline(update: bytes) -> Outline:
+class TooManyStructs(ProtocolError):
+    """An update carries more structs than the caller's limit (the walk stopped there)."""
+
+
+def outline(update: bytes, max_structs: int | None = None) -> Outline:
     reader = Reader(update)
     writers: dict[int, int] = {}
     starts: dict[int, int] = {}
+    structs = 0
     groups = reader.var_uint()
     _plausible(groups, update)
     for _ in range(groups):
         count = reader.var_uint()
         _plausible(count, update)
+        structs += count
+        if max_structs is not None and structs > max_structs:
+            raise TooManyStructs(f"update carries over {max_structs} structs")
         client = reader.var_uint()
         clock = reader.var_uint()
         wrote = False
@@ -57,7 +66,7 @@ def outline(update: bytes) -> Outline:
             writers[client] = max(writers.get(client, 0), clock)
     deletions = read_delete_set(reader)
     reader.expect_end("update")
-    return Outline(writers, deletions, starts)
+    return Outline(writers, deletions, starts, structs)
 
 
 def _plausible(count: int, data: bytes) -> None:

@@ -28,6 +28,9 @@ import asyncpg
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
+# The tree whose `kokreasi serve` the instances run: another checkout measures the code
+# before a change with the same scripts.
+SERVER_TREE = Path(os.environ.get("KOKREASI_FAULTS_SERVER_TREE") or REPO)
 SHARED_POSTGRES = os.environ.get("KOKREASI_TEST_DATABASE_URL",
                                  "postgresql://postgres@127.0.0.1:5432/test")
 SHARED_REDIS = os.environ.get("KOKREASI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -205,7 +208,7 @@ class Instance:
                 [sys.executable, "-m", "kokreasi.cli", "serve", "--port", str(self.port),
                  "--data-dir", str(self.data_dir), "--database-url", self.database_url,
                  "--redis-url", self.redis_url],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=SERVER_TREE, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     async def start(self) -> None:
         self.process = self._spawn()

@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.faults.run --outage 10 --seconds 20 2
     .venv/bin/python -m bench.faults.run 5 --attackers-niced
     .venv/bin/python -m bench.faults.run bad-tokens  # a bad-token flood from the editors' address
+    .venv/bin/python -m bench.faults.run abuse   # costly presence connections loris
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust; KOKREASI_TEST_DATABASE_URL) and
 Redis on 6379 (KOKREASI_TEST_REDIS_URL) for the scenarios that do not stop them; the Redis and
@@ -26,7 +27,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.faults import lockout, scenarios
+from bench.faults import abuse, lockout, scenarios
 
 EXACT = ("lost", "duplicated", "misattributed")
 
@@ -50,8 +51,12 @@ async def run(which: list[str], args: argparse.Namespace) -> list[dict[str, Any]
             figures = await scenarios.garbage(frames=args.frames, requests=args.requests,
                                               attackers=args.attackers, pace=args.pace,
                                               niced=args.attackers_niced)
+        elif name in abuse.CASES:
+            figures = await abuse.abuse(name, seconds=args.abuse_seconds,
+                                        niced=args.attackers_niced)
         else:
-            raise SystemExit(f"unknown scenario {name}; choose from 1 2 3 4 5 bad-tokens")
+            raise SystemExit(f"unknown scenario {name}; choose from 1 2 3 4 5 bad-tokens "
+                             f"{' '.join(abuse.CASES)}")
         figures["wall_s"] = round(time.monotonic() - started, 1)
         print(json.dumps(figures), flush=True)
         results.append(figures)
@@ -87,9 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attackers-niced", action="store_true",
                         help="scenario 5: run the attack on idle CPU only (SCHED_IDLE), as "
                         "attackers on machines of their own take none from the servers")
+    parser.add_argument("--abuse-seconds", type=float, default=10.0,
+                        help="length of each abuse case's attack")
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args.scenarios, args))
+    which = [case for name in args.scenarios
+             for case in (abuse.CASES if name == "abuse" else (name,))]
+    results = asyncio.run(run(which, args))
     print(table(results))
+    abused = [r for r in results if r["scenario"].startswith("abuse")]
+    if abused:
+        print(abuse.table(abused))
     bad = [r["scenario"] for r in results
            if any(r[k] for k in EXACT) or r["rows_by_others"] or not r["converged"]]
     if bad:

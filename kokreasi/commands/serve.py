@@ -85,11 +85,25 @@ async def _registered(settings: settings_module.Settings, person_id: str) -> Act
         return await registered_person(store, person_id)
 
 
+def live_limits(settings: settings_module.Settings) -> Limits:
+    """The live server's limits, with the operator's settings applied."""
+    limits = Limits(max_message_bytes=settings.max_message_bytes)
+    if settings.edits_per_second is not None:
+        per_second = settings.edits_per_second
+        limits = replace(limits, updates_per_second=per_second,
+                         update_burst=max(limits.update_burst, per_second * 4))
+    if settings.max_connections_per_person is not None:
+        limits = replace(limits, max_connections_per_person=settings.max_connections_per_person)
+    if settings.header_timeout is not None:
+        limits = replace(limits, header_timeout=settings.header_timeout)
+    return limits
+
+
 def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from kokreasi.app import create_app
-    from server import logs
+    from server import deadline, logs
 
     settings = _settings(args)
     if settings is None:
@@ -102,11 +116,7 @@ def serve_command(args: argparse.Namespace) -> int:
         # every document, others read. Never for a real co-creation process.
         logging.getLogger("kokreasi").warning("KOKREASI_ACCESS_POLICY=open: no process rules")
         policy = OpenPolicy()
-    limits = Limits(max_message_bytes=settings.max_message_bytes)
-    if settings.edits_per_second is not None:
-        per_second = settings.edits_per_second
-        limits = replace(limits, updates_per_second=per_second,
-                         update_burst=max(limits.update_burst, per_second * 4))
+    limits = live_limits(settings)
     app = create_app(settings, policy=policy, limits=limits)
     config = uvicorn.Config(
         app,
@@ -116,6 +126,7 @@ def serve_command(args: argparse.Namespace) -> int:
         # The sans-I/O implementation writes a frame straight to the transport (the legacy one
         # runs a drain per frame), and without per-message deflate a broadcast costs no zlib
         # pass per recipient: Yjs updates are small and barely compress.
+        http=deadline.protocol_class(limits.header_timeout),  # against slow-loris
         ws="websockets-sansio",
         ws_per_message_deflate=False,
         ws_max_size=settings.max_message_bytes + 64,  # framing; the app checks the exact limit

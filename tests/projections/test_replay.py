@@ -55,6 +55,7 @@ async def test_large_updates_get_a_stored_state_sooner_and_replay_stays_exact(
     """A stored state comes after CHECKPOINT_BYTES of updates even when far fewer than
     CHECKPOINT_EVERY events came in (a few big pastes), so replay never applies a long tail."""
     monkeypatch.setattr(documents, "CHECKPOINT_BYTES", 60)
+    monkeypatch.setattr(documents, "CHECKPOINT_GROWTH", 0)  # many, for many replay starts
     await scenario.build(store)
     await _projected(store, storage)
     rows = await storage.fetch(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import scenario
 from projection_helpers import ANI, BUDI, Writer, publish
-from pycrdt import Text
+from pycrdt import Text, XmlFragment
 
 import events
 from events.store import EventStore
@@ -162,3 +162,36 @@ async def test_one_instance_writes_the_projections_and_another_takes_over(
     finally:
         await second.close()
         await second_store.close()
+
+
+async def test_a_large_documents_row_names_its_checkpoint_and_a_restart_refolds_the_tail(
+    store: EventStore, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections.latest import latest_state
+    from projections.replay import document_at
+
+    # Small thresholds stand for megabytes: every document here is "large".
+    monkeypatch.setattr(documents, "CHECKPOINT_BYTES", 60)
+    monkeypatch.setattr(documents, "INLINE_STATE_BYTES", 100)
+    writers = await scenario.build(store)
+    runner = ProjectionRunner(store, storage, batch_size=3)
+    await runner.load()
+    await runner.catch_up()
+    for word in (" Satu", " dua", " tiga"):
+        text = scenario.problem_text(writers["ani"])
+        text.insert(len(text), word)
+        await publish(store, writers["ani"], "c1")
+        runner = ProjectionRunner(store, storage, batch_size=2)  # a restart each time
+        await runner.load()
+        await runner.catch_up()
+    stored = await storage.fetch("SELECT length(state) FROM doc_state WHERE document_id = 'c1'")
+    assert stored == [(0,)]  # no copy of its own: its checkpoint and the log stand for it
+    latest = await latest_state(storage, "c1")
+    assert latest is not None and latest.stream_version > 0
+    incremental = await dump(storage)
+    assert sum(row[11] for row in incremental["contribution"]) == await edits_in_log(store)
+    await ProjectionRunner(store, storage).rebuild()
+    assert await dump(storage) == incremental
+    now = await document_at(storage, store, "c1")
+    assert now.state() == (await document_at(storage, store, "c1", now.position)).state()
+    assert " Satu dua tiga" in str(now.doc.get("problem", type=XmlFragment))
