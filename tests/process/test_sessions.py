@@ -71,7 +71,8 @@ async def test_ending_a_session_ends_every_session_of_the_person_at_once(
     person_id, path = await invite(world)
     session = await sign_in(address, path)  # a browser
     script = issue_token(SECRET, name="Dewi", org="x", role=Stakeholder.CSO,
-                         person_id=person_id)  # and a script, on another device
+                         person_id=person_id, org_id=world.orgs["cso_member"])  # and a script
+
     history = f"/api/documents/{world.document_id}/history"
     for credentials in (cookie(session), bearer(script)):
         assert (await world.client.get("/api/me", headers=credentials)).status_code == 200
