@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 from live_helpers import SECRET, ServerProcess, YClient
-from server.tokens import issue_token
 
 from events.record import Stakeholder
+from identity.tokens import issue_token
 
 TIMEOUT = 0.5  # seconds the server gives a request's headers (KOKREASI_HEADER_TIMEOUT)
 

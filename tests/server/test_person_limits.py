@@ -12,9 +12,9 @@ import pycrdt
 import pytest
 import websockets
 from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_settings, serving
-from server.access import OpenPolicy
-from server.app import create_app
 
+from identity.access import OpenPolicy
+from kokreasi.app import create_app
 from server import protocol
 from server.awareness import Entry, encode_update
 from server.limits import Limits

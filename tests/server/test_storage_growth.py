@@ -10,9 +10,9 @@ from pathlib import Path
 
 import asyncpg
 from live_helpers import TokenFactory, YClient, make_settings, serving
-from server.access import OpenPolicy
-from server.app import create_app
 
+from identity.access import OpenPolicy
+from kokreasi.app import create_app
 from server.limits import Limits
 
 PASTE = 1_000_000  # characters: a little under the 1 MiB message limit once encoded
