@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from events.record import Actor, Stakeholder
+from httpapi.problems import problem
 from identity.access import SignInRefused
 from identity.auth import current_actor
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def error(status: int, message: str, code: str | None = None) -> Response:
+    return problem(status, message, code=code)
 
 
 async def caller(request: Request) -> Actor | Response | None:
@@ -20,7 +21,7 @@ async def caller(request: Request) -> Actor | Response | None:
     try:
         return await current_actor(request)
     except SignInRefused as refused:
-        return error(refused.status, refused.message)
+        return error(refused.status, refused.message, refused.code)
 
 
 async def require(request: Request, allowed: frozenset[Stakeholder]) -> Actor | Response:

@@ -19,7 +19,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 import events
@@ -27,6 +30,7 @@ from audit.api import routes as audit_routes
 from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
+from httpapi.problems import problem, wants_problem
 from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import ACTOR_RESOLVER, SESSION_CHECK
 from process.api import routes as process_routes
@@ -146,6 +150,7 @@ def create_app(
             Route("/ws/{document_id}", upgrade_required),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: _http_problem, Exception: _internal_problem},
         # Headers outermost, so that refusals carry them too.
         middleware=[Middleware(SecurityHeaders), Middleware(SameOriginWrites)],
     )
@@ -191,6 +196,22 @@ def create_app(
     if STATIC_DIR.is_dir():
         app.router.routes.append(Mount("/", SinglePageFiles(directory=STATIC_DIR, html=True)))
     return app
+
+
+async def _http_problem(request: Request, error: Exception) -> Response:
+    """Unknown routes, wrong methods and the like: a problem on the API, plain text on pages."""
+    if not isinstance(error, HTTPException):  # the only kind it is registered for
+        raise error
+    headers = dict(error.headers or {})
+    if not wants_problem(request):
+        return PlainTextResponse(error.detail, status_code=error.status_code, headers=headers)
+    return problem(error.status_code, str(error.detail), headers=headers)
+
+
+async def _internal_problem(request: Request, error: Exception) -> Response:
+    # Logged by the server with its traceback; the client learns nothing that may be sensitive.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(500, "Terjadi kesalahan di server / something went wrong on the server")
 
 
 async def _watch_connections(connections: set[Connection], limits: Limits) -> None:

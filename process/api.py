@@ -4,7 +4,8 @@
 schema and documentation, so the routes, the body checks and ``/openapi.json`` come from one
 place and cannot drift apart. Handlers are thin: the service checks permissions and state.
 
-Errors are JSON ``{"error": code, "message": text}`` with 401 (not signed in), 403 (not
+Errors are RFC 9457 problems (``httpapi.problems``: ``code`` and ``detail``, also as ``error``
+and ``message``) with 401 (not signed in), 403 (not
 allowed), 404 (unknown id), 409 (wrong stage, concurrent change), 422 (wrong or missing
 field), 429 (too much public input) or 503 (log unavailable). A refused request appends
 nothing to the log.
@@ -27,7 +28,7 @@ from identity.auth import current_actor
 from . import handlers as h
 from . import signin
 from .domain import CRITERIA, Method, ResponseStatus, Stage
-from .errors import NotSignedIn, ProcessError, Unavailable
+from .errors import Forbidden, NotSignedIn, ProcessError, Unavailable
 from .http import Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
 
@@ -54,6 +55,7 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
         try:
             service = service_of(request.app)
             actor = await _caller(request, operation)
+            _authorise(operation, actor)  # who may call it, before what they sent is read
             body = await read_body(request, operation.body)
             return await operation.handler(Call(request, service, actor, body))
         except ProcessError as error:
@@ -61,6 +63,19 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
 
     run.__name__ = operation.handler.__name__
     return run
+
+
+def _authorise(operation: Operation, actor: Actor | None) -> None:
+    """Refuse a caller the operation is not for before its body is checked, so a refusal
+    never depends on what was sent; finer rules (working groups, stages) stay with the
+    service."""
+    if operation.who == "anyone" or operation.any_token:
+        return
+    if actor is None:
+        raise NotSignedIn("Silakan masuk terlebih dahulu / please sign in first")
+    if operation.who == SECRETARIAT and actor.stakeholder is not Stakeholder.SECRETARIAT:
+        raise Forbidden("Hanya Sekretariat yang boleh melakukan ini / only the Secretariat may "
+                        "do this")
 
 
 async def _caller(request: Request, operation: Operation) -> Actor | None:

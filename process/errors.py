@@ -5,6 +5,7 @@
     ├── Forbidden       403  signed in, but this person may not do this
     ├── NotFound        404  no such plan, organisation, person, group, commitment, session, input
     ├── Conflict        409  not at this stage, or someone changed it at the same time
+    ├── TooLarge        413  the request body is over the limit
     ├── Invalid         422  a field is missing or has the wrong type or value
     ├── RateLimited     429  too much public input from one address or in total
     └── Unavailable     503  the log cannot be reached or followed right now
@@ -42,6 +43,11 @@ class NotFound(ProcessError):
 class Conflict(ProcessError):
     status = 409
     code = "conflict"
+
+
+class TooLarge(ProcessError):
+    status = 413
+    code = "body_too_large"
 
 
 class Invalid(ProcessError):

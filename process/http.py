@@ -2,7 +2,7 @@
 
 A handler receives a ``Call`` (the request, the service, the caller as the log knows them now,
 the checked body) and returns a response; a ``ProcessError`` it raises becomes
-``{"error": code, "message": text}`` with the error's status.
+an RFC 9457 problem (``httpapi.problems``) with the error's status and code.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from events.record import Actor
+from httpapi.problems import problem
 
-from .errors import NotSignedIn, ProcessError, RateLimited
+from .errors import NotSignedIn, ProcessError, RateLimited, TooLarge
 from .proxies import TrustedProxies, from_environment
 from .ratelimit import INPUT, Limits, RateLimiter, Refusals
 from .schema import Schema, check
@@ -52,12 +53,11 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status, headers=JSON_HEADERS)
 
 
-def error_response(error: ProcessError) -> JSONResponse:
+def error_response(error: ProcessError) -> Response:
     headers = dict(JSON_HEADERS)
     if isinstance(error, RateLimited):
         headers["retry-after"] = str(error.retry_after_s)
-    return JSONResponse({"error": error.code, "message": error.message},
-                        status_code=error.status, headers=headers)
+    return problem(error.status, error.message, code=error.code, headers=headers)
 
 
 # -- wiring ---------------------------------------------------------------------------------
@@ -141,8 +141,8 @@ async def read_body(request: Request, schema: Schema | None) -> dict[str, Any]:
         return {}
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise ProcessError(f"the request body is over {MAX_BODY_BYTES} bytes",
-                           code="body_too_large")
+        raise TooLarge(f"Isi permintaan melebihi {MAX_BODY_BYTES} bita / the request body is "
+                       f"over {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         value: Any = {}
     else:

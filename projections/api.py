@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from events.record import Stakeholder
 from httpapi.params import looks_whole, whole_number
+from httpapi.problems import problem
 from identity.access import SignInRefused
 from identity.auth import current_actor
 
@@ -44,8 +45,8 @@ async def _service(request: Request) -> ProjectionService:
     return service
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, code: str | None = None) -> Response:
+    return problem(status, message, code=code)
 
 
 def _guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -53,7 +54,7 @@ def _guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             actor = await current_actor(request)
         except SignInRefused as refused:
-            return _error(refused.status, refused.message)
+            return _error(refused.status, refused.message, refused.code)
         if actor is None:
             return _error(401, "sign in to see the history of a commitment")
         if actor.stakeholder is Stakeholder.PUBLIC:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from httpapi.problems import problem
 from identity.auth import by_cookie
 from identity.origin import same_origin
 
@@ -83,15 +84,13 @@ class SameOriginWrites:
         await refusal(scope, receive, send)
 
 
-def _refusal(request: Request) -> JSONResponse | None:
+def _refusal(request: Request) -> Response | None:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
-        return JSONResponse({"error": "json_required", "message": (
-            "Kirim permintaan ini sebagai application/json / send this request as "
-            "application/json")}, status_code=415, headers={"cache-control": "no-store"})
+        return problem(415, "Kirim permintaan ini sebagai application/json / send this request "
+                       "as application/json", code="json_required")
     if same_origin(request) is not True:
-        return JSONResponse({"error": "cross_site_request", "message": (
-            "Permintaan dari situs lain ditolak; buka Kokreasi langsung / a request from another "
-            "site was refused; open Kokreasi itself")}, status_code=403,
-            headers={"cache-control": "no-store"})
+        return problem(403, "Permintaan dari situs lain ditolak; buka Kokreasi langsung / a "
+                       "request from another site was refused; open Kokreasi itself",
+                       code="cross_site_request")
     return None

@@ -68,7 +68,7 @@ async def test_checkpoints_are_public_and_only_the_secretariat_signs_on_demand(
     assert list(keyring) == [signer_of(app).key_id]
     assert (await client.post("/api/audit/checkpoints")).status_code == 401
     refused = await client.post("/api/audit/checkpoints", headers=bearer("cso"))
-    assert refused.status_code == 403 and "secretariat" in refused.json()["error"]
+    assert refused.status_code == 403 and "secretariat" in refused.json()["detail"]
     await write_history(app.state.store, signer_of(app))
     signed = await client.post("/api/audit/checkpoints", headers=bearer("secretariat"))
     assert signed.status_code == 201
@@ -98,7 +98,7 @@ async def test_consistency_proof_from_a_kept_checkpoint(
     for query, message in [({}, "give from=N"), ({"from": "x"}, "whole number"),
                            ({"from": "999"}, "beyond the newest checkpoint")]:
         refused = await client.get("/api/audit/consistency", params=query)
-        assert refused.status_code == 400 and message in refused.json()["error"]
+        assert refused.status_code == 400 and message in refused.json()["detail"]
 
 
 async def test_bundle_download_is_for_auditors_and_the_secretariat(
@@ -122,7 +122,7 @@ async def test_bundle_download_is_for_auditors_and_the_secretariat(
     assert verified.signed_up_to < verified.tree_size == head.position
     assert verified.at_export is not None and verified.at_export.tree_size == head.position
     unknown = await client.get("/api/audit/bundle?plan=nope", headers=bearer("auditor"))
-    assert unknown.status_code == 404 and "no plan 'nope'" in unknown.json()["error"]
+    assert unknown.status_code == 404 and "no plan 'nope'" in unknown.json()["detail"]
     assert (await client.get("/api/audit/bundle", headers=bearer("auditor"))).status_code == 400
     # Recording a checkpoint is the Secretariat's POST; the next download is signed up to it.
     signed = await client.post("/api/audit/checkpoints", headers=bearer("secretariat"))

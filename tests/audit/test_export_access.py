@@ -122,7 +122,7 @@ async def test_web_downloads_and_who_may_have_them(
         (f"/api/exports/{PLAN}/opendata.xml", 404, "opendata.json or opendata.zip"),
     ]:
         refused = await client.get(url)
-        assert refused.status_code == status and fragment in refused.json()["error"], url
+        assert refused.status_code == status and fragment in refused.json()["detail"], url
 
     evidence = f"/api/exports/{PLAN}/evidence.zip"
     assert (await client.get(evidence)).status_code == 401

@@ -76,7 +76,7 @@ async def test_content_at_a_position_or_a_time(client: httpx.AsyncClient) -> Non
     assert by_time.json()["position"] == 0
     assert by_time.json()["content"]["title"] == ""
     bad = await client.get("/api/documents/c1/at/yesterday", headers=auditor)
-    assert bad.status_code == 400 and "ISO 8601" in bad.json()["error"]
+    assert bad.status_code == 400 and "ISO 8601" in bad.json()["detail"]
     missing = await client.get("/api/documents/nope/at/3", headers=auditor)
     assert missing.status_code == 404
 

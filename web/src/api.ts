@@ -31,9 +31,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     }
   }
   if (!response.ok) {
-    const body = (data && typeof data === 'object' ? data : {}) as { error?: unknown; message?: unknown }
-    const detail = body.message ?? body.error ?? (response.statusText || `HTTP ${response.status}`)
-    throw new ApiError(response.status, String(detail), body.error ? String(body.error) : '')
+    // Errors are RFC 9457 problems: `detail` for people, `code` for programs.
+    const body = (data && typeof data === 'object' ? data : {}) as { detail?: unknown; code?: unknown }
+    const detail = body.detail ?? (response.statusText || `HTTP ${response.status}`)
+    throw new ApiError(response.status, String(detail), body.code ? String(body.code) : '')
   }
   return data as T
 }
