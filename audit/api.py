@@ -30,8 +30,8 @@ from starlette.routing import BaseRoute
 
 from events.record import Stakeholder
 from events.store import EventStore
+from httpapi.openapi import Documented
 from httpapi.params import BadNumber, whole_number
-from process.openapi import Documented
 
 from . import openapi
 from .bundle import UnknownPlan, export_bundle

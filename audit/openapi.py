@@ -1,53 +1,22 @@
-"""The ``/openapi.json`` entries of the audit and export routes (``process.openapi.Documented``)."""
+"""The ``/openapi.json`` entries of the audit and export routes (``httpapi.openapi.Documented``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-Operation = dict[str, Any]
+from httpapi.openapi import Operation
+from httpapi.openapi import operation as documented
+from httpapi.openapi import query as _query
 
-_JSON = {"application/json": {"schema": {"type": "object"}}}
-_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _NO_WRITE = ("A GET records nothing: the header of the bundle carries a checkpoint of the "
              "whole exported log signed at export, which is not added to the log; positions "
              "after the newest checkpoint recorded in the log are covered by that one only "
              "(`kokreasi audit verify` says which). POST /api/audit/checkpoints records one.")
-_ERRORS = {
-    400: "A query parameter is missing or malformed",
-    401: "Not signed in, or the sign-in is no longer valid",
-    403: "Not allowed for you (the message says why)",
-    404: "Unknown plan",
-}
 
 
-def _query(name: str, required: bool, description: str, kind: str = "string") -> Operation:
-    return {"name": name, "in": "query", "required": required,
-            "schema": {"type": kind}, "description": description}
-
-
-def operation(
-    name: str,
-    summary: str,
-    who: str,
-    *,
-    status: int = 200,
-    media_type: str = "application/json",
-    note: str = "",
-    errors: tuple[int, ...] = (),
-    query: tuple[Operation, ...] = (),
-) -> Operation:
-    content = _JSON if media_type == "application/json" else {media_type: {}}
-    responses: dict[str, Any] = {str(status): {"description": "OK", "content": content}}
-    for code in errors:
-        responses[str(code)] = {"description": _ERRORS[code], "content": _ERROR}
-    return {
-        "operationId": name,
-        "summary": summary,
-        "description": f"Who may call it: {who}." + (f" {note}" if note else ""),
-        "tags": ["audit"],
-        "parameters": list(query),
-        "responses": responses,
-    }
+def operation(name: str, summary: str, who: str, *, query: tuple[Operation, ...] = (),
+              **options: Any) -> Operation:
+    return documented(name, summary, who, tag="audit", parameters=query, **options)
 
 
 CHECKPOINTS = operation(

@@ -23,13 +23,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, WebSocketRoute
 
 import events
 from audit.api import routes as audit_routes
 from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
+from httpapi.openapi import Documented
 from httpapi.problems import problem, wants_problem
 from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import ACTOR_RESOLVER, SESSION_CHECK
@@ -45,7 +46,16 @@ from projections.service import ProjectionService
 from server.connection import Connection, endpoint
 from server.fanout import Broker, InProcessBroker, RedisBroker
 from server.fanout_seal import FanoutSeal
-from server.http import STATIC_DIR, SinglePageFiles, healthz, metrics, upgrade_required
+from server.http import (
+    HEALTH,
+    METRICS,
+    STATIC_DIR,
+    WEBSOCKET,
+    SinglePageFiles,
+    healthz,
+    metrics,
+    upgrade_required,
+)
 from server.limits import AddressGuard, Limits, PersonLimits, QuietRefusals
 from server.loading import ProjectionCheckpoints
 from server.logs import redact_request_logs
@@ -144,10 +154,10 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/healthz", healthz),
-            Route("/metrics", metrics),
+            Documented("/healthz", healthz, method="GET", operation=HEALTH),
+            Documented("/metrics", metrics, method="GET", operation=METRICS),
             WebSocketRoute("/ws/{document_id}", endpoint),
-            Route("/ws/{document_id}", upgrade_required),
+            Documented("/ws/{document_id}", upgrade_required, method="GET", operation=WEBSOCKET),
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_problem, Exception: _internal_problem},

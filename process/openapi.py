@@ -7,7 +7,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+
+from httpapi.openapi import PROBLEM_CONTENT, PROBLEM_SCHEMA, documented_paths
 
 from .schema import Schema
 
@@ -32,7 +33,7 @@ def _object(**properties: Schema) -> Schema:
 ACTOR = _object(person_id=_STR, name=_STR, org_id=_STR, org_name=_STR, stakeholder=_STR)
 
 COMPONENTS: dict[str, Schema] = {
-    "Error": {**_object(error=_STR, message=_STR), "required": ["error", "message"]},
+    "Error": PROBLEM_SCHEMA,
     "Actor": ACTOR,
     "Me": {**ACTOR, "properties": {**ACTOR["properties"], "known": _BOOL}},
     "Commitment": {
@@ -173,7 +174,7 @@ def build_document() -> dict[str, Any]:
         for code in sorted({*op.errors, *guarded, 422 if op.body else 0, 503} - {0}):
             responses[str(code)] = {
                 "description": _ERROR_TEXT.get(code, "The event log is unavailable"),
-                "content": {"application/json": {"schema": _ref("Error")}},
+                "content": PROBLEM_CONTENT,
             }
         entry: dict[str, Any] = {
             "operationId": op.handler.__name__,
@@ -219,30 +220,7 @@ def build_document() -> dict[str, Any]:
     }
 
 
-class Documented(Route):
-    """A route another part serves (audit, exports) that ``/openapi.json`` lists too:
-    ``operation`` is its OpenAPI operation object. The process API cannot import those parts,
-    so their routes carry their own entry."""
-
-    def __init__(self, path: str, endpoint: Any, *, method: str, operation: Schema) -> None:
-        super().__init__(path, endpoint, methods=[method])
-        self.method = method.lower()
-        self.operation = operation
-
-
-def _documented(routes: Any) -> dict[str, dict[str, Any]]:
-    paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        if isinstance(route, Documented):
-            path = re.sub(r":\w+}", "}", route.path)  # {plan:str} is {plan} to OpenAPI
-            parameters = [{"name": name, "in": "path", "required": True,
-                           "schema": {"type": "string"}} for name in re.findall(r"{(\w+)}", path)]
-            paths.setdefault(path, {})[route.method] = {
-                "parameters": parameters, **route.operation}
-    return paths
-
-
 async def openapi_endpoint(request: Request) -> Response:
     document = build_document()
-    document["paths"].update(_documented(request.app.routes))
+    document["paths"].update(documented_paths(request.app.routes))
     return JSONResponse(document)

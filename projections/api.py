@@ -14,15 +14,16 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from events.record import Stakeholder
+from httpapi.openapi import Documented
 from httpapi.params import looks_whole, whole_number
 from httpapi.problems import problem
 from identity.access import SignInRefused
 from identity.auth import current_actor
 
-from . import queries
+from . import openapi, queries
 from .service import ProjectionService
 
 Handler = Callable[[Request, ProjectionService], Awaitable[Any]]
@@ -138,12 +139,21 @@ async def contributions(request: Request, service: ProjectionService) -> Any:
     )}
 
 
+DOCUMENT = "/api/documents/{document_id}"
+
+
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/documents/{document_id}/history", _guarded(history)),
-        Route("/api/documents/{document_id}/at/{at}", _guarded(content_at)),
-        Route("/api/documents/{document_id}/snapshots", _guarded(snapshots)),
-        Route("/api/documents/{document_id}/compare", _guarded(compare)),
-        Route("/api/documents/{document_id}/attribution", _guarded(attribution)),
-        Route("/api/contributions", _guarded(contributions)),
+        Documented(f"{DOCUMENT}/history", _guarded(history), method="GET",
+                   operation=openapi.HISTORY),
+        Documented(f"{DOCUMENT}/at/{{at}}", _guarded(content_at), method="GET",
+                   operation=openapi.CONTENT_AT),
+        Documented(f"{DOCUMENT}/snapshots", _guarded(snapshots), method="GET",
+                   operation=openapi.SNAPSHOTS),
+        Documented(f"{DOCUMENT}/compare", _guarded(compare), method="GET",
+                   operation=openapi.COMPARE),
+        Documented(f"{DOCUMENT}/attribution", _guarded(attribution), method="GET",
+                   operation=openapi.ATTRIBUTION),
+        Documented("/api/contributions", _guarded(contributions), method="GET",
+                   operation=openapi.CONTRIBUTIONS),
     ]

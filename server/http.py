@@ -12,6 +12,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from httpapi.openapi import operation
+
 from .metrics import Metrics
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -29,6 +31,17 @@ class SinglePageFiles(StaticFiles):
             if error.status_code != 404 or request_path.startswith(API_PREFIXES):
                 raise
             return await super().get_response("index.html", scope)
+
+
+HEALTH = operation("health", "Whether this instance is ready: 200 with its rooms and "
+                   "connections, 503 while it starts", "anyone", tag="server", errors=(503,))
+METRICS = operation("metrics", "Prometheus metrics of this instance", "anyone, or who has "
+                    "KOKREASI_METRICS_TOKEN when it is set", tag="server",
+                    media_type="text/plain", errors=(401,))
+WEBSOCKET = operation("websocket", "The y-websocket endpoint of a document: connect with a "
+                      "websocket (Upgrade: websocket; docs/contracts.md); a plain GET answers 426",
+                      "anyone who may read the document", tag="server",
+                      status=426, media_type="text/plain")
 
 
 async def healthz(request: Request) -> Response:

@@ -24,9 +24,9 @@ from starlette.routing import BaseRoute
 from commitment.labels import LANGUAGES
 from events.record import Actor, RecordedEvent, Stakeholder
 from events.store import EventStore
+from httpapi.openapi import Documented
 from process.errors import RateLimited
 from process.http import client_address, configured_limiter, error_response
-from process.openapi import Documented
 from process.ratelimit import Limits, RateLimiter, Refusals
 from process.rules import can_read, reads_unpublished
 from process.state import Commitment, ProcessState
