@@ -60,7 +60,7 @@ async def test_an_update_of_60000_unmergeable_inserts_is_refused_and_others_edit
                   "update too costly: over 10000 Yjs structs")
         ayu.text += "still here"
         await ayu.wait_saved()
-    assert await _logged(live, "heavy") == ["ayu"]
+    assert await _logged(live, "heavy") == ["ext:ayu"]
     assert str(ayu.text) == "still here"
     assert live.state.metrics.person_refusals.values["costly_update"] == 1
 
@@ -88,7 +88,7 @@ async def test_updates_that_cost_more_than_a_persons_rate_are_held_back_then_cut
     finally:
         for tab in tabs:
             await tab.disconnect()
-    assert await _logged(limited, "costs") == ["mallory", "mallory"]
+    assert await _logged(limited, "costs") == ["ext:mallory", "ext:mallory"]
 
 
 async def test_a_fifth_connection_of_one_person_is_refused_at_the_handshake(
