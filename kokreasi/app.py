@@ -36,7 +36,7 @@ from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import ACTOR_RESOLVER, SESSION_CHECK
 from process.api import routes as process_routes
 from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
-from process.proxies import from_environment
+from process.proxies import TrustedProxies
 from process.registry import Registry
 from process.runtime import ProcessRuntime
 from process.service import ProcessService
@@ -173,7 +173,8 @@ def create_app(
     redact_request_logs()  # invitation links and tokens are credentials
     # X-Forwarded-For is believed from KOKREASI_TRUSTED_PROXIES only: one rule for the live
     # server and the process's HTTP routes. A malformed setting stops the server at start.
-    state.process_trusted_proxies = from_environment(settings.extra)
+    state.process_trusted_proxies = TrustedProxies.parse(
+        settings.extra.get("trusted_proxies", settings.trusted_proxies))
     state.client_address = state.process_trusted_proxies.client_address
     state.metrics = Metrics()
     state.instance_id = uuid.uuid4().hex[:12]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from process.proxies import TrustedProxies
+
 DEFAULT_DATA_DIR = "kokreasi-data"
 SECRET_FILE = "secret.key"
 
@@ -50,6 +52,9 @@ class Settings:
     # None keeps the live server's defaults (server.limits.Limits).
     max_connections_per_person: int | None = None
     header_timeout: float | None = None
+    # Addresses/networks whose X-Forwarded-For is believed (``extra["trusted_proxies"]``, for
+    # tests, wins); checked when loaded, so a typo stops the server at start.
+    trusted_proxies: str = ""
 
     @property
     def embedded(self) -> bool:
@@ -187,6 +192,7 @@ def load(
         metrics_token=env.get("KOKREASI_METRICS_TOKEN", "").strip() or None,
         max_connections_per_person=_whole_number(env, "KOKREASI_MAX_CONNECTIONS_PER_PERSON"),
         header_timeout=_positive_number(env, "KOKREASI_HEADER_TIMEOUT"),
+        trusted_proxies=_trusted_proxies(env),
     )
 
 
@@ -201,6 +207,15 @@ def _positive_number(env: dict[str, str], name: str) -> float | None:
     if not value > 0 or value == float("inf"):
         raise SettingsError(f"{name}={text!r} must be a positive number")
     return value
+
+
+def _trusted_proxies(env: dict[str, str]) -> str:
+    text = env.get("KOKREASI_TRUSTED_PROXIES", "").strip()
+    try:
+        TrustedProxies.parse(text)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    return text
 
 
 def _whole_number(env: dict[str, str], name: str) -> int | None:

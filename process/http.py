@@ -20,7 +20,7 @@ from events.record import Actor
 from httpapi.problems import problem
 
 from .errors import NotSignedIn, ProcessError, RateLimited, TooLarge
-from .proxies import TrustedProxies, from_environment
+from .proxies import TrustedProxies
 from .ratelimit import INPUT, Limits, RateLimiter, Refusals
 from .schema import Schema, check
 from .service import ProcessService
@@ -91,10 +91,10 @@ def configured_limiter(app: Starlette, prefix: str, defaults: Limits,
 
 
 def trusted_proxies_of(app: Starlette) -> TrustedProxies:
-    proxies: TrustedProxies | None = getattr(app.state, "process_trusted_proxies", None)
-    if proxies is None:
-        proxies = from_environment(getattr(app.state.settings, "extra", {}) or {})
-        app.state.process_trusted_proxies = proxies
+    """The proxies the composition root trusts (``KOKREASI_TRUSTED_PROXIES``); none when the
+    app was built without them."""
+    proxies: TrustedProxies = getattr(app.state, "process_trusted_proxies", None) or (
+        TrustedProxies())
     return proxies
 
 

@@ -10,11 +10,9 @@ and only the entries our proxies appended are true (a client may prepend anythin
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 ENV_NAME = "KOKREASI_TRUSTED_PROXIES"
-EXTRA_KEY = "trusted_proxies"
 MAX_HOPS = 32  # entries of X-Forwarded-For looked at; a real chain of proxies is short
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -40,12 +38,6 @@ class TrustedProxies:
                 ) from None
         return cls(networks)
 
-    @classmethod
-    def from_settings(cls, extra: Mapping[str, str], environ: Mapping[str, str]) -> TrustedProxies:
-        """The setting from ``Settings.extra`` (key ``trusted_proxies``), else the environment."""
-        text = extra.get(EXTRA_KEY)
-        return cls.parse(text if text is not None else environ.get(ENV_NAME, ""))
-
     def trusts(self, address: str) -> bool:
         ip = _ip(address)
         return ip is not None and any(ip in network for network in self.networks)
@@ -62,10 +54,6 @@ class TrustedProxies:
                 return str(ip) if ip is not None else hop
         # Every hop is one of ours (or there are none): the farthest one is the client.
         return str(_ip(hops[0]) or hops[0]) if hops else peer
-
-
-def from_environment(extra: Mapping[str, str]) -> TrustedProxies:
-    return TrustedProxies.from_settings(extra, os.environ)
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

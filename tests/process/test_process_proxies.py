@@ -15,7 +15,7 @@ from process_helpers import World, bearer, serving
 from starlette.applications import Starlette
 
 from kokreasi.app import create_app
-from kokreasi.settings import Settings
+from kokreasi.settings import Settings, SettingsError, load
 from process.proxies import TrustedProxies
 from process.ratelimit import Limits, RateLimiter
 from server.limits import Limits as ServerLimits
@@ -78,20 +78,17 @@ async def test_forwarded_for_counts_only_from_trusted_proxies(
                 forwarded_for)
 
     # The environment variable, when the settings do not say.
-    monkeypatch.setenv(ENV, "127.0.0.1")
-    from_env = instance(settings)
+    from_env = instance(dataclasses.replace(
+        settings, trusted_proxies=load(env={ENV: "127.0.0.1"}, read_only=True).trusted_proxies))
     async with serving(from_env) as env_address:
         assert await give_input(env_address, world, "192.0.2.1") == 201
         assert await give_input(env_address, world, "192.0.2.2") == 201
         assert await give_input(env_address, world, "192.0.2.1") == 429
 
 
-def test_a_malformed_setting_stops_the_server_at_start(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(ENV, "10.0.0.1, nginx")
-    with pytest.raises(ValueError, match=f"{ENV}: 'nginx' is not an IP address"):
-        create_app(settings)
+def test_a_malformed_setting_stops_the_server_at_start() -> None:
+    with pytest.raises(SettingsError, match=f"{ENV}: 'nginx' is not an IP address"):
+        load(env={ENV: "10.0.0.1, nginx"}, read_only=True)
 
 
 async def test_signed_in_people_behind_one_address_each_have_their_own_input_limit(
