@@ -61,7 +61,8 @@ from server.loading import ProjectionCheckpoints
 from server.logs import redact_request_logs
 from server.metrics import Metrics
 from server.publisher import Publisher
-from server.rooms import MAX_IN_FLIGHT, RoomManager, RoomServices
+from server.room_manager import RoomManager
+from server.rooms import MAX_IN_FLIGHT, RoomServices
 from server.security import SameOriginWrites, SecurityHeaders
 from server.sessions import close_ended_sessions
 

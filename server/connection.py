@@ -23,10 +23,12 @@ from identity.auth import authenticate, cross_site_cookie
 from identity.tokens import TokenError
 
 from . import costs, protocol
+from .close_codes import CloseCode
 from .limits import AddressGuard, Limits, PersonLimits, Refusal, TokenBucket
 from .loading import DOCUMENT_ID
 from .metrics import Metrics, PersonRefusal
-from .rooms import CloseCode, Room, RoomManager
+from .room_manager import RoomManager
+from .rooms import Room
 from .ystructs import Outline, TooManyStructs
 
 log = logging.getLogger("kokreasi.connection")

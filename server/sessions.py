@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from identity.auth import SessionCheck
 
+from .close_codes import CloseCode
 from .connection import Connection
-from .rooms import CloseCode
 
 
 async def close_ended_sessions(connections: Iterable[Connection], check: SessionCheck) -> None:
