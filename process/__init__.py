@@ -2,7 +2,7 @@
 
     domain      stages, methods, statuses; the domain event types and their streams
     state       ProcessState, a pure fold of those events
-    rules       the permission table (stage x stakeholder x working-group membership)
+    permissions the permission table (stage x stakeholder x working-group membership)
     runtime     the state of one instance, following the log (read-your-writes, listeners)
     service     the commands: check, append, wait until folded
     policy      ProcessPolicy: the live server's AccessPolicy over the runtime

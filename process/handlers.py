@@ -11,7 +11,7 @@ from commitment.contract import contract_json
 from events.record import Actor, Stakeholder
 from httpapi.params import BadNumber, whole_number
 
-from . import rules, views
+from . import permissions, views
 from .errors import Forbidden, Invalid
 from .http import (
     Call,
@@ -209,7 +209,7 @@ async def close_revision(call: Call) -> Response:
 async def _readable_commitment(call: Call) -> tuple[Any, Any]:
     state = await call.service.state()
     commitment = call.service.commitment(state, call.param("commitment_id"))
-    read = rules.can_read(state, call.actor, commitment)
+    read = permissions.can_read(state, call.actor, commitment)
     if not read.allowed:
         raise Forbidden(read.reason)
     return state, commitment

@@ -1,7 +1,7 @@
 """The live server's access policy, backed by the folded state of the co-creation process.
 
 The composition root gives the live server a ``ProcessPolicy`` over the app's runtime. The
-policy answers from ``rules`` (the same table the HTTP API enforces) and calls its listeners,
+policy answers from ``permissions`` (the same table the HTTP API enforces) and calls its listeners,
 through the runtime, after every event that may change an answer: a stage advance, a
 publication, a membership, a person deactivated, a session opened, attended or closed.
 """
@@ -15,7 +15,7 @@ from events.errors import EventStoreError
 from events.record import Context
 from identity.access import AccessListener, DocumentAccess, Principal, SignInRefused
 
-from . import rules
+from . import permissions
 from .domain import person_stream, plan_stream
 from .runtime import ProcessRuntime, StateUnavailable
 from .state import ProcessState
@@ -46,10 +46,10 @@ class ProcessPolicy:
         plan = state.plans[commitment.plan_id]
         session = state.open_session_for(plan.id, actor.org_id)
         context = Context(plan.id, str(plan.stage), session.id if session else None)
-        read = rules.can_read(state, actor, commitment)
+        read = permissions.can_read(state, actor, commitment)
         if not read.allowed:
             return DocumentAccess(False, False, read.reason, context, actor=actor)
-        write = rules.can_write_text(state, actor, commitment)
+        write = permissions.can_write_text(state, actor, commitment)
         return DocumentAccess(True, write.allowed, write.reason, context,
                               update_check=check_update_roots, actor=actor,
                               guard=_guard(state, plan.id, actor.person_id))

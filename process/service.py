@@ -1,7 +1,7 @@
 """The commands of the co-creation process: check against the state, append, read back.
 
 Every command takes the actor as the server authenticated them (never from a request body),
-checks the permission table (``rules``) and the state, appends one domain event with the
+checks the permission table (``permissions``) and the state, appends one domain event with the
 stream's expected version, and returns only once the state has folded it, so the caller reads
 its own write. A refused command appends nothing.
 """
@@ -25,7 +25,7 @@ from events.store import ANY_VERSION, NO_STREAM
 from identity.access import SignInRefused
 
 from . import domain as d
-from . import rules
+from . import permissions
 from .domain import CRITERIA, Method, ResponseStatus, Stage, next_stage
 from .errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavailable
 from .invitations import (
@@ -243,7 +243,7 @@ class ProcessService:
         return Context(plan.id, str(plan.stage), session.id if session is not None else None)
 
     @staticmethod
-    def _require(decision: rules.Decision) -> None:
+    def _require(decision: permissions.Decision) -> None:
         if not decision.allowed:
             raise (Conflict if decision.stage_conflict else Forbidden)(decision.reason)
 
@@ -255,7 +255,7 @@ class ProcessService:
 
     async def _manager(self, actor: Actor | None) -> tuple[Actor, ProcessState]:
         signed_in = self._signed_in(await self.resolve(actor))
-        self._require(rules.can_manage(signed_in))
+        self._require(permissions.can_manage(signed_in))
         return signed_in, await self.state()
 
     @staticmethod
@@ -291,7 +291,7 @@ class ProcessService:
         who = self._signed_in(await self.resolve(actor))
         state = await self.state()
         plan = self.plan(state, plan_id)
-        self._require(rules.can_advance(who, plan))
+        self._require(permissions.can_advance(who, plan))
         if from_stage != plan.stage:
             raise Conflict(
                 f"the plan is at {plan.stage}, not {from_stage}; reload to see the change",
@@ -542,7 +542,7 @@ class ProcessService:
     ) -> Plan:
         plan = self.plan(state, plan_id)
         if plan.stage is Stage.FINAL:
-            raise Conflict(rules.FINAL_FROZEN)
+            raise Conflict(permissions.FINAL_FROZEN)
         group = self.working_group(state, group_id)
         if group.plan_id != plan.id:
             raise Invalid(f"working group {group_id!r} belongs to another plan")
@@ -559,7 +559,7 @@ class ProcessService:
         who, state = await self._manager(actor)
         commitment = self.commitment(state, commitment_id)
         plan = state.plans[commitment.plan_id]
-        self._require(rules.can_revise(who, plan))
+        self._require(permissions.can_revise(who, plan))
         if not reason.strip():
             raise Invalid("Revisi perlu alasan / a revision needs a reason",
                           code="reason_required")
@@ -580,7 +580,7 @@ class ProcessService:
         who, state = await self._manager(actor)
         commitment = self.commitment(state, commitment_id)
         plan = state.plans[commitment.plan_id]
-        self._require(rules.can_revise(who, plan))
+        self._require(permissions.can_revise(who, plan))
         revision = commitment.open_revision
         if revision is None or revision.version != version:
             raise Conflict(f"revision {version} of this commitment is not open",
@@ -650,7 +650,7 @@ class ProcessService:
         who = await self.resolve(actor)
         state = await self.state()
         commitment = self.commitment(state, commitment_id)
-        self._require(rules.can_give_input(state, who, commitment))
+        self._require(permissions.can_give_input(state, who, commitment))
         section = target.get("section")
         milestone = target.get("milestone")
         if section is not None and section not in SECTIONS:
@@ -682,7 +682,7 @@ class ProcessService:
         who = self._signed_in(await self.resolve(actor))
         state = await self.state()
         item = self.input(state, input_id)
-        self._require(rules.can_respond(state, who, item))
+        self._require(permissions.can_respond(state, who, item))
         try:
             verdict = ResponseStatus(status)
         except ValueError:

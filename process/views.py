@@ -10,7 +10,7 @@ from typing import Any
 
 from events.record import Actor, Stakeholder
 
-from . import rules
+from . import permissions
 from .domain import STAGE_NAMES, Stage, next_stage
 from .privacy import ContactSealer
 from .state import (
@@ -44,7 +44,7 @@ def commitment_json(
     state: ProcessState, commitment: Commitment, reader: Actor | None
 ) -> dict[str, Any]:
     plan = state.plans[commitment.plan_id]
-    write = rules.can_write_text(state, reader, commitment)
+    write = permissions.can_write_text(state, reader, commitment)
     return {
         "id": commitment.id,
         "plan_id": commitment.plan_id,
@@ -80,7 +80,8 @@ def revision_json(revision: Revision) -> dict[str, Any]:
 def visible_commitments(
     state: ProcessState, plan: Plan, reader: Actor | None
 ) -> list[Commitment]:
-    return [c for c in state.commitments_of(plan.id) if rules.can_read(state, reader, c).allowed]
+    return [c for c in state.commitments_of(plan.id)
+            if permissions.can_read(state, reader, c).allowed]
 
 
 def plan_json(state: ProcessState, plan: Plan, reader: Actor | None) -> dict[str, Any]:
@@ -116,7 +117,7 @@ def person_json(
         "stakeholder": str(org.stakeholder) if org else None,
         "active": person.active,
     }
-    if rules.is_secretariat(reader):
+    if permissions.is_secretariat(reader):
         view["contact"] = sealer.open(person.contact_sealed)
         view["deactivated_reason"] = person.deactivated_reason
     return view

@@ -5,7 +5,7 @@
     GET /api/exports/{plan}/evidence.zip            auditors and the Secretariat (records nothing)
 
 Signed-in CSOs, ministries, the Secretariat and auditors get every commitment; anyone else
-only what the Secretariat published (``process.rules.can_read``). Plans and open data are
+only what the Secretariat published (``process.permissions.can_read``). Plans and open data are
 built once per log position and off the event loop (``cache``); anonymous callers are
 limited per client address (``Settings.extra``: ``export_per_client``, ...), so a flood of
 downloads costs the people editing nothing.
@@ -27,8 +27,8 @@ from events.store import EventStore
 from httpapi.openapi import Documented
 from process.errors import RateLimited
 from process.http import client_address, configured_limiter, error_response
+from process.permissions import can_read, reads_unpublished
 from process.ratelimit import Limits, RateLimiter, Refusals
-from process.rules import can_read, reads_unpublished
 from process.state import Commitment, ProcessState
 
 from .. import openapi

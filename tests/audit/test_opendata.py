@@ -11,7 +11,7 @@ from plan_story import PLAN, TII, Story
 
 from audit.exports.opendata import open_data, write_csv_zip
 from audit.exports.plan import load_plan
-from process.rules import can_read
+from process.permissions import can_read
 
 
 def csv_rows(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:

@@ -2,7 +2,7 @@
 
 Every stage x stakeholder type x working-group membership x action (read, write text, give
 input, respond, advance the stage). The expected answers are written out here from the
-domain's table, independently of ``process.rules``.
+domain's table, independently of ``process.permissions``.
 """
 
 from __future__ import annotations
