@@ -41,6 +41,21 @@ DEFAULT_CODES = {
 }
 
 
+# What the framework's own refusals say, for people reading either language.
+FRAMEWORK_DETAILS = {
+    404: "Tidak ada di sini / nothing here",
+    405: "Metode ini tidak dapat dipakai di alamat ini / this method is not allowed here",
+}
+
+
+def in_both_languages(status: int, detail: str) -> str:
+    """The framework's bare status phrase (``Not Found``) in both languages; any other detail
+    as it is."""
+    if detail == HTTPStatus(status).phrase:
+        return FRAMEWORK_DETAILS.get(status, detail)
+    return detail
+
+
 class ProblemResponse(JSONResponse):
     media_type = MEDIA_TYPE
 

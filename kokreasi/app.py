@@ -31,7 +31,7 @@ from audit.api import signer_of
 from audit.checkpoints import create_checkpoint
 from events.record import Context
 from httpapi.openapi import Documented
-from httpapi.problems import problem, wants_problem
+from httpapi.problems import in_both_languages, problem, wants_problem
 from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import ACTOR_RESOLVER, SESSION_CHECK
 from process.api import routes as process_routes
@@ -217,7 +217,8 @@ async def _http_problem(request: Request, error: Exception) -> Response:
     headers = dict(error.headers or {})
     if not wants_problem(request):
         return PlainTextResponse(error.detail, status_code=error.status_code, headers=headers)
-    return problem(error.status_code, str(error.detail), headers=headers)
+    return problem(error.status_code, in_both_languages(error.status_code, str(error.detail)),
+                   headers=headers)
 
 
 async def _internal_problem(request: Request, error: Exception) -> Response:

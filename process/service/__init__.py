@@ -1,0 +1,26 @@
+"""The commands of the co-creation process (``ProcessService``), one module per group:
+plans, people, commitments, revisions, sessions, public input; ``core`` holds what they share.
+"""
+
+from __future__ import annotations
+
+from .commitments import CommitmentCommands
+from .core import ANONYMOUS_ID, StageAdvancedHook, anonymous_actor, new_id
+from .inputs import InputCommands
+from .people import PeopleCommands
+from .plans import PlanCommands
+from .revisions import RevisionCommands
+from .sessions import SessionCommands
+
+__all__ = ["ANONYMOUS_ID", "ProcessService", "StageAdvancedHook", "anonymous_actor", "new_id"]
+
+
+class ProcessService(
+    PlanCommands,
+    PeopleCommands,
+    CommitmentCommands,
+    RevisionCommands,
+    SessionCommands,
+    InputCommands,
+):
+    """Every command of the co-creation process."""
