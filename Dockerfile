@@ -11,6 +11,7 @@ COPY kokreasi ./kokreasi
 COPY identity ./identity
 COPY commitment ./commitment
 COPY httpapi ./httpapi
+COPY ycodec ./ycodec
 COPY events ./events
 COPY server ./server
 COPY projections ./projections

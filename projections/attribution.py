@@ -18,10 +18,10 @@ from typing import Any
 import pycrdt
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
+import ycodec
 from commitment.template import CONTACTS, META, MILESTONES, SECTIONS, TITLE
 from events.record import Actor
 
-from . import ycodec
 from .documents import actor_to_json
 
 OBJECT_CHAR = "\ufffc"  # stands for an embedded object in a text

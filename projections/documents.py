@@ -19,9 +19,8 @@ from typing import Any
 
 import pycrdt
 
+import ycodec
 from events.record import Actor, Stakeholder
-
-from . import ycodec
 
 DOC_PREFIX = "doc:"
 EMPTY_VECTOR = b"\x00"

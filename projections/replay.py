@@ -19,11 +19,11 @@ from events.catalog import CRDT_UPDATE
 from events.record import Actor, Stakeholder
 from events.rows import FoldRow, fold_row, who_values
 from events.store import EventStore
+from ycodec import decode_state_vector
 
 from .documents import DOC_PREFIX, actor_from_json
 from .latest import BASE_COLUMNS, BASE_TABLES
 from .storage import Storage
-from .ycodec import decode_state_vector
 
 READ_PAGE = 1000
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.record import Actor, Stakeholder
-
-from .protocol import ProtocolError, Reader, var_string, var_uint
+from ycodec.lib0 import DecodeError, Reader, var_string, var_uint
 
 MAX_IDS_PER_CONNECTION = 4  # one per open editor tab component; more is a spoofing attempt
 OUTDATED_SECONDS = 30.0  # y-protocols clients renew every 15 s and drop states after 30 s
@@ -42,7 +41,7 @@ def decode_update(update: bytes) -> list[Entry]:
     reader = Reader(update)
     count = reader.var_uint()
     if count > len(update):
-        raise ProtocolError(f"awareness update claims {count} entries in {len(update)} bytes")
+        raise DecodeError(f"awareness update claims {count} entries in {len(update)} bytes")
     entries = []
     for _ in range(count):
         client_id = reader.var_uint()
@@ -77,11 +76,11 @@ def restamp(state_json: str, actor: Actor) -> str:
     try:
         state: Any = json.loads(state_json)
     except ValueError as error:
-        raise ProtocolError("awareness state is not JSON") from error
+        raise DecodeError("awareness state is not JSON") from error
     if state is None:
         return "null"
     if not isinstance(state, dict):
-        raise ProtocolError("awareness state is not a JSON object")
+        raise DecodeError("awareness state is not a JSON object")
     state["user"] = user_field(actor)
     return json.dumps(state, separators=(",", ":"), ensure_ascii=False)
 

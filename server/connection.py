@@ -17,10 +17,12 @@ from collections.abc import Callable
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+import ycodec
 from events.errors import EventStoreError
 from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import authenticate, cross_site_cookie
 from identity.tokens import TokenError
+from ycodec import Outline, TooManyStructs
 
 from . import costs, protocol
 from .close_codes import CloseCode
@@ -29,7 +31,6 @@ from .loading import DOCUMENT_ID
 from .metrics import Metrics, PersonRefusal
 from .room_manager import RoomManager
 from .rooms import Room
-from .ystructs import Outline, TooManyStructs
 
 log = logging.getLogger("kokreasi.connection")
 
@@ -339,7 +340,7 @@ async def _read(
                 if not relay:
                     continue
             room.receive(connection, message, shape)
-        except protocol.ProtocolError as error:
+        except ycodec.DecodeError as error:
             log.info("closing a connection of %s: %s", person, error)
             malformed()  # an address that keeps sending garbage gets throttled
             connection.close(CloseCode.BAD_MESSAGE, str(error)[:120])
@@ -349,7 +350,7 @@ async def _read(
 async def _within_budget(connection: Connection, update: bytes, limits: Limits,
                          limiter: PersonLimits) -> Outline | None:
     """The outline of a writer's update once its cost is paid; None when the connection
-    was closed instead. Raises ``ProtocolError`` for bytes that are no update."""
+    was closed instead. Raises ``DecodeError`` for bytes that are no update."""
     person = connection.principal.person_id
     # Walking an update costs the server whatever it holds: a person whose budget is spent
     # waits for it before the next walk, and a walk stopped at the limit is charged as the
@@ -364,8 +365,8 @@ async def _within_budget(connection: Connection, update: bytes, limits: Limits,
         connection.metrics.person_refusals.inc(PersonRefusal.COSTLY)
         connection.close(CloseCode.TOO_BIG, TOO_COSTLY.format(limits.max_update_items))
         return None
-    except protocol.ProtocolError as error:
-        raise protocol.ProtocolError(f"not a Yjs update: {error}") from error
+    except ycodec.DecodeError as error:
+        raise ycodec.DecodeError(f"not a Yjs update: {error}") from error
     items = costs.cost(shape, len(update), limits)
     debt = max(limiter.edits.take(person), limiter.items.take(person, items))
     return shape if await _paid_up(connection, debt) else None

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+from ycodec import Outline, outline
+
 from .limits import Limits
-from .ystructs import Outline, outline
 
 WALK_INLINE_BYTES = 2048  # at most a couple of hundred structs: cheaper than a thread hop
 # One walker: several walking at once would take turns with the event loop for the GIL.
@@ -23,7 +24,7 @@ _walker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kokreasi-update-
 
 async def measure(update: bytes, limits: Limits) -> Outline:
     """The update's outline. Raises ``ystructs.TooManyStructs`` past
-    ``limits.max_update_items``, ``protocol.ProtocolError`` for bytes that are no update."""
+    ``limits.max_update_items``, ``ycodec.DecodeError`` for bytes that are no update."""
     if len(update) <= WALK_INLINE_BYTES:
         return outline(update, limits.max_update_items)
     loop = asyncio.get_running_loop()

@@ -24,9 +24,10 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from ycodec.lib0 import DecodeError, Reader, var_string, var_uint8_array
+
 from .awareness import Entry
 from .fanout_seal import FanoutSeal
-from .protocol import ProtocolError, Reader, var_string, var_uint8_array
 
 log = logging.getLogger("kokreasi.fanout")
 
@@ -100,7 +101,7 @@ def decode_message(data: bytes) -> FanoutMessage:
         entries = [Entry(int(c), int(k), str(s)) for c, k, s in header["e"]]
         return AwarenessFanout(str(header["i"]), str(header["d"]), entries)
     except (ValueError, KeyError, TypeError) as error:
-        raise ProtocolError(f"malformed fan-out message: {error}") from error
+        raise DecodeError(f"malformed fan-out message: {error}") from error
 
 
 class Broker(Protocol):

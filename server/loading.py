@@ -21,8 +21,7 @@ from events.catalog import CRDT_UPDATE
 from events.store import EventStore
 from projections.latest import latest_state
 from projections.storage import Storage
-
-from .ystructs import outline
+from ycodec import outline
 
 log = logging.getLogger("kokreasi.loading")
 

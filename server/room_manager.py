@@ -9,10 +9,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+import ycodec
 from events.errors import EventStoreError
 from identity.access import DocumentAccess, Principal
 
-from . import protocol
 from .close_codes import CloseCode
 from .fanout import UpdatesMessage
 from .loading import load_document
@@ -54,7 +54,7 @@ class RoomManager:
 
         try:
             message = decode_message(data)
-        except protocol.ProtocolError as error:
+        except ycodec.DecodeError as error:
             log.warning("dropping a malformed fan-out message: %s", error)
             return
         if message.instance_id == self._services.instance_id:

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 import pycrdt
 
+import ycodec
 from events.catalog import CRDT_UPDATE
 from events.errors import (
     ConcurrencyError,
@@ -49,6 +50,8 @@ from events.errors import (
 from events.record import NewEvent
 from events.store import EventStore
 from identity.access import DocumentAccess, Principal, acting
+from ycodec import Outline, outline
+from ycodec import Ranges as DeleteSet
 
 from . import protocol
 from .awareness import Entry, RoomAwareness, encode_update
@@ -71,7 +74,6 @@ from .updates import (
     doc_deletions,
     whole,
 )
-from .ystructs import DeleteSet, Outline, outline
 
 log = logging.getLogger("kokreasi.rooms")
 
@@ -237,12 +239,12 @@ class Room:
     def receive(self, peer: Peer, message: protocol.Message,
                 shape: Outline | None = None) -> None:
         """Handle one decoded message (``shape``: an update's outline, if known already).
-        Raises ``ProtocolError`` for a malformed one."""
+        Raises ``DecodeError`` for a malformed one."""
         if isinstance(message, protocol.SyncStep1):
             try:
                 missing = self.doc.get_update(message.state_vector)
             except ValueError as error:
-                raise protocol.ProtocolError(f"bad state vector: {error}") from error
+                raise ycodec.DecodeError(f"bad state vector: {error}") from error
             peer.send(protocol.sync_step2(missing))
         elif isinstance(message, protocol.SyncStep2 | protocol.SyncUpdate):
             if not peer.access.can_write:
@@ -496,7 +498,7 @@ class Room:
         batch is durable, since their acknowledgement covers the whole room state)."""
         metrics = self._services.metrics
         limit = min(self._services.limits.max_message_bytes, self._services.store.max_payload)
-        state = protocol.decode_state_vector(self.doc.get_state())
+        state = ycodec.decode_state_vector(self.doc.get_state())
         claimed: dict[int, str] = {}
         for flight in self._in_flight:  # in the log soon, in this order: the room as it will be
             for earlier in flight.accepted:
@@ -517,7 +519,7 @@ class Room:
                 continue
             try:
                 checked = check_update(
-                    item.update, protocol.encode_state_vector(state), room_deletions,
+                    item.update, ycodec.encode_state_vector(state), room_deletions,
                     item.shape if item.shape is not None and whole(item.shape, state) else None,
                 )
             except MalformedUpdate as error:
@@ -589,21 +591,21 @@ class Room:
         """A repeat of edits already logged: let the writer's saved state cover its own ids."""
         if not peer.wants_saved:
             return
-        with contextlib.suppress(ValueError, protocol.ProtocolError):
+        with contextlib.suppress(ValueError, ycodec.DecodeError):
             clients = outline(update).writers
             person = peer.principal.person_id
             peer.written_clients.update(c for c in clients if self.bindings.owner(c) == person)
 
     def _ack_all(self, peers: list[Peer]) -> None:
         if any(peer.wants_saved for peer in peers):
-            state = protocol.decode_state_vector(self.doc.get_state())
+            state = ycodec.decode_state_vector(self.doc.get_state())
             for peer in set(peers):
                 self._ack(peer, state)
 
     def _ack(self, peer: Peer, state: dict[int, int]) -> None:
         if peer.wants_saved and not peer.closed:
             durable = {c: state.get(c, 0) for c in peer.written_clients}
-            peer.send(protocol.saved(protocol.encode_state_vector(durable)))
+            peer.send(protocol.saved(ycodec.encode_state_vector(durable)))
 
     def _fail(self, accepted: list[_Accepted], reason: str) -> None:
         for item in accepted:
@@ -628,7 +630,7 @@ class Room:
             metrics.fanout_latency.observe(now - item.received)
         self._loaded.version = first_version + len(accepted) - 1
         metrics.updates.inc(len(accepted))
-        state = protocol.decode_state_vector(self.doc.get_state())
+        state = ycodec.decode_state_vector(self.doc.get_state())
         for peer in {item.peer for item in accepted}:
             self._ack(peer, state)
         self._services.publish(self.document_id, encode_message(

@@ -15,8 +15,8 @@ from typing import Any
 
 import pycrdt
 
-from .protocol import ProtocolError, Reader, read_delete_set
-from .ystructs import DeleteSet, Outline, outline
+from ycodec import DecodeError, Outline, Reader, outline, read_delete_set
+from ycodec import Ranges as DeleteSet
 
 EMPTY_UPDATE = b"\x00\x00"
 
@@ -39,7 +39,7 @@ def _plausible_groups(update: bytes) -> None:
     them: a few bytes claiming millions would stall the server for up to a second."""
     groups = Reader(update).var_uint()
     if groups > len(update):
-        raise ProtocolError(f"update claims {groups} client groups in {len(update)} bytes")
+        raise DecodeError(f"update claims {groups} client groups in {len(update)} bytes")
 
 
 def check_update(
@@ -57,7 +57,7 @@ def check_update(
         _plausible_groups(update)
         missing = pycrdt.get_update(update, room_state)
         shape = shape or outline(missing)
-    except (ValueError, ProtocolError) as error:
+    except (ValueError, DecodeError) as error:
         raise MalformedUpdate(f"not a Yjs update: {error}") from error
     if shape.writers:
         return CheckedUpdate(missing, shape.writers, False, shape.starts, shape.deletions)

@@ -21,9 +21,9 @@ from typing import Any
 import pycrdt
 from pycrdt import Doc, Text, XmlText
 
+import ycodec
 from commitment.template import SECTIONS, TITLE, CommitmentContent
 from events.record import Actor
-from projections import ycodec
 from projections.attribution import Blame, Path, layout_roots
 
 from .labels import Labels

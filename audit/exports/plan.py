@@ -20,7 +20,7 @@ from events.store import EventStore
 from process.domain import Stage
 from process.state import Commitment, Plan, ProcessState
 from projections.attribution import Blame, attribute
-from projections.ycodec import decode_state_vector
+from ycodec import decode_state_vector
 
 from ..checkpoints import CHECKPOINT_TYPE, Checkpoint
 from .ids import commitment_id

@@ -25,6 +25,7 @@ from typing import Any
 import pycrdt
 import websockets
 
+import ycodec
 from server import protocol
 
 MARKER = re.compile(r"\[(\w+)\.(\d+)\]")
@@ -138,7 +139,7 @@ class Editor:
 
     @property
     def local_clock(self) -> int:
-        return protocol.decode_state_vector(self.doc.get_state()).get(self.client_id, 0)
+        return ycodec.decode_state_vector(self.doc.get_state()).get(self.client_id, 0)
 
     @property
     def all_saved(self) -> bool:
@@ -227,7 +228,7 @@ class Editor:
             if isinstance(message, protocol.SyncStep2):
                 self.synced.set()
         elif isinstance(message, protocol.Saved):
-            state = protocol.decode_state_vector(message.state_vector)
+            state = ycodec.decode_state_vector(message.state_vector)
             clock = state.get(self.client_id, 0)
             if clock > self.saved_clock:
                 self.saved_clock = clock

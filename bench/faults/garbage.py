@@ -22,6 +22,7 @@ import httpx
 import pycrdt
 import websockets
 
+import ycodec
 from events.record import Stakeholder
 from identity.signing import SESSION_TOKEN, serializer
 from identity.tokens import issue_token
@@ -105,7 +106,7 @@ class Attacker:
         """The next edit of someone else's Yjs client id, as that person's client would
         send it."""
         own = self.doc.client_id
-        victims = [c for c in protocol.decode_state_vector(self.doc.get_state()) if c != own]
+        victims = [c for c in ycodec.decode_state_vector(self.doc.get_state()) if c != own]
         if not victims:
             return _update_of(random.randrange(1, 2**31), "[forged]")
         victim: pycrdt.Doc[Any] = pycrdt.Doc(client_id=random.choice(victims))

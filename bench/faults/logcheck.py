@@ -17,8 +17,8 @@ import pycrdt
 
 import events
 from bench.faults.editors import TEXT, Editor, markers_in
-from server.protocol import Reader
-from server.ystructs import _byte, _skip_item  # the one walker of the v1 encoding
+from ycodec.lib0 import Reader
+from ycodec.structs import skip_item  # the one walker of the v1 encoding
 
 _GC, _SKIP = 0, 10
 
@@ -33,7 +33,7 @@ def struct_ranges(update: bytes) -> list[tuple[int, int, int]]:
         clock = reader.var_uint()
         start = clock
         for _ in range(count):
-            info = _byte(reader)
+            info = reader.byte()
             kind = info & 0x1F
             if kind == _SKIP:
                 if clock > start:
@@ -41,7 +41,7 @@ def struct_ranges(update: bytes) -> list[tuple[int, int, int]]:
                 clock += reader.var_uint()
                 start = clock
                 continue
-            clock += reader.var_uint() if kind == _GC else _skip_item(reader, info, kind)
+            clock += reader.var_uint() if kind == _GC else skip_item(reader, info, kind)
         if clock > start:
             ranges.append((client, start, clock))
     return ranges

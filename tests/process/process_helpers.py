@@ -15,6 +15,7 @@ import uvicorn
 import websockets
 from starlette.applications import Starlette
 
+import ycodec
 from events.record import Stakeholder
 from identity.tokens import issue_token
 from server import protocol
@@ -175,7 +176,7 @@ class DocClient:
                 elif isinstance(message, protocol.PermissionDenied):
                     self.denied.append(message.reason)
                 elif isinstance(message, protocol.Saved):
-                    self.saved = protocol.decode_state_vector(message.state_vector)
+                    self.saved = ycodec.decode_state_vector(message.state_vector)
                 elif isinstance(message, protocol.AwarenessMessage):
                     for entry in decode_update(message.update):
                         self.presence[entry.client_id] = json.loads(entry.state)
@@ -215,7 +216,7 @@ class DocClient:
         state_before = self.doc.get_state()
         self.title.insert(len(self.title), text)
         await self._ws.send(protocol.sync_update(self.doc.get_update(state_before)))
-        clock = protocol.decode_state_vector(self.doc.get_state())[self.doc.client_id]
+        clock = ycodec.decode_state_vector(self.doc.get_state())[self.doc.client_id]
         await self.until(lambda: len(self.denied) > denied_before
                          or self.saved.get(self.doc.client_id, 0) >= clock)
         return len(self.denied) == denied_before

@@ -10,10 +10,10 @@ import pycrdt
 from process_helpers import DocClient, World, serving
 from starlette.applications import Starlette
 
+import ycodec
 from events.record import RecordedEvent
 from kokreasi.app import create_app
 from kokreasi.settings import Settings
-from server import protocol
 from server.limits import Limits
 
 
@@ -25,7 +25,7 @@ async def doc_events(app: Starlette, document_id: str) -> list[RecordedEvent]:
 def client_ids(update: bytes) -> set[int]:
     doc: pycrdt.Doc[Any] = pycrdt.Doc()
     doc.apply_update(update)
-    return set(protocol.decode_state_vector(doc.get_state()))
+    return set(ycodec.decode_state_vector(doc.get_state()))
 
 
 async def test_new_commitment_document_holds_its_title_and_meta(

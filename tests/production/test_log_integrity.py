@@ -20,6 +20,7 @@ import pytest
 import websockets
 
 import events
+import ycodec
 from bench.faults.cluster import SHARED_REDIS, Instance, fresh_database
 from bench.faults.logcheck import struct_ranges
 from bench.faults.scenarios import token_for
@@ -75,6 +76,6 @@ async def test_an_update_missing_its_own_earlier_edits_is_not_logged_and_resync_
                        for c, a, b in ranges for c2, a2, b2 in carried), "logged twice"
         carried += ranges
         rebuilt.apply_update(event.payload)
-        state = protocol.decode_state_vector(rebuilt.get_state())
+        state = ycodec.decode_state_vector(rebuilt.get_state())
         assert all(state.get(c, 0) >= b for c, _, b in ranges), "logged but not applicable"
     assert str(rebuilt.get("text", type=pycrdt.Text)) == "[first][second]"

@@ -19,6 +19,7 @@ import uvicorn
 import websockets
 from starlette.applications import Starlette
 
+import ycodec
 from kokreasi.settings import Settings
 from server import protocol
 from server.awareness import Entry, decode_update, encode_update
@@ -102,7 +103,7 @@ class YClient:
                     if isinstance(message, protocol.SyncStep2):
                         self.synced.set()
                 elif isinstance(message, protocol.Saved):
-                    self.saved = protocol.decode_state_vector(message.state_vector)
+                    self.saved = ycodec.decode_state_vector(message.state_vector)
                     self.saved_event.set()
                 elif isinstance(message, protocol.PermissionDenied):
                     self.denied.append(message.reason)
@@ -129,7 +130,7 @@ class YClient:
 
     @property
     def local_clock(self) -> int:
-        state = protocol.decode_state_vector(self.doc.get_state())
+        state = ycodec.decode_state_vector(self.doc.get_state())
         return state.get(self.doc.client_id, 0)
 
     async def wait_saved(self, seconds: float = 5.0) -> None:

@@ -46,7 +46,7 @@ def test_an_update_costs_its_structs_or_its_bytes_whichever_weigh_more() -> None
     import pycrdt
 
     from server import costs
-    from server.ystructs import TooManyStructs, outline
+    from ycodec import TooManyStructs, outline
 
     doc: pycrdt.Doc[object] = pycrdt.Doc(client_id=7)
     text = doc.get("text", type=pycrdt.Text)

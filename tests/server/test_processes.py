@@ -23,7 +23,7 @@ from live_helpers import (
 
 import events
 from events.record import RecordedEvent
-from server.ystructs import outline
+from ycodec import outline
 
 OPEN = {"KOKREASI_ACCESS_POLICY": "open"}
 PEOPLE = [("Ayu", "ICW", "cso"), ("Budi", "Sekretariat OGI", "secretariat"),
