@@ -4,6 +4,10 @@
 instance arrives at the same state. It never raises on an event it does not understand (an
 unknown id, a newer payload), because one odd event must not stop every instance from
 following the log; it records nothing for it instead.
+
+Why this is one long module: the records (plans, people, groups, sessions, inputs) and the
+fold that builds them change together with every new domain event; split by record, each
+event's handling would be spread over several files. To split next: the records from the fold.
 """
 
 from __future__ import annotations

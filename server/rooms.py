@@ -20,6 +20,10 @@ room's apply order is the log's order.
 Everything that changes a room's document or version runs in that worker: client updates,
 updates from other instances and catch-ups from the log, so they never interleave. The rooms an
 instance holds are kept by ``room_manager.RoomManager``.
+
+Why this is one long module: the worker, its pipelining and its recovery share one room's
+state (version, queue, appends in flight) and must change together. To split next (#17): the
+admission check as a pure function, presence, and the append worker as one loop.
 """
 
 from __future__ import annotations
