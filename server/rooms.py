@@ -22,8 +22,9 @@ updates from other instances and catch-ups from the log, so they never interleav
 instance holds are kept by ``room_manager.RoomManager``.
 
 Why this is one long module: the worker, its pipelining and its recovery share one room's
-state (version, queue, appends in flight) and must change together. To split next (#17): the
-admission check as a pure function, presence, and the append worker as one loop.
+state (version, queue, appends in flight) and must change together; whether an update may
+enter is decided apart, on bytes alone (``admission.admit``). To split next (#17): presence,
+and the append worker as one loop.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import pycrdt
@@ -58,6 +60,7 @@ from ycodec import Outline, outline
 from ycodec import Ranges as DeleteSet
 
 from . import protocol
+from .admission import Verdict, admit
 from .awareness import Entry, RoomAwareness, encode_update
 from .close_codes import CloseCode
 from .fanout import AwarenessFanout, LoggedUpdate, UpdatesMessage, encode_message
@@ -71,12 +74,9 @@ from .loading import (
 from .metrics import Metrics
 from .updates import (
     ClientBindings,
-    MalformedUpdate,
     add_deletions,
     advance,
-    check_update,
     doc_deletions,
-    whole,
 )
 
 log = logging.getLogger("kokreasi.rooms")
@@ -521,58 +521,38 @@ class Room:
             if not peer.access.can_write:  # lost write access while this waited
                 self.deny(peer)
                 continue
-            try:
-                checked = check_update(
-                    item.update, ycodec.encode_state_vector(state), room_deletions,
-                    item.shape if item.shape is not None and whole(item.shape, state) else None,
-                )
-            except MalformedUpdate as error:
-                metrics.updates_refused.inc()
-                peer.close(CloseCode.BAD_MESSAGE, str(error)[:120])
-                continue
             person = peer.principal.person_id
-            if checked.empty:
+            rules = peer.access.update_check
+
+            def owner_of(client: int, person: str = person) -> str | None:
+                # Whoever the log bound it to, whoever announced it in presence, whoever
+                # wrote with it earlier in the batch: any of them not the writer takes it.
+                owners = (self.bindings.owner(client), self.awareness.person_of(client),
+                          claimed.get(client))
+                return next((owner for owner in owners if owner not in (None, person)), None)
+
+            decision = admit(
+                item.update, person=person, state=state, deletions=room_deletions,
+                limit=limit, owner_of=owner_of, shape=item.shape,
+                document_rules=None if rules is None else partial(rules, self.doc),
+            )
+            if decision.verdict is Verdict.REPEAT:
                 metrics.updates_empty.inc()
                 self._claim_known(peer, item.update)
                 repeats.append(peer)
-                continue
-            if len(checked.update) > limit:
+            elif decision.verdict is Verdict.REFUSE:
+                self.deny(peer, decision.reason)
+                if decision.close_code is not None:
+                    peer.close(decision.close_code, decision.reason)
+            elif decision.verdict is Verdict.CLOSE:
                 metrics.updates_refused.inc()
-                peer.close(CloseCode.TOO_BIG, f"update over the {limit}-byte limit")
-                continue
-            check = peer.access.update_check
-            refusal = check(self.doc, checked.update) if check is not None else None
-            if refusal is not None:
-                self.deny(peer, refusal)
-                continue
-            taken = self.bindings.conflict(checked.writers, person)
-            if taken is None:
-                taken = next((c for c in checked.writers
-                              if self.awareness.person_of(c) not in (None, person)), None)
-            if taken is None:
-                taken = next((c for c in checked.writers if claimed.get(c, person) != person),
-                             None)
-            if taken is not None:
-                taken_by_other = (f"ID klien Yjs {taken} milik orang lain / Yjs client id "
-                                  f"{taken} belongs to another person")
-                self.deny(peer, taken_by_other)
-                peer.close(CloseCode.CLIENT_ID_TAKEN, taken_by_other)
-                continue
-            gap = next((c for c, first in checked.starts.items() if first > state.get(c, 0)),
-                       None)
-            if gap is not None:
-                # It builds on edits of its own client id the room never logged (an earlier
-                # update of the connection failed or was refused): Yjs could not apply it,
-                # and logging it would make the client's resync look new and log it twice.
-                # The resync after reconnecting carries the whole run.
-                metrics.updates_refused.inc()
-                peer.close(CloseCode.UNAVAILABLE, "earlier edits missing; reconnect to resend")
-                continue
-            for client in checked.writers:
-                claimed[client] = person
-            state = advance(state, checked.writers)
-            accepted.append(_Accepted(peer, checked.update, dict(checked.writers), item.received,
-                                      checked.deletions))
+                peer.close(decision.close_code or CloseCode.BAD_MESSAGE, decision.reason)
+            elif (checked := decision.checked) is not None:  # accepted
+                for client in checked.writers:
+                    claimed[client] = person
+                state = advance(state, checked.writers)
+                accepted.append(_Accepted(peer, checked.update, dict(checked.writers),
+                                          item.received, checked.deletions))
         return accepted, repeats
 
     async def _decide_again(self, peers: set[Peer]) -> None:
