@@ -12,6 +12,7 @@ COPY identity ./identity
 COPY commitment ./commitment
 COPY httpapi ./httpapi
 COPY ycodec ./ycodec
+COPY throttle ./throttle
 COPY events ./events
 COPY server ./server
 COPY projections ./projections

@@ -1,17 +1,18 @@
 """Limits against spam and flooding, per client (a signed-in person, else an address) and in
 total: public input, and the exports anyone may download.
 
-Token buckets held in memory by each server instance; a flood spread over several instances
-is limited by each of them. The clock is injectable so tests need not sleep.
+Token buckets (``throttle``) held in memory by each server instance; a flood spread over
+several instances is limited by each of them. The clock is injectable so tests need not sleep.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+
+from throttle import KeyedBuckets, TokenBucket
 
 from .errors import RateLimited
 
@@ -48,42 +49,25 @@ INPUT = Refusals(
 )
 
 
-class _Bucket:
-    __slots__ = ("level", "stamp")
-
-    def __init__(self, level: float, stamp: float) -> None:
-        self.level = level
-        self.stamp = stamp
-
-
 class RateLimiter:
+    """A bucket per client (a signed-in person, else an address) and one for everyone."""
+
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic,
                  refusals: Refusals = INPUT) -> None:
         self.limits = limits
         self.refusals = refusals
-        self._clock = clock
-        self._clients: OrderedDict[str, _Bucket] = OrderedDict()
-        self._total = _Bucket(float(limits.total), clock())
-
-    def _refill(self, bucket: _Bucket, capacity: int, window_s: float, now: float) -> None:
-        bucket.level = min(capacity, bucket.level + (now - bucket.stamp) * capacity / window_s)
-        bucket.stamp = now
+        self._clients = KeyedBuckets(limits.per_client / limits.per_client_window_s,
+                                     limits.per_client, max_keys=MAX_TRACKED_CLIENTS,
+                                     clock=clock)
+        self._total = TokenBucket(limits.total / limits.total_window_s, limits.total, clock)
 
     def take(self, client: str) -> None:
         """Count one request from ``client``; raise ``RateLimited`` (and count nothing) if
         over."""
-        limits, now = self.limits, self._clock()
-        bucket = self._clients.pop(client, None) or _Bucket(float(limits.per_client), now)
-        self._clients[client] = bucket
-        while len(self._clients) > MAX_TRACKED_CLIENTS:
-            self._clients.popitem(last=False)
-        self._refill(bucket, limits.per_client, limits.per_client_window_s, now)
-        self._refill(self._total, limits.total, limits.total_window_s, now)
-        if bucket.level < 1:
-            wait = (1 - bucket.level) * limits.per_client_window_s / limits.per_client
-            raise RateLimited(self.refusals.client, math.ceil(wait))
-        if self._total.level < 1:
-            wait = (1 - self._total.level) * limits.total_window_s / limits.total
-            raise RateLimited(self.refusals.total, math.ceil(wait))
-        bucket.level -= 1
-        self._total.level -= 1
+        bucket = self._clients[client]
+        for over, message in ((bucket, self.refusals.client), (self._total, self.refusals.total)):
+            wait = over.wait_for(1)
+            if wait > 0:
+                raise RateLimited(message, math.ceil(wait))
+        bucket.spend()
+        self._total.spend()

@@ -22,11 +22,12 @@ from events.errors import EventStoreError
 from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import authenticate, cross_site_cookie
 from identity.tokens import TokenError
+from throttle import TokenBucket
 from ycodec import Outline, TooManyStructs
 
 from . import costs, protocol
 from .close_codes import CloseCode
-from .limits import AddressGuard, Limits, PersonLimits, Refusal, TokenBucket
+from .limits import AddressGuard, Limits, PersonLimits, Refusal
 from .loading import DOCUMENT_ID
 from .metrics import Metrics, PersonRefusal
 from .room_manager import RoomManager

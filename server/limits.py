@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from throttle import KeyedBuckets
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -38,66 +40,14 @@ class Limits:
     per_address: AddressLimits = field(default_factory=lambda: AddressLimits())
 
 
-class TokenBucket:
-    """``rate`` tokens a second up to ``burst``; ``delay`` says how long to wait for one."""
-
-    __slots__ = ("_clock", "_last", "_tokens", "burst", "rate")
-
-    def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = burst
-        self._last = clock()
-
-    def take(self, cost: float = 1.0) -> float:
-        """Spend ``cost`` tokens; return 0 if they were there, else the seconds of debt to wait
-        out. Debt is allowed, so a steady abuser waits ever longer instead of being ignored."""
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-        self._last = now
-        self._tokens -= cost
-        if self._tokens >= 0:
-            return 0.0
-        return -self._tokens / self.rate
-
-    def spend(self, cost: float = 1.0) -> bool:
-        """Spend ``cost`` tokens if they are there (no debt); return whether they were."""
-        if self.take(0.0) > 0.0 or self._tokens < cost:
-            return False
-        self._tokens -= cost
-        return True
-
-
-class PersonLimiter:
-    """One bucket per person, not per IP: a whole office shares one address."""
-
-    def __init__(self, rate: float, burst: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
-
-    def take(self, person_id: str, cost: float = 1.0) -> float:
-        bucket = self._buckets.get(person_id)
-        if bucket is None:
-            if len(self._buckets) > 100_000:
-                self._buckets.clear()  # full buckets carry no information; forget them
-            bucket = TokenBucket(self.rate, self.burst, self._clock)
-            self._buckets[person_id] = bucket
-        return bucket.take(cost)
-
-
 class PersonLimits:
     """Per person, across their connections to this instance: edits a second, what the
     edits cost (items a second), and how many connections are open."""
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
-        self.edits = PersonLimiter(limits.updates_per_second, limits.update_burst, clock)
-        self.items = PersonLimiter(limits.items_per_second, limits.item_burst, clock)
+        # One bucket per person, not per address: a whole office shares one address.
+        self.edits = KeyedBuckets(limits.updates_per_second, limits.update_burst, clock=clock)
+        self.items = KeyedBuckets(limits.items_per_second, limits.item_burst, clock=clock)
         self.max_connections = limits.max_connections_per_person
         self._connections: dict[str, int] = {}
 
@@ -142,7 +92,7 @@ class AddressLimits:
     # nothing of an HTTP refusal of the upgrade); beyond these, the cheap HTTP 429.
     explained_burst: float = 10.0
     explained_per_second: float = 1.0
-    max_addresses: int = 100_000  # buckets kept before the full ones are forgotten
+    max_addresses: int = 100_000  # buckets kept before the least recently used are forgotten
 
 
 class Refusal(StrEnum):
@@ -169,10 +119,13 @@ class AddressGuard:
     def __init__(self, limits: AddressLimits,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
-        self._clock = clock
-        self._handshakes: dict[str, TokenBucket] = {}
-        self._failures: dict[str, TokenBucket] = {}
-        self._explained: dict[str, TokenBucket] = {}
+
+        def buckets(rate: float, burst: float) -> KeyedBuckets:
+            return KeyedBuckets(rate, burst, max_keys=limits.max_addresses, clock=clock)
+
+        self._handshakes = buckets(limits.handshakes_per_second, limits.handshake_burst)
+        self._failures = buckets(limits.failures_per_second, limits.failure_burst)
+        self._explained = buckets(limits.explained_per_second, limits.explained_burst)
         self._pending: dict[str, int] = {}
 
     def admit(self, address: str, person: str | None) -> Refusal | None:
@@ -185,8 +138,7 @@ class AddressGuard:
             return Refusal.FAILURES if person is None else Refusal.PERSON_FAILURES
         if person is None:
             return None  # refused at once, with no policy query: nothing pending, no handshake
-        handshakes = self._bucket(self._handshakes, address, limits.handshakes_per_second,
-                                  limits.handshake_burst)
+        handshakes = self._handshakes[address]
         # Refusals are not charged: the address gets in again as soon as a token refills,
         # rather than a flood's length later.
         if not handshakes.spend():
@@ -200,9 +152,7 @@ class AddressGuard:
         """Whether this refusal may be explained the costly way (accept, then close with a
         reason): a person reconnecting now and then learns why, a flood does not get a
         websocket per attempt."""
-        limits = self.limits
-        return self._bucket(self._explained, address, limits.explained_per_second,
-                            limits.explained_burst).spend()
+        return self._explained[address].spend()
 
     def checked(self, address: str) -> None:
         """The admitted handshake was authenticated, or refused: it is no longer pending."""
@@ -211,18 +161,7 @@ class AddressGuard:
     def failed(self, address: str, person: str | None) -> None:
         """A bad or missing token came from ``address`` (``person`` None), or ``person`` was
         refused or sent a malformed frame."""
-        limits = self.limits
-        self._bucket(self._failures, _failure_key(address, person), limits.failures_per_second,
-                     limits.failure_burst).take()
-
-    def _bucket(self, buckets: dict[str, TokenBucket], key: str, rate: float,
-                burst: float) -> TokenBucket:
-        bucket = buckets.get(key)
-        if bucket is None:
-            if len(buckets) >= self.limits.max_addresses:
-                buckets.clear()  # full buckets carry no information; forget them
-            bucket = buckets[key] = TokenBucket(rate, burst, self._clock)
-        return bucket
+        self._failures.take(_failure_key(address, person))
 
 
 def _failure_key(address: str, person: str | None) -> str:

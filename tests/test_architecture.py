@@ -1,5 +1,5 @@
 """Imports point one way: kokreasi → {server, process, audit} → projections → {events, identity,
-commitment, httpapi, ycodec}.
+commitment, httpapi, ycodec, throttle}.
 
 Every import counts: at the top of a module, inside a function, under ``TYPE_CHECKING``, and a
 module name handed to ``importlib.import_module`` or ``__import__``. A part that needs something
@@ -21,17 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 # (the exports read the process state), so the three form no cycle.
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "kokreasi": frozenset({"server", "process", "audit", "projections", "events", "identity",
-                           "commitment", "httpapi", "ycodec"}),
+                           "commitment", "httpapi", "ycodec", "throttle"}),
     "audit": frozenset({"process", "projections", "events", "identity", "commitment", "httpapi",
                         "ycodec"}),
-    "server": frozenset({"projections", "events", "identity", "commitment", "httpapi", "ycodec"}),
-    "process": frozenset({"projections", "events", "identity", "commitment", "httpapi", "ycodec"}),
+    "server": frozenset({"projections", "events", "identity", "commitment", "httpapi", "ycodec",
+                        "throttle"}),
+    "process": frozenset({"projections", "events", "identity", "commitment", "httpapi", "ycodec",
+                         "throttle"}),
     "projections": frozenset({"events", "identity", "commitment", "httpapi", "ycodec"}),
     "identity": frozenset({"events"}),
     "commitment": frozenset(),
     "events": frozenset(),
     "httpapi": frozenset(),
     "ycodec": frozenset(),
+    "throttle": frozenset(),
 }
 PARTS = frozenset(MAY_IMPORT)
 DYNAMIC_IMPORTERS = frozenset({"import_module", "__import__"})

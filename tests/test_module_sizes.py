@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("kokreasi", "events", "identity", "commitment", "httpapi", "ycodec", "server",
+PARTS = ("kokreasi", "events", "identity", "commitment", "httpapi", "ycodec", "throttle", "server",
          "projections", "process", "audit")
 LIMIT = 400
 REASON = "Why this is one long module:"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.limits import Limits, PersonLimits, TokenBucket
+from server.limits import Limits, PersonLimits
+from throttle import TokenBucket
 
 
 class Clock:
