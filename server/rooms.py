@@ -23,8 +23,8 @@ instance holds are kept by ``room_manager.RoomManager``.
 
 Why this is one long module: the worker, its pipelining and its recovery share one room's
 state (version, queue, appends in flight) and must change together; whether an update may
-enter is decided apart, on bytes alone (``admission.admit``). To split next (#17): presence,
-and the append worker as one loop.
+enter is decided apart, on bytes alone (``admission.admit``), and presence is relayed apart
+(``presence.PresenceRelay``). To split next (#17): the append worker as one loop.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from ycodec import Ranges as DeleteSet
 
 from . import protocol
 from .admission import Verdict, admit
-from .awareness import Entry, RoomAwareness, encode_update
+from .awareness import RoomAwareness, encode_update
 from .close_codes import CloseCode
 from .fanout import AwarenessFanout, LoggedUpdate, UpdatesMessage, encode_message
 from .limits import Limits
@@ -72,6 +72,7 @@ from .loading import (
     stream_of,
 )
 from .metrics import Metrics
+from .presence import PresenceRelay
 from .updates import (
     ClientBindings,
     add_deletions,
@@ -193,9 +194,8 @@ class Room:
         # telling a new deletion from a repeat does not read the whole document each time.
         self._deletions: DeleteSet | None = None
         self._wakeup = asyncio.Event()
-        self._pending_local: dict[int, Entry] = {}
-        self._pending_remote: dict[int, Entry] = {}
-        self._flush_scheduled = False
+        self.presence = PresenceRelay(document_id, services.instance_id, lambda: self.peers,
+                                      services.publish)
         self._worker = asyncio.create_task(self._run(), name=f"room {document_id}")
         self._stopping = False
         self.idle_since: float | None = time.monotonic()
@@ -228,7 +228,7 @@ class Room:
         self.peers.discard(peer)
         gone = self.awareness.remove_owner(peer)
         if gone:
-            self._queue_awareness(gone, local=True)
+            self.presence.queue(gone, local=True)
         if not self.peers:
             self.idle_since = time.monotonic()
 
@@ -264,7 +264,7 @@ class Room:
                 lambda client_id: self.bindings.owner(client_id) in (None, person),
             )
             if entries:
-                self._queue_awareness(entries, local=True)
+                self.presence.queue(entries, local=True)
         elif isinstance(message, protocol.QueryAwareness):
             peer.send(protocol.awareness(encode_update(self.awareness.current())))
         # Auth and saved messages only ever go from the server to clients: ignore echoes.
@@ -280,36 +280,12 @@ class Room:
             reason or peer.access.reason or "you may not edit this document now"
         ))
 
-    # Awareness, coalesced per event-loop turn ---------------------------------------------
-
-    def _queue_awareness(self, entries: list[Entry], *, local: bool) -> None:
-        pending = self._pending_local if local else self._pending_remote
-        for entry in entries:
-            pending[entry.client_id] = entry
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush_awareness)
-
-    def _flush_awareness(self) -> None:
-        self._flush_scheduled = False
-        local = list(self._pending_local.values())
-        entries = local + list(self._pending_remote.values())
-        self._pending_local.clear()
-        self._pending_remote.clear()
-        if not entries:
-            return
-        frame = protocol.awareness(encode_update(entries))
-        for peer in self.peers:
-            peer.send(frame)
-        if local:
-            self._services.publish(self.document_id, encode_message(
-                AwarenessFanout(self._services.instance_id, self.document_id, local)
-            ))
+    # Presence from other instances (sent on by ``presence.PresenceRelay``) ----------------
 
     def remote_awareness(self, message: AwarenessFanout) -> None:
         entries = self.awareness.from_remote(("instance", message.instance_id), message.entries)
         if entries:
-            self._queue_awareness(entries, local=False)
+            self.presence.queue(entries, local=False)
 
     # The worker --------------------------------------------------------------------------
 
