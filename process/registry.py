@@ -14,7 +14,7 @@ from identity.access import Principal, SignInRefused
 
 from .domain import org_stream, person_stream
 from .runtime import ProcessRuntime, StateUnavailable
-from .state import ProcessState
+from .state import fold
 
 UNAVAILABLE = (
     "Data proses tidak dapat dibaca saat ini; coba lagi / the process state cannot be read "
@@ -44,16 +44,11 @@ async def registered_person(store: EventStore, person_id: str) -> Actor:
     """A registered, active person as the log knows them, read from their person and
     organisation streams alone (not a fold of the whole log): ``kokreasi token --person``."""
     events = await store.read_stream(person_stream(person_id))
-    state = ProcessState()
-    for event in events:
-        state.apply(event)
-    person = state.people.get(person_id)
+    person = fold(events).people.get(person_id)
     if person is None:
         raise UnknownPerson(f"no registered person has the id {person_id!r}")
     organisation = await store.read_stream(org_stream(person.org_id))
-    state = ProcessState()
-    for event in sorted([*events, *organisation], key=lambda e: e.position):
-        state.apply(event)
+    state = fold(sorted([*events, *organisation], key=lambda e: e.position))
     actor = state.registered(person_id)
     if actor is None:
         raise UnknownPerson(f"person {person_id!r} belongs to no registered organisation")

@@ -18,7 +18,7 @@ from commitment.template import CommitmentContent, read_commitment
 from events.record import Actor, PayloadFormat, RecordedEvent
 from events.store import EventStore
 from process.domain import Stage
-from process.state import Commitment, Plan, ProcessState
+from process.state import Commitment, Plan, ProcessState, fold
 from projections.attribution import Blame, attribute
 from ycodec import decode_state_vector
 
@@ -103,9 +103,7 @@ def plan_view(
     """The plan as ``log`` (the log from position 1) has it, or at the end of ``stage``: pure
     CPU (a fold and every commitment document), so the server runs it in a worker thread."""
     head = log[-1].position if log else 0
-    now = ProcessState()
-    for event in log:
-        now.apply(event)
+    now = fold(log)
     plan = now.plans.get(plan_id)
     if plan is None:
         raise ExportError(f"there is no plan {plan_id!r}")
@@ -134,9 +132,7 @@ async def load_stage_views(
     one read of the log."""
     head = (await store.head()).position
     log = await read_log(store, head)
-    now = ProcessState()
-    for event in log:
-        now.apply(event)
+    now = fold(log)
     plan = now.plans.get(plan_id)
     if plan is None:
         raise ExportError(f"there is no plan {plan_id!r}")

@@ -13,9 +13,9 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from commitment.template import read_commitment
 from events.errors import ConcurrencyError, EventStoreError, InvalidEventError
@@ -100,46 +100,25 @@ class ServiceCore:
             raise NotSignedIn(refused.message, code=refused.code) from None
 
     def plan(self, state: ProcessState, plan_id: str) -> Plan:
-        found = state.plans.get(plan_id)
-        if found is None:
-            raise NotFound(f"no plan with id {plan_id!r}")
-        return found
+        return _found(state.plans, plan_id, "plan")
 
     def commitment(self, state: ProcessState, commitment_id: str) -> Commitment:
-        found = state.commitments.get(commitment_id)
-        if found is None:
-            raise NotFound(f"no commitment with id {commitment_id!r}")
-        return found
+        return _found(state.commitments, commitment_id, "commitment")
 
     def organisation(self, state: ProcessState, org_id: str) -> Organisation:
-        found = state.organisations.get(org_id)
-        if found is None:
-            raise NotFound(f"no organisation with id {org_id!r}")
-        return found
+        return _found(state.organisations, org_id, "organisation")
 
     def person(self, state: ProcessState, person_id: str) -> Person:
-        found = state.people.get(person_id)
-        if found is None:
-            raise NotFound(f"no person with id {person_id!r}")
-        return found
+        return _found(state.people, person_id, "person")
 
     def working_group(self, state: ProcessState, group_id: str) -> WorkingGroup:
-        found = state.working_groups.get(group_id)
-        if found is None:
-            raise NotFound(f"no working group with id {group_id!r}")
-        return found
+        return _found(state.working_groups, group_id, "working group")
 
     def session(self, state: ProcessState, session_id: str) -> Session:
-        found = state.sessions.get(session_id)
-        if found is None:
-            raise NotFound(f"no session with id {session_id!r}")
-        return found
+        return _found(state.sessions, session_id, "session")
 
     def input(self, state: ProcessState, input_id: str) -> Input:
-        found = state.inputs.get(input_id)
-        if found is None:
-            raise NotFound(f"no input with id {input_id!r}")
-        return found
+        return _found(state.inputs, input_id, "input")
 
     async def validation(self, commitment: Commitment) -> list[Problem]:
         doc = await self.runtime.document(commitment.document_id)
@@ -266,6 +245,16 @@ class ServiceCore:
             await self.runtime.wait_for((await self.runtime.store.head()).position)
         except (EventStoreError, StateUnavailable) as error:
             raise Unavailable(f"the event log cannot be read right now: {error}") from error
+
+
+T = TypeVar("T")
+
+
+def _found(table: Mapping[str, T], key: str, what: str) -> T:
+    found = table.get(key)
+    if found is None:
+        raise NotFound(f"no {what} with id {key!r}")
+    return found
 
 
 def _text(value: str, field: str) -> str:
