@@ -114,7 +114,7 @@ class _Recovery:
     conflicts: int = 0  # guard failures, other instances' appends
 
 
-class EventIds:
+class _EventIds:
     """Unique event ids without a system call each (``uuid4`` reads the OS's randomness for
     every id, a tenth of a busy room's write path): a random uuid4 whose low 48 bits count."""
 
@@ -132,6 +132,8 @@ class EventIds:
 
 
 class Appender:
+    """The append loop of one room; every method runs in the room's worker task."""
+
     def __init__(self, room: AppendingRoom, store: EventStore, stream_id: str, *,
                  max_in_flight: int, metrics: Metrics, wake: Callable[[], None]) -> None:
         self._room = room
@@ -142,7 +144,7 @@ class Appender:
         self._wake = wake  # called when an append returns: the room's worker lands it
         self._in_flight: deque[_InFlight] = deque()
         self._recovery: _Recovery | None = None
-        self._event_ids = EventIds()
+        self._event_ids = _EventIds()
 
     @property
     def busy(self) -> bool:
@@ -173,7 +175,7 @@ class Appender:
         expected = self._room.version + len(ahead)
         append = asyncio.get_running_loop().create_task(self._store.append(
             self._stream_id, self._events(accepted), expected_version=expected,
-            guard=guard(accepted),
+            guard=_guard(accepted),
         ))
         append.add_done_callback(lambda _: self._wake())
         self._in_flight.append(
@@ -290,7 +292,7 @@ class Appender:
         ]
 
 
-def guard(accepted: list[Accepted]) -> dict[str, int]:
+def _guard(accepted: list[Accepted]) -> dict[str, int]:
     """What the writers' access rests on (``DocumentAccess.guard``); should two decisions
     disagree on a stream, the older version makes the append fail and both be decided again."""
     found: dict[str, int] = {}

@@ -4,10 +4,9 @@ Write path (one worker task per room, so a room's updates are logged and applied
 they arrived): check the update (well formed, writer may write, client ids belong to the
 writer, not empty), append it to ``doc:{id}`` and wait for the commit, and only then apply it
 to the room's document, send it to the other clients here and publish it to other instances.
-An edit that is not in the log is never shown to anyone. Getting the accepted edits into the
-log, several appends in flight where this instance alone writes its streams and resending
-after a failed one, is the room's append loop (``appender.Appender``); the room decides what
-enters and acts on what the loop hands back.
+An edit that is not in the log is never shown to anyone. The room's append loop
+(``appender.Appender``) gets accepted edits into the log, pipelined or resent after a failure;
+the room decides what enters and acts on what the loop hands back.
 
 Everything that changes a room's document or version runs in that worker: client updates,
 updates from other instances and catch-ups from the log, so they never interleave. Whether an
@@ -50,6 +49,7 @@ from .presence import PresenceRelay
 from .updates import ClientBindings, add_deletions, advance, doc_deletions
 
 log = logging.getLogger("kokreasi.rooms")
+
 
 @dataclass(slots=True)
 class _Remote:
