@@ -43,6 +43,7 @@ from process.service import ProcessService
 from process.sessions import session_check
 from projections.api import routes as projection_routes
 from projections.service import ProjectionService
+from server.appender import MAX_IN_FLIGHT
 from server.connection import Connection, endpoint
 from server.fanout import Broker, InProcessBroker, RedisBroker
 from server.fanout_seal import FanoutSeal
@@ -62,7 +63,7 @@ from server.logs import redact_request_logs
 from server.metrics import Metrics
 from server.publisher import Publisher
 from server.room_manager import RoomManager
-from server.rooms import MAX_IN_FLIGHT, RoomServices
+from server.rooms import RoomServices
 from server.security import SameOriginWrites, SecurityHeaders
 from server.sessions import close_ended_sessions
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from events.record import Actor, Stakeholder
 
 from .domain import Stage
-from .state import Commitment, Input, Plan, ProcessState
+from .records import Commitment, Input, Plan
+from .state import ProcessState
 
 AUTHORS_BY_STAGE: dict[Stage, frozenset[Stakeholder]] = {
     Stage.SETUP: frozenset(),

@@ -13,17 +13,8 @@ from events.record import Actor, Stakeholder
 from . import permissions
 from .domain import STAGE_NAMES, Stage, next_stage
 from .privacy import ContactSealer
-from .state import (
-    Commitment,
-    Input,
-    Organisation,
-    Person,
-    Plan,
-    ProcessState,
-    Revision,
-    Session,
-    WorkingGroup,
-)
+from .records import Commitment, Input, Organisation, Person, Plan, Revision, Session, WorkingGroup
+from .state import ProcessState
 
 
 def actor_json(actor: Actor) -> dict[str, Any]:

@@ -53,7 +53,7 @@ PRESENCE_FLOOD = "terlalu banyak pesan kehadiran / too many presence messages"
 
 
 class Connection:
-    """One client of one room (implements ``rooms.Peer``)."""
+    """One client of one room (implements ``edits.Peer``)."""
 
     def __init__(
         self,

@@ -14,9 +14,10 @@ from events.errors import EventStoreError
 from identity.access import DocumentAccess, Principal
 
 from .close_codes import CloseCode
+from .edits import Peer
 from .fanout import UpdatesMessage
 from .loading import load_document
-from .rooms import Peer, Room, RoomServices
+from .rooms import Room, RoomServices
 
 log = logging.getLogger("kokreasi.rooms")
 

@@ -13,7 +13,7 @@ import re
 
 from commitment.template import CommitmentContent
 from httpapi.params import looks_whole
-from process.state import Commitment
+from process.records import Commitment
 
 COUNTRY = "ID"
 OGP_ID = re.compile(r"^[A-Z]{2,3}\d{4}$")

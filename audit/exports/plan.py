@@ -18,7 +18,8 @@ from commitment.template import CommitmentContent, read_commitment
 from events.record import Actor, PayloadFormat, RecordedEvent
 from events.store import EventStore
 from process.domain import Stage
-from process.state import Commitment, Plan, ProcessState, fold
+from process.records import Commitment, Plan
+from process.state import ProcessState, fold
 from projections.attribution import Blame, attribute
 from ycodec import decode_state_vector
 

@@ -29,7 +29,8 @@ from process.errors import RateLimited
 from process.http import client_address, configured_limiter, error_response
 from process.permissions import can_read, reads_unpublished
 from process.ratelimit import Limits, RateLimiter, Refusals
-from process.state import Commitment, ProcessState
+from process.records import Commitment
+from process.state import ProcessState
 
 from .. import openapi
 from ..callers import caller, require

@@ -14,8 +14,9 @@ from .. import domain as d
 from .. import permissions
 from ..domain import CRITERIA, Stage
 from ..errors import Conflict, Invalid
+from ..records import Commitment, Plan, WorkingGroup
 from ..seed import seed_update
-from ..state import Commitment, Plan, ProcessState, WorkingGroup
+from ..state import ProcessState
 from .core import COMMIT_ATTEMPTS, ServiceCore, _period, _text
 
 

@@ -26,17 +26,9 @@ from .. import permissions
 from ..domain import Stage, next_stage
 from ..errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavailable
 from ..privacy import ContactSealer
+from ..records import Commitment, Input, Organisation, Person, Plan, Session, WorkingGroup
 from ..runtime import ProcessRuntime, StateUnavailable
-from ..state import (
-    Commitment,
-    Input,
-    Organisation,
-    Person,
-    Plan,
-    ProcessState,
-    Session,
-    WorkingGroup,
-)
+from ..state import ProcessState
 from ..validation import Problem, validate
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from .. import domain as d
 from .. import permissions
 from ..domain import ResponseStatus
 from ..errors import Invalid
-from ..state import Input
+from ..records import Input
 from .core import ServiceCore, _text, anonymous_actor, new_id
 
 

@@ -15,7 +15,8 @@ from ..invitations import (
     Invitation,
     sign_invitation,
 )
-from ..state import Organisation, Person, ProcessState
+from ..records import Organisation, Person
+from ..state import ProcessState
 from .core import COMMIT_ATTEMPTS, ServiceCore, _text, new_id
 
 

@@ -11,7 +11,7 @@ from .. import domain as d
 from .. import permissions
 from ..domain import Stage
 from ..errors import Conflict, Invalid
-from ..state import Plan
+from ..records import Plan
 from .core import ServiceCore, _text, logger
 
 

@@ -7,7 +7,7 @@ from events.record import Actor
 from .. import domain as d
 from .. import permissions
 from ..errors import Conflict, Invalid
-from ..state import Commitment
+from ..records import Commitment
 from .core import ServiceCore
 
 

@@ -10,7 +10,7 @@ from events.record import Actor
 from .. import domain as d
 from ..domain import Method
 from ..errors import Conflict, Invalid
-from ..state import Session
+from ..records import Session
 from .core import ServiceCore, _iso_date, _text
 
 

@@ -21,10 +21,11 @@ from events.record import Actor, NewEvent, Stakeholder
 from events.store import ANY_VERSION, EventStore
 from identity.access import DocumentAccess, Principal
 from server import protocol
+from server.appender import MAX_IN_FLIGHT
 from server.limits import Limits
 from server.loading import load_document
 from server.metrics import Metrics
-from server.rooms import MAX_IN_FLIGHT, Room, RoomServices
+from server.rooms import Room, RoomServices
 
 
 class HeldStore:
