@@ -25,11 +25,12 @@ from events.record import Actor, Stakeholder
 from identity.access import SignInRefused
 from identity.auth import current_actor
 
+from . import cycle_handlers as ch
 from . import handlers as h
 from . import signin
 from .domain import CRITERIA, Method, ResponseStatus, Stage
 from .errors import Forbidden, NotSignedIn, ProcessError, Unavailable
-from .http import Call, Handler, error_response, read_body, service_of
+from .http import MAX_BODY_BYTES, Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
 
 
@@ -48,6 +49,7 @@ class Operation:
     # Signing in or out: a bad or ended token in the request counts as none, so a browser
     # whose session ended can still sign out, or in again with a new link.
     any_token: bool = False
+    max_body: int = MAX_BODY_BYTES  # a larger body is refused (413) before it is parsed
 
 
 def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -56,7 +58,7 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
             service = service_of(request.app)
             actor = await _caller(request, operation)
             _authorise(operation, actor)  # who may call it, before what they sent is read
-            body = await read_body(request, operation.body)
+            body = await read_body(request, operation.body, operation.max_body)
             return await operation.handler(Call(request, service, actor, body))
         except ProcessError as error:
             return error_response(error)
@@ -231,16 +233,22 @@ OPERATIONS: tuple[Operation, ...] = (
               "Public input on a commitment and the responses to it", "input",
               response="InputList", errors=(403, 404)),
     Operation("POST", "/api/commitments/{commitment_id}/inputs", h.submit_input,
-              "Give input on a commitment, a section or a milestone (Draft 4 only; no sign-in "
-              "needed; the contact is kept private)", "input", "anyone but auditors",
+              "Give input on a commitment, a section or a milestone (Draft 4 only, and inside "
+              "the consultation window when one is announced: otherwise 409 "
+              "consultation_not_open / consultation_closed with the dates; no sign-in needed; "
+              "the contact is kept private; the name is published only with publish_name)",
+              "input", "anyone but auditors",
               obj(["text"], text=string(5000, minLength=1), section={
                   "type": ["string", "null"], "enum": [*SECTIONS, None]},
                   milestone={"type": ["integer", "null"], "minimum": 1},
                   name=string(200, nullable=True), organisation=string(200, nullable=True),
-                  contact=string(200, nullable=True)),
+                  contact=string(200, nullable=True),
+                  publish_name={"type": "boolean", "description": (
+                      "whether the register may show the name (default false: Anonim)")}),
               201, "Input", (401, 403, 404, 409, 422, 429)),
     Operation("POST", "/api/inputs/{input_id}/responses", h.respond_to_input,
-              "Record a reasoned response to an input (a reason is required)", "input",
+              "Record a reasoned response to an input (a reason is required); also after Final, "
+              "so the register can be completed", "input",
               "secretariat, working group members",
               obj(["status", "reason"], status={"type": "string", "enum": [
                   str(s) for s in ResponseStatus]}, reason=string(5000),
@@ -268,5 +276,31 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api/sessions/{session_id}/close", h.close_session, "Close a session",
               "sessions", SECRETARIAT, obj([]), response="Session",
               errors=(401, 403, 404, 409)),
+    Operation("POST", "/api/plans/{plan_id}/consultation", ch.schedule_consultation,
+              "Announce the public consultation's window: input is accepted from opens until "
+              "closes (ISO-8601 with an offset); before Final", "input", SECRETARIAT,
+              obj(["opens", "closes"], opens=string(40, format="date-time"),
+                  closes=string(40, format="date-time")),
+              response="Plan", errors=(401, 403, 404, 409, 422)),
+    Operation("POST", "/api/inputs/{input_id}/hide", ch.hide_input,
+              "Hide an abusive input from the register, with a reason (recorded; never "
+              "deleted: the audit bundle keeps its record hash)", "input", SECRETARIAT,
+              obj(["reason"], reason=string(5000, minLength=1)), response="Input",
+              errors=(401, 403, 404, 409, 422)),
+    Operation("POST", "/api/plans/{plan_id}/inputs", ch.enter_inputs,
+              "Enter input gathered at a face-to-face consultation (a PC session of the plan, "
+              "Draft 4), tagged with that session: a list of inputs, or csv, the text of a CSV "
+              "file with a header row naming commitment (id or number), text, and optionally "
+              "section, milestone, name, organisation, publish_name. Every row is checked "
+              "before any is recorded; at most 500", "input", SECRETARIAT,
+              obj(["session_id"], session_id=string(64),
+                  inputs={"type": "array", "maxItems": 500, "items": obj(
+                      ["commitment", "text"], commitment=string(64), text=string(5000),
+                      section={"type": ["string", "null"], "enum": [*SECTIONS, None]},
+                      milestone={"type": ["integer", "null"], "minimum": 1},
+                      name=string(200, nullable=True),
+                      organisation=string(200, nullable=True),
+                      publish_name={"type": "boolean"})},
+                  csv=string(1_000_000)),
+              201, "InputList", (401, 403, 404, 409, 413, 422), max_body=1_100_000),
 )
-

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from events.record import Actor, Stakeholder
 
-from .domain import Stage
+from .domain import ADOPTED, Stage
 from .state import Commitment, Input, Plan, ProcessState
 
 AUTHORS_BY_STAGE: dict[Stage, frozenset[Stakeholder]] = {
@@ -21,6 +21,7 @@ AUTHORS_BY_STAGE: dict[Stage, frozenset[Stakeholder]] = {
     Stage.DRAFT3: frozenset({Stakeholder.CSO, Stakeholder.KLDI, Stakeholder.SECRETARIAT}),
     Stage.DRAFT4: frozenset({Stakeholder.CSO, Stakeholder.KLDI, Stakeholder.SECRETARIAT}),
     Stage.FINAL: frozenset(),
+    Stage.IMPLEMENTATION: frozenset(),
 }
 """Stakeholder types that author commitment text at each stage (members of the commitment's
 working group only, except the Secretariat)."""
@@ -86,7 +87,7 @@ def can_write_text(state: ProcessState, actor: Actor | None, commitment: Commitm
         return _deny("Auditor hanya membaca", "auditors read; they never write")
     if actor.stakeholder is Stakeholder.SYSTEM:
         return _deny("Bukan penyusun", "not an author")
-    if stage is Stage.FINAL:
+    if stage in ADOPTED:
         if commitment.open_revision is None:
             return Decision(False, FINAL_FROZEN_TEXT, True)
         stage = Stage.DRAFT4  # an open revision: the authors of Draft 4 edit this commitment
@@ -130,7 +131,8 @@ def can_give_input(state: ProcessState, actor: Actor | None, commitment: Commitm
 
 
 def can_respond(state: ProcessState, actor: Actor | None, item: Input) -> Decision:
-    """A reasoned response: the Secretariat or the commitment's working group, before Final."""
+    """A reasoned response: the Secretariat or the commitment's working group, at any stage:
+    an input left unanswered at Final still gets its response (OGP standard 4.1)."""
     commitment = state.commitments[item.commitment_id]
     if actor is None or actor.stakeholder not in (
         Stakeholder.SECRETARIAT, Stakeholder.CSO, Stakeholder.KLDI,
@@ -145,8 +147,6 @@ def can_respond(state: ProcessState, actor: Actor | None, item: Input) -> Decisi
             "Hanya Sekretariat atau anggota kelompok kerja komitmen ini yang menanggapi",
             "only the Secretariat or members of this commitment's working group respond",
         )
-    if state.plans[commitment.plan_id].stage is Stage.FINAL:
-        return Decision(False, FINAL_FROZEN, True)
     return ALLOW
 
 
@@ -166,7 +166,7 @@ def can_revise(actor: Actor | None, plan: Plan) -> Decision:
     managed = can_manage(actor)
     if not managed.allowed:
         return managed
-    if plan.stage is not Stage.FINAL:
+    if plan.stage not in ADOPTED:
         return _deny(
             "Revisi hanya untuk rencana aksi yang sudah final; sebelum itu teks disunting pada "
             "tahapnya", "revisions are for a final plan; before Final the text is edited in its "
@@ -179,6 +179,6 @@ def can_advance(actor: Actor | None, plan: Plan) -> Decision:
     managed = can_manage(actor)
     if not managed.allowed:
         return managed
-    if plan.stage is Stage.FINAL:
+    if plan.stage in ADOPTED:
         return Decision(False, FINAL_FROZEN, True)
     return ALLOW

@@ -20,7 +20,9 @@ from events.record import Actor, RecordedEvent, Stakeholder
 from httpapi.params import looks_whole
 from identity.access import SignInRefused
 
+from . import cycle_state
 from . import domain as d
+from .cycle_state import Hiding, Implementation, Opening, Window
 from .domain import Method, Stage
 
 
@@ -44,6 +46,8 @@ class Plan:
     commitment_ids: list[str] = field(default_factory=list)
     published: set[str] = field(default_factory=set)  # commitment ids the public may read
     history: list[StageChange] = field(default_factory=list)
+    consultation: Window | None = None  # the consultation's announced dates
+    implementation: Opening | None = None  # set once implementation is opened
 
 
 @dataclass
@@ -162,10 +166,21 @@ class Input:
     position: int
     session_id: str | None
     responses: list[Response] = field(default_factory=list)
+    # Inputs recorded before consent was asked were published with their names.
+    publish_name: bool = True
+    channel: str = "online"  # or "face_to_face": entered by the Secretariat from a meeting
+    hidden: Hiding | None = None  # by the Secretariat, with a reason; never deleted
 
     @property
     def response(self) -> Response | None:
         return self.responses[-1] if self.responses else None
+
+    @property
+    def published_name(self) -> str:
+        """The name the register shows: the person's only with their consent."""
+        if not self.name:
+            return ""
+        return self.name if self.publish_name else "Anonim"
 
 
 DEACTIVATED = "Akun ini sudah dinonaktifkan / this account has been deactivated"
@@ -191,6 +206,7 @@ ACCESS_EVENTS = frozenset({
     d.SESSION_OPENED,
     d.SESSION_ATTENDANCE_RECORDED,
     d.SESSION_CLOSED,
+    *cycle_state.ACCESS_EVENTS,
 })
 """Event types after which an answer of the access policy may differ."""
 
@@ -207,6 +223,7 @@ class ProcessState:
         self.documents: dict[str, str] = {}  # document id -> commitment id
         self.sessions: dict[str, Session] = {}
         self.inputs: dict[str, Input] = {}
+        self.implementations: dict[str, Implementation] = {}  # by commitment id
         # person id -> Unix time: sessions issued until then were ended (signed out, a new
         # invitation link, deactivated). Kept for people the registry does not know too:
         # a script's token names a person by id alone.
@@ -294,6 +311,9 @@ class ProcessState:
 
     def inputs_of(self, commitment_id: str) -> list[Input]:
         return [i for i in self.inputs.values() if i.commitment_id == commitment_id]
+
+    def implementation_of(self, commitment_id: str) -> Implementation:
+        return self.implementations.setdefault(commitment_id, Implementation())
 
     def next_number(self, plan_id: str) -> str:
         numbers = [c.number for c in self.commitments_of(plan_id)]
@@ -437,6 +457,8 @@ def _input_submitted(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> No
         p["input_id"], p["plan_id"], p["commitment_id"], dict(p.get("target") or {}), p["text"],
         p.get("name") or "", p.get("organisation") or "", p.get("contact_sealed"),
         e.recorded_at, e.position, e.context.session_id,
+        publish_name=bool(p.get("publish_name", True)),
+        channel=str(p.get("channel") or "online"),
     )
 
 
@@ -470,6 +492,7 @@ _HANDLERS = {
     d.SESSION_CLOSED: _session_closed,
     d.INPUT_SUBMITTED: _input_submitted,
     d.INPUT_RESPONDED: _input_responded,
+    **cycle_state.HANDLERS,
 }
 
 

@@ -1,10 +1,12 @@
 """The commands of the co-creation process (``ProcessService``), one module per group:
-plans, people, commitments, revisions, sessions, public input; ``core`` holds what they share.
+plans, people, commitments, revisions, sessions, public input, the consultation; ``core``
+holds what they share.
 """
 
 from __future__ import annotations
 
 from .commitments import CommitmentCommands
+from .consultation import ConsultationCommands
 from .core import ANONYMOUS_ID, StageAdvancedHook, anonymous_actor, new_id
 from .inputs import InputCommands
 from .people import PeopleCommands
@@ -22,5 +24,6 @@ class ProcessService(
     RevisionCommands,
     SessionCommands,
     InputCommands,
+    ConsultationCommands,
 ):
     """Every command of the co-creation process."""

@@ -164,7 +164,7 @@ class ServiceCore:
                          commitment_id=commitment.id)
         if target is Stage.FINAL:
             for item in state.inputs.values():
-                if item.plan_id == plan.id and item.response is None:
+                if item.plan_id == plan.id and item.response is None and item.hidden is None:
                     warn("input_without_response",
                          "Ada masukan publik yang belum ditanggapi",
                          "a public input has no reasoned response yet", input_id=item.id)

@@ -1,5 +1,6 @@
 // Secretariat admin: the plan, its stage, people and invitations, working groups, sessions
 // and responses to public input. The server checks every request; this page only gathers them.
+import { ConsultationPanel } from '../admin/ConsultationPanel'
 import { GroupsPanel } from '../admin/GroupsPanel'
 import { PeoplePanel } from '../admin/PeoplePanel'
 import { ResponsesPanel } from '../admin/ResponsesPanel'
@@ -57,6 +58,7 @@ export default function Admin() {
                 <div class="dash-grid">
                   <StagePanel plan={plan} onChange={reload} />
                   <ResponsesPanel plan={plan} onChange={reload} />
+                  <ConsultationPanel plan={plan} onChange={reload} />
                   <div class="wide">
                     <GroupsPanel plan={plan} onChange={reload} />
                   </div>
