@@ -28,7 +28,7 @@ from identity.auth import current_actor
 from . import cycle_handlers as ch
 from . import handlers as h
 from . import signin
-from .domain import CRITERIA, Method, ResponseStatus, Stage
+from .domain import CRITERIA, Method, ProgressStatus, ReportKind, ResponseStatus, Stage
 from .errors import Forbidden, NotSignedIn, ProcessError, Unavailable
 from .http import MAX_BODY_BYTES, Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
@@ -303,4 +303,46 @@ OPERATIONS: tuple[Operation, ...] = (
                       publish_name={"type": "boolean"})},
                   csv=string(1_000_000)),
               201, "InputList", (401, 403, 404, 409, 413, 422), max_body=1_100_000),
+    Operation("POST", "/api/plans/{plan_id}/implementation", ch.open_implementation,
+              "Open the implementation period of a final plan (stage implementation): the "
+              "lead agencies report progress, civil society monitors; revisions go on",
+              "implementation", SECRETARIAT, obj([]), response="Plan",
+              errors=(401, 403, 404, 409)),
+    Operation("GET", "/api/commitments/{commitment_id}/progress", ch.list_progress,
+              "Progress reports and monitoring notes of a commitment (author and time), its "
+              "evidence files, and the latest status of each milestone (numbered from 1)",
+              "implementation", response="Progress", errors=(403, 404)),
+    Operation("POST", "/api/commitments/{commitment_id}/progress", ch.report_progress,
+              "Report progress on a milestone during implementation (kind progress: a "
+              "member of the lead agency, i.e. a K/L/D/I of the working group, or the "
+              "Secretariat on its behalf, marked as such), or add a monitoring note (kind "
+              "monitoring: a CSO of the working group; no status; disputes names a progress "
+              "report it disputes, note gives the reasons). evidence: SHA-256 of files "
+              "uploaded first; links: http(s) addresses. Before implementation: 409",
+              "implementation", "lead agency, secretariat, working-group CSOs (monitoring)",
+              obj([], kind={"type": "string", "enum": [str(k) for k in ReportKind]},
+                  milestone={"type": ["integer", "null"], "minimum": 1},
+                  status={"type": ["string", "null"],
+                          "enum": [*(str(s) for s in ProgressStatus), None]},
+                  note=string(5000), period=string(100),
+                  on_behalf_of=string(64, nullable=True),
+                  disputes=string(64, nullable=True),
+                  evidence={"type": "array", "maxItems": 20,
+                            "items": string(64, pattern="^[0-9a-f]{64}$")},
+                  links={"type": "array", "maxItems": 10, "items": string(2000)}),
+              201, "ProgressReport", (401, 403, 404, 409, 422)),
+    Operation("POST", "/api/commitments/{commitment_id}/evidence", ch.upload_evidence,
+              "Upload an evidence file (JSON: filename, content_type, content_base64; at most "
+              "10 MB once decoded; PDF, PNG, JPEG, text, CSV, DOCX, XLSX, ODT, ODS). It is "
+              "stored under its SHA-256 outside the log; the log records the hash and "
+              "metadata. The same file again answers with its first record. Who: as for "
+              "progress reports and monitoring notes, during implementation",
+              "implementation", "lead agency, secretariat, working-group CSOs",
+              obj(["filename", "content_type", "content_base64"], filename=string(300),
+                  content_type=string(200), content_base64=string(14_000_000)),
+              201, "Evidence", (401, 403, 404, 409, 413, 422), max_body=14_100_000),
+    Operation("GET", "/api/commitments/{commitment_id}/evidence/{sha256}",
+              ch.download_evidence,
+              "An evidence file, as uploaded (for whoever reads the commitment)",
+              "implementation", errors=(403, 404)),
 )

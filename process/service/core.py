@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 from commitment.template import read_commitment
@@ -25,6 +26,7 @@ from identity.access import SignInRefused
 from .. import permissions
 from ..domain import Stage, next_stage
 from ..errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavailable
+from ..evidence import EvidenceStore
 from ..privacy import ContactSealer
 from ..runtime import ProcessRuntime, StateUnavailable
 from ..state import (
@@ -70,6 +72,7 @@ class ServiceCore:
         *,
         on_stage_advanced: StageAdvancedHook | None = None,
         previous_secret_keys: Sequence[bytes] = (),
+        evidence_dir: Path | None = None,
     ) -> None:
         self.runtime = runtime
         self.secret_key = secret_key
@@ -80,6 +83,8 @@ class ServiceCore:
         # Commitment numbers are chosen before the document is seeded: one at a time here, so
         # only another instance can race for a number.
         self._commitment_lock = asyncio.Lock()
+        # Implementation's evidence files, content-addressed outside the log.
+        self.evidence = EvidenceStore(evidence_dir) if evidence_dir is not None else None
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -411,6 +411,16 @@ export const dictionary = {
   'progress.disputes': { id: 'menyanggah laporan', en: 'disputes a report' },
   'progress.evidence': { id: 'Bukti', en: 'Evidence' },
   'progress.period': { id: 'Periode', en: 'Period' },
+  'progress.report': { id: 'Laporkan kemajuan', en: 'Report progress' },
+  'progress.milestoneField': { id: 'Kegiatan', en: 'Milestone' },
+  'progress.note': { id: 'Catatan', en: 'Note' },
+  'progress.evidenceHelp': {
+    id: 'PDF, PNG, JPEG, teks, CSV, DOCX, XLSX, ODT atau ODS; paling besar 10 MB.',
+    en: 'PDF, PNG, JPEG, text, CSV, DOCX, XLSX, ODT or ODS; at most 10 MB.',
+  },
+  'progress.send': { id: 'Kirim laporan', en: 'Send the report' },
+  'progress.sent': { id: 'Laporan tercatat.', en: 'Report recorded.' },
+  'admin.implementationOpen': { id: 'Masa pelaksanaan dibuka {date}.', en: 'Implementation opened on {date}.' },
 } satisfies Record<string, Entry>
 
 export type Key = keyof typeof dictionary

@@ -2,6 +2,7 @@
 // and responses to public input. The server checks every request; this page only gathers them.
 import { ConsultationPanel } from '../admin/ConsultationPanel'
 import { GroupsPanel } from '../admin/GroupsPanel'
+import { ImplementationPanel } from '../admin/ImplementationPanel'
 import { PeoplePanel } from '../admin/PeoplePanel'
 import { ResponsesPanel } from '../admin/ResponsesPanel'
 import { SessionsPanel } from '../admin/SessionsPanel'
@@ -59,6 +60,7 @@ export default function Admin() {
                   <StagePanel plan={plan} onChange={reload} />
                   <ResponsesPanel plan={plan} onChange={reload} />
                   <ConsultationPanel plan={plan} onChange={reload} />
+                  <ImplementationPanel plan={plan} onChange={reload} />
                   <div class="wide">
                     <GroupsPanel plan={plan} onChange={reload} />
                   </div>
