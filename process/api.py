@@ -143,7 +143,8 @@ OPERATIONS: tuple[Operation, ...] = (
               "secretariat, auditor", response="Checklist", errors=(401, 403, 404)),
     Operation("POST", "/api/plans/{plan_id}/advance", h.advance_stage,
               "Advance to the next stage; records the open checklist warnings. from_stage must "
-              "be the current stage; with warnings open, acknowledge_warnings must be true",
+              "be the current stage; with warnings open, acknowledge_warnings must be true; a "
+              "blocking warning (more than 5 milestones) refuses it: 409 checklist_blocked",
               "plans", SECRETARIAT,
               obj(["from_stage"], from_stage={"type": "string", "enum": [str(s) for s in Stage]},
                   acknowledge_warnings={"type": "boolean"}),

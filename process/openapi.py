@@ -73,7 +73,9 @@ COMPONENTS: dict[str, Schema] = {
     ),
     "PlanList": _list("plans", "Plan"),
     "Warning": _object(code=_STR, message_id=_STR, message_en=_STR, commitment_id=_STR,
-                       where=_STR),
+                       where=_STR, blocking={**_BOOL, "description": (
+                           "the template's rule (e.g. at most 5 milestones): the stage "
+                           "cannot advance until it is fixed, acknowledged or not")}),
     "Checklist": _object(plan_id=_STR, **{"from": _STR}, to=_STR_OR_NULL,
                          warnings={"type": "array", "items": _ref("Warning")}),
     "Advance": _object(plan=_ref("Plan"), checklist=_ref("Checklist")),

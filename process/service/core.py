@@ -39,7 +39,7 @@ from ..state import (
     Session,
     WorkingGroup,
 )
-from ..validation import Problem, validate
+from ..validation import BLOCKING, Problem, validate
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class ServiceCore:
 
         def warn(code: str, message_id: str, message_en: str, **where: str) -> None:
             warnings.append({"code": code, "message_id": message_id, "message_en": message_en,
-                             **where})
+                             "blocking": code in BLOCKING, **where})
 
         commitments = state.commitments_of(plan.id)
         if plan.stage is Stage.SETUP:

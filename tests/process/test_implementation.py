@@ -235,3 +235,31 @@ async def test_progress_monitoring_and_evidence_are_recorded_and_listed(
         f"progress:{world.commitment_id}")}
     assert events["evidence.uploaded"].json_payload()["sha256"] == sha
     assert events["progress.reported"].context.stage == "implementation"
+
+
+async def test_the_stage_gate_refuses_a_sixth_milestone_until_it_is_removed(
+    world: World, app: Starlette, address: str
+) -> None:
+    await add_milestones(address, world, 6)  # the editor prevents it; a script may not
+    checklist = await world.call("GET", f"/api/plans/{world.plan_id}/checklist", expect=200)
+    (blocking,) = [w for w in checklist.json()["warnings"] if w["blocking"]]
+    assert blocking["code"] == "too_many_milestones"
+    before = await head(app)
+    refused = await world.call("POST", f"/api/plans/{world.plan_id}/advance", json={
+        "from_stage": "draft1", "acknowledge_warnings": True})
+    assert (refused.status_code, refused.json()["error"]) == (409, "checklist_blocked")
+    assert "paling banyak 5" in refused.json()["message"]
+    assert "at most 5" in refused.json()["message"]
+    assert await head(app) == before and await world.stage() == "draft1"
+    url = f"ws://{address}/ws/{world.document_id}?saved=1&token={world.tokens['cso_member']}"
+    async with DocClient(url) as editor:
+        await editor.until(lambda: editor.synced.is_set())
+        milestones = editor.doc.get("milestones", type=pycrdt.Array)
+        before_state = editor.doc.get_state()
+        del milestones[5]
+        await editor._ws.send(protocol.sync_update(editor.doc.get_update(before_state)))
+        # A deletion advances no clock of its own: the edit after it is acknowledged once
+        # both are logged, in order.
+        assert await editor.type(" ")
+    await world.call("POST", f"/api/plans/{world.plan_id}/advance", json={
+        "from_stage": "draft1", "acknowledge_warnings": True}, expect=200)

@@ -420,6 +420,7 @@ export const dictionary = {
   },
   'progress.send': { id: 'Kirim laporan', en: 'Send the report' },
   'progress.sent': { id: 'Laporan tercatat.', en: 'Report recorded.' },
+  'admin.blocking': { id: 'harus diperbaiki sebelum tahap berlanjut', en: 'must be fixed before the stage advances' },
   'admin.implementationOpen': { id: 'Masa pelaksanaan dibuka {date}.', en: 'Implementation opened on {date}.' },
 } satisfies Record<string, Entry>
 
