@@ -5,6 +5,10 @@ CRDT history is complete and can be replayed), the plan's own stream, and every 
 Every other position is "withheld": its record hash only, enough for the Merkle roots. The
 header, signed (``audit.header``), lists the streams given in full with their event counts
 and carries a checkpoint of the whole exported log signed at export.
+
+An input the Secretariat hid (``input.hidden``, on the plan's stream, given in full) is
+withheld: its stream's positions carry their record hashes only, so the bundle proves what
+was submitted without repeating abusive text.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import TextIO
 
 from events.record import RecordedEvent, format_timestamp, utc_now
 from events.store import EventStore
-from process.domain import plan_stream
+from process.domain import INPUT_HIDDEN, input_stream, plan_stream
 
 from .checkpoints import CHECKPOINT_STREAM, DEFAULT_ORIGIN, checkpoint_of, create_checkpoint
 from .header import StreamCount, commitment_stream, sign_header, streams_json
@@ -34,6 +38,7 @@ class UnknownPlan(ValueError):
 async def _streams_of_plan(store: EventStore, plan_id: str, size: int) -> list[StreamCount]:
     """The streams given in full, with how many events each has up to ``size``."""
     streams = {plan_stream(plan_id), CHECKPOINT_STREAM}
+    hidden: set[str] = set()
     counts: dict[str, tuple[int, int]] = {}  # stream: events, last position
     after = 0
     while after < size:
@@ -48,8 +53,10 @@ async def _streams_of_plan(store: EventStore, plan_id: str, size: int) -> list[S
             document = commitment_stream(event, plan_id)
             if document is not None:
                 streams.add(document)
+            if event.type == INPUT_HIDDEN and event.stream_id == plan_stream(plan_id):
+                hidden.add(input_stream(str(event.json_payload()["input_id"])))
         after = batch[-1].position
-    return [StreamCount(s, *counts.get(s, (0, 0))) for s in streams]
+    return [StreamCount(s, *counts.get(s, (0, 0))) for s in streams - hidden]
 
 
 async def export_bundle(

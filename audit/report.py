@@ -9,7 +9,8 @@ from .replay import Replayed
 from .summary import NO_STAGE
 from .verify import Verified
 
-STAGE_ORDER = ["setup", "draft1", "draft2", "draft3", "draft4", "final", NO_STAGE]
+STAGE_ORDER = ["setup", "draft1", "draft2", "draft3", "draft4", "final", "implementation",
+               NO_STAGE]
 
 
 def render(result: Verified) -> str:

@@ -199,6 +199,7 @@ def create_app(
         settings.secret_key,
         on_stage_advanced=sign_checkpoint,
         previous_secret_keys=settings.previous_secret_keys,
+        evidence_dir=settings.evidence_path,
     )
     state.policy = policy if policy is not None else ProcessPolicy(runtime)
     state.metrics.gauge("kokreasi_connections", "open websocket connections",

@@ -55,6 +55,12 @@ class Settings:
     # Addresses/networks whose X-Forwarded-For is believed (``extra["trusted_proxies"]``, for
     # tests, wins); checked when loaded, so a typo stops the server at start.
     trusted_proxies: str = ""
+    # Implementation's evidence files (content-addressed); None: ``evidence/`` in data_dir.
+    evidence_dir: Path | None = None
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.evidence_dir if self.evidence_dir is not None else self.data_dir / "evidence"
 
     @property
     def embedded(self) -> bool:
@@ -77,6 +83,8 @@ VARIABLES = {
     "KOKREASI_EDITS_PER_SECOND": "per-person edit rate limit",
     "KOKREASI_METRICS_TOKEN": "bearer token /metrics asks for",
     "KOKREASI_MAX_CONNECTIONS_PER_PERSON": "live connections one person may hold (default 20)",
+    "KOKREASI_EVIDENCE_DIR": "where implementation's evidence files are kept (default: "
+                             "evidence/ in the data directory)",
     "KOKREASI_HEADER_TIMEOUT": "seconds a client has to send a request's headers (default 10)",
 }
 NOT_SETTINGS = ("KOKREASI_TEST_", "KOKREASI_BENCH_")
@@ -193,6 +201,8 @@ def load(
         max_connections_per_person=_whole_number(env, "KOKREASI_MAX_CONNECTIONS_PER_PERSON"),
         header_timeout=_positive_number(env, "KOKREASI_HEADER_TIMEOUT"),
         trusted_proxies=_trusted_proxies(env),
+        evidence_dir=Path(env["KOKREASI_EVIDENCE_DIR"].strip())
+        if env.get("KOKREASI_EVIDENCE_DIR", "").strip() else None,
     )
 
 

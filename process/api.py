@@ -25,11 +25,12 @@ from events.record import Actor, Stakeholder
 from identity.access import SignInRefused
 from identity.auth import current_actor
 
+from . import cycle_handlers as ch
 from . import handlers as h
 from . import signin
-from .domain import CRITERIA, Method, ResponseStatus, Stage
+from .domain import CRITERIA, Method, ProgressStatus, ReportKind, ResponseStatus, Stage
 from .errors import Forbidden, NotSignedIn, ProcessError, Unavailable
-from .http import Call, Handler, error_response, read_body, service_of
+from .http import MAX_BODY_BYTES, Call, Handler, error_response, read_body, service_of
 from .schema import Schema, obj, string
 
 
@@ -48,6 +49,7 @@ class Operation:
     # Signing in or out: a bad or ended token in the request counts as none, so a browser
     # whose session ended can still sign out, or in again with a new link.
     any_token: bool = False
+    max_body: int = MAX_BODY_BYTES  # a larger body is refused (413) before it is parsed
 
 
 def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -56,7 +58,7 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
             service = service_of(request.app)
             actor = await _caller(request, operation)
             _authorise(operation, actor)  # who may call it, before what they sent is read
-            body = await read_body(request, operation.body)
+            body = await read_body(request, operation.body, operation.max_body)
             return await operation.handler(Call(request, service, actor, body))
         except ProcessError as error:
             return error_response(error)
@@ -141,7 +143,8 @@ OPERATIONS: tuple[Operation, ...] = (
               "secretariat, auditor", response="Checklist", errors=(401, 403, 404)),
     Operation("POST", "/api/plans/{plan_id}/advance", h.advance_stage,
               "Advance to the next stage; records the open checklist warnings. from_stage must "
-              "be the current stage; with warnings open, acknowledge_warnings must be true",
+              "be the current stage; with warnings open, acknowledge_warnings must be true; a "
+              "blocking warning (more than 5 milestones) refuses it: 409 checklist_blocked",
               "plans", SECRETARIAT,
               obj(["from_stage"], from_stage={"type": "string", "enum": [str(s) for s in Stage]},
                   acknowledge_warnings={"type": "boolean"}),
@@ -231,16 +234,22 @@ OPERATIONS: tuple[Operation, ...] = (
               "Public input on a commitment and the responses to it", "input",
               response="InputList", errors=(403, 404)),
     Operation("POST", "/api/commitments/{commitment_id}/inputs", h.submit_input,
-              "Give input on a commitment, a section or a milestone (Draft 4 only; no sign-in "
-              "needed; the contact is kept private)", "input", "anyone but auditors",
+              "Give input on a commitment, a section or a milestone (Draft 4 only, and inside "
+              "the consultation window when one is announced: otherwise 409 "
+              "consultation_not_open / consultation_closed with the dates; no sign-in needed; "
+              "the contact is kept private; the name is published only with publish_name)",
+              "input", "anyone but auditors",
               obj(["text"], text=string(5000, minLength=1), section={
                   "type": ["string", "null"], "enum": [*SECTIONS, None]},
                   milestone={"type": ["integer", "null"], "minimum": 1},
                   name=string(200, nullable=True), organisation=string(200, nullable=True),
-                  contact=string(200, nullable=True)),
+                  contact=string(200, nullable=True),
+                  publish_name={"type": "boolean", "description": (
+                      "whether the register may show the name (default false: Anonim)")}),
               201, "Input", (401, 403, 404, 409, 422, 429)),
     Operation("POST", "/api/inputs/{input_id}/responses", h.respond_to_input,
-              "Record a reasoned response to an input (a reason is required)", "input",
+              "Record a reasoned response to an input (a reason is required); also after Final, "
+              "so the register can be completed", "input",
               "secretariat, working group members",
               obj(["status", "reason"], status={"type": "string", "enum": [
                   str(s) for s in ResponseStatus]}, reason=string(5000),
@@ -268,5 +277,73 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api/sessions/{session_id}/close", h.close_session, "Close a session",
               "sessions", SECRETARIAT, obj([]), response="Session",
               errors=(401, 403, 404, 409)),
+    Operation("POST", "/api/plans/{plan_id}/consultation", ch.schedule_consultation,
+              "Announce the public consultation's window: input is accepted from opens until "
+              "closes (ISO-8601 with an offset); before Final", "input", SECRETARIAT,
+              obj(["opens", "closes"], opens=string(40, format="date-time"),
+                  closes=string(40, format="date-time")),
+              response="Plan", errors=(401, 403, 404, 409, 422)),
+    Operation("POST", "/api/inputs/{input_id}/hide", ch.hide_input,
+              "Hide an abusive input from the register, with a reason (recorded; never "
+              "deleted: the audit bundle keeps its record hash)", "input", SECRETARIAT,
+              obj(["reason"], reason=string(5000, minLength=1)), response="Input",
+              errors=(401, 403, 404, 409, 422)),
+    Operation("POST", "/api/plans/{plan_id}/inputs", ch.enter_inputs,
+              "Enter input gathered at a face-to-face consultation (a PC session of the plan, "
+              "Draft 4), tagged with that session: a list of inputs, or csv, the text of a CSV "
+              "file with a header row naming commitment (id or number), text, and optionally "
+              "section, milestone, name, organisation, publish_name. Every row is checked "
+              "before any is recorded; at most 500", "input", SECRETARIAT,
+              obj(["session_id"], session_id=string(64),
+                  inputs={"type": "array", "maxItems": 500, "items": obj(
+                      ["commitment", "text"], commitment=string(64), text=string(5000),
+                      section={"type": ["string", "null"], "enum": [*SECTIONS, None]},
+                      milestone={"type": ["integer", "null"], "minimum": 1},
+                      name=string(200, nullable=True),
+                      organisation=string(200, nullable=True),
+                      publish_name={"type": "boolean"})},
+                  csv=string(1_000_000)),
+              201, "InputList", (401, 403, 404, 409, 413, 422), max_body=1_100_000),
+    Operation("POST", "/api/plans/{plan_id}/implementation", ch.open_implementation,
+              "Open the implementation period of a final plan (stage implementation): the "
+              "lead agencies report progress, civil society monitors; revisions go on",
+              "implementation", SECRETARIAT, obj([]), response="Plan",
+              errors=(401, 403, 404, 409)),
+    Operation("GET", "/api/commitments/{commitment_id}/progress", ch.list_progress,
+              "Progress reports and monitoring notes of a commitment (author and time), its "
+              "evidence files, and the latest status of each milestone (numbered from 1)",
+              "implementation", response="Progress", errors=(403, 404)),
+    Operation("POST", "/api/commitments/{commitment_id}/progress", ch.report_progress,
+              "Report progress on a milestone during implementation (kind progress: a "
+              "member of the lead agency, i.e. a K/L/D/I of the working group, or the "
+              "Secretariat on its behalf, marked as such), or add a monitoring note (kind "
+              "monitoring: a CSO of the working group; no status; disputes names a progress "
+              "report it disputes, note gives the reasons). evidence: SHA-256 of files "
+              "uploaded first; links: http(s) addresses. Before implementation: 409",
+              "implementation", "lead agency, secretariat, working-group CSOs (monitoring)",
+              obj([], kind={"type": "string", "enum": [str(k) for k in ReportKind]},
+                  milestone={"type": ["integer", "null"], "minimum": 1},
+                  status={"type": ["string", "null"],
+                          "enum": [*(str(s) for s in ProgressStatus), None]},
+                  note=string(5000), period=string(100),
+                  on_behalf_of=string(64, nullable=True),
+                  disputes=string(64, nullable=True),
+                  evidence={"type": "array", "maxItems": 20,
+                            "items": string(64, pattern="^[0-9a-f]{64}$")},
+                  links={"type": "array", "maxItems": 10, "items": string(2000)}),
+              201, "ProgressReport", (401, 403, 404, 409, 422)),
+    Operation("POST", "/api/commitments/{commitment_id}/evidence", ch.upload_evidence,
+              "Upload an evidence file (JSON: filename, content_type, content_base64; at most "
+              "10 MB once decoded; PDF, PNG, JPEG, text, CSV, DOCX, XLSX, ODT, ODS). It is "
+              "stored under its SHA-256 outside the log; the log records the hash and "
+              "metadata. The same file again answers with its first record. Who: as for "
+              "progress reports and monitoring notes, during implementation",
+              "implementation", "lead agency, secretariat, working-group CSOs",
+              obj(["filename", "content_type", "content_base64"], filename=string(300),
+                  content_type=string(200), content_base64=string(14_000_000)),
+              201, "Evidence", (401, 403, 404, 409, 413, 422), max_body=14_100_000),
+    Operation("GET", "/api/commitments/{commitment_id}/evidence/{sha256}",
+              ch.download_evidence,
+              "An evidence file, as uploaded (for whoever reads the commitment)",
+              "implementation", errors=(403, 404)),
 )
-

@@ -7,7 +7,8 @@ Each aggregate has its own stream (``events.record.STREAM_ID_PATTERN``):
 stream              events
 ==================  ==========================================================================
 ``plan:{id}``       plan.created, plan.stage_advanced, plan.published, commitment.created,
-                    commitment.revision_opened, commitment.revision_closed
+                    commitment.revision_opened, commitment.revision_closed,
+                    plan.consultation_scheduled, input.hidden, plan.implementation_opened
 ``doc:{id}``        crdt.update (the first one, the title and meta, seeded by the server)
 ``org:{id}``        organisation.registered
 ``person:{id}``     person.invited, person.invitation_issued, person.invitation_accepted,
@@ -16,6 +17,7 @@ stream              events
 ``session:{id}``    session.opened, session.attendance_recorded, session.minutes_recorded,
                     session.closed
 ``input:{id}``      input.submitted, input.responded
+``progress:{id}``   progress.reported, evidence.uploaded (one stream per commitment id)
 ==================  ==========================================================================
 
 Commitments are recorded on their plan's stream so that a commitment can never be created
@@ -23,6 +25,12 @@ concurrently with a stage advance without one of the two noticing (optimistic co
 The text is frozen at Final; a change after it is a revision of one commitment, opened by the
 Secretariat with a reason and closed to record the commitment's next version (Final is
 version 1, the first revision version 2, ...).
+
+After Final the Secretariat opens the implementation period (``plan.implementation_opened``,
+stage ``implementation``): not a stage advance, so it freezes no snapshot (Final's snapshot
+stays the adopted text), and the co-creation stages end at Final (``next_stage``). A hidden
+input's hiding is recorded on its plan's stream, so the audit bundle can give the plan's
+record of it in full while giving the input's own stream as record hashes only.
 """
 
 from __future__ import annotations
@@ -39,9 +47,13 @@ class Stage(StrEnum):
     DRAFT3 = "draft3"
     DRAFT4 = "draft4"
     FINAL = "final"
+    IMPLEMENTATION = "implementation"
 
 
 STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+CO_CREATION: tuple[Stage, ...] = STAGE_ORDER[: STAGE_ORDER.index(Stage.FINAL) + 1]
+ADOPTED: frozenset[Stage] = frozenset({Stage.FINAL, Stage.IMPLEMENTATION})
+"""Stages in which the plan is adopted: its text is frozen (changes are revisions)."""
 
 STAGE_NAMES: dict[Stage, tuple[str, str]] = {
     Stage.SETUP: ("Persiapan", "Setup"),
@@ -50,12 +62,17 @@ STAGE_NAMES: dict[Stage, tuple[str, str]] = {
     Stage.DRAFT3: ("Draft Rencana Aksi 3", "Draft 3"),
     Stage.DRAFT4: ("Draft Rencana Aksi 4", "Draft 4"),
     Stage.FINAL: ("Rencana Aksi Final", "Final"),
+    Stage.IMPLEMENTATION: ("Pelaksanaan", "Implementation"),
 }
 
 
 def next_stage(stage: Stage) -> Stage | None:
-    index = STAGE_ORDER.index(stage)
-    return STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+    """The next co-creation stage; None from Final on (implementation is opened, not
+    advanced to)."""
+    if stage not in CO_CREATION:
+        return None
+    index = CO_CREATION.index(stage)
+    return CO_CREATION[index + 1] if index + 1 < len(CO_CREATION) else None
 
 
 class Method(StrEnum):
@@ -73,6 +90,21 @@ class ResponseStatus(StrEnum):
     PARTLY = "partly"
     NOT_ACCEPTED = "not_accepted"
     OUT_OF_SCOPE = "out_of_scope"
+
+
+class ProgressStatus(StrEnum):
+    """The IRM's completion scale."""
+
+    NOT_STARTED = "not_started"
+    LIMITED = "limited"
+    SUBSTANTIAL = "substantial"
+    COMPLETE = "complete"
+    WITHDRAWN = "withdrawn"
+
+
+class ReportKind(StrEnum):
+    PROGRESS = "progress"  # the lead agency's self-assessment: a status
+    MONITORING = "monitoring"  # civil society's note; may dispute a progress report
 
 
 CRITERIA = ("focus", "research", "plans", "experts")
@@ -99,6 +131,11 @@ SESSION_MINUTES_RECORDED = register("session.minutes_recorded")
 SESSION_CLOSED = register("session.closed")
 INPUT_SUBMITTED = register("input.submitted")
 INPUT_RESPONDED = register("input.responded")
+INPUT_HIDDEN = register("input.hidden")
+PLAN_CONSULTATION_SCHEDULED = register("plan.consultation_scheduled")
+PLAN_IMPLEMENTATION_OPENED = register("plan.implementation_opened")
+PROGRESS_REPORTED = register("progress.reported")
+EVIDENCE_UPLOADED = register("evidence.uploaded")
 
 
 def plan_stream(plan_id: str) -> str:
@@ -127,3 +164,7 @@ def input_stream(input_id: str) -> str:
 
 def document_stream(document_id: str) -> str:
     return f"doc:{document_id}"
+
+
+def progress_stream(commitment_id: str) -> str:
+    return f"progress:{commitment_id}"

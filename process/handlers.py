@@ -290,6 +290,7 @@ async def submit_input(call: Call) -> Response:
     item = await call.service.submit_input(
         call.actor, call.param("commitment_id"), b["text"], target, b.get("name") or "",
         b.get("organisation") or "", b.get("contact"),
+        publish_name=bool(b.get("publish_name", False)),
     )
     return ok(views.input_json(item, call.actor, call.service.sealer), 201)
 

@@ -7,6 +7,7 @@ an RFC 9457 problem (``httpapi.problems``) with the error's status and code.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -136,13 +137,35 @@ def prefers_json(request: Request) -> bool:
     return json_weight > 0 and json_weight > quality.get("text/html", 0.0)
 
 
-async def read_body(request: Request, schema: Schema | None) -> dict[str, Any]:
+async def read_body(
+    request: Request, schema: Schema | None, limit: int = MAX_BODY_BYTES
+) -> dict[str, Any]:
     if schema is None:
         return {}
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise TooLarge(f"Isi permintaan melebihi {MAX_BODY_BYTES} bita / the request body is "
-                       f"over {MAX_BODY_BYTES} bytes")
+    raw = await _body_within(request, limit)
+    if len(raw) > MAX_BODY_BYTES:  # an upload: parsed off the event loop
+        return await asyncio.to_thread(_parse, raw, schema)
+    return _parse(raw, schema)
+
+
+async def _body_within(request: Request, limit: int) -> bytes:
+    """The body, read no further than ``limit`` bytes (an upload's limit is large)."""
+    too_large = TooLarge(f"Isi permintaan melebihi {limit} bita / the request body is over "
+                         f"{limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(raw: bytes, schema: Schema) -> dict[str, Any]:
     if not raw.strip():
         value: Any = {}
     else:

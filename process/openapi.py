@@ -57,16 +57,25 @@ COMPONENTS: dict[str, Schema] = {
     "Plan": _object(
         id=_STR, title=_STR, period=_STR,
         stage={"type": "string", "enum": ["setup", "draft1", "draft2", "draft3", "draft4",
-                                          "final"]},
+                                          "final", "implementation"]},
         stage_name=_object(id=_STR, en=_STR), next_stage=_STR_OR_NULL,
         commitments={"type": "array", "items": _ref("Commitment")},
         history={"type": "array", "items": _object(
             **{"from": _STR}, to=_STR, position=_INT, at=_STR, by=_ref("Actor"),
             warnings={"type": "array", "items": _ref("Warning")})},
+        consultation={"oneOf": [{"type": "null"}, _object(
+            opens=_STR, closes=_STR, announced_at=_STR,
+            state={"type": "string", "enum": ["upcoming", "open", "closed"]})],
+            "description": "the public consultation's announced window, if any"},
+        implementation={"oneOf": [{"type": "null"}, _object(
+            opened_at=_STR, opened_by=_ref("Actor"), position=_INT)],
+            "description": "when implementation was opened, once it is"},
     ),
     "PlanList": _list("plans", "Plan"),
     "Warning": _object(code=_STR, message_id=_STR, message_en=_STR, commitment_id=_STR,
-                       where=_STR),
+                       where=_STR, blocking={**_BOOL, "description": (
+                           "the template's rule (e.g. at most 5 milestones): the stage "
+                           "cannot advance until it is fixed, acknowledged or not")}),
     "Checklist": _object(plan_id=_STR, **{"from": _STR}, to=_STR_OR_NULL,
                          warnings={"type": "array", "items": _ref("Warning")}),
     "Advance": _object(plan=_ref("Plan"), checklist=_ref("Checklist")),
@@ -104,6 +113,12 @@ COMPONENTS: dict[str, Schema] = {
             status=_STR, reason=_STR, change_position={"type": ["integer", "null"]},
             by=_ref("Actor"), at=_STR, position=_INT)},
         contact={**_STR_OR_NULL, "description": "only for the Secretariat"},
+        publish_name={**_BOOL, "description": "consent to publish the name; without it "
+                      "others see Anonim"},
+        channel={"type": "string", "enum": ["online", "face_to_face"]},
+        hidden={"oneOf": [{"type": "null"}, _object(reason=_STR, by=_ref("Actor"), at=_STR,
+                                                      position=_INT)],
+                "description": "hidden by the Secretariat: others see no text"},
     ),
     "InputList": _list("inputs", "Input"),
     "Document": _object(
@@ -126,6 +141,31 @@ COMPONENTS: dict[str, Schema] = {
         groups={"type": "object", "description": "headings of the template's parts, each "
                 "{id, en}", "additionalProperties": _object(id=_STR, en=_STR)},
     ),
+    "Progress": _object(
+        commitment_id=_STR,
+        reports={"type": "array", "items": _ref("ProgressReport")},
+        evidence={"type": "array", "items": _ref("Evidence")},
+        milestones={"type": "array", "items": _object(
+            milestone={**_INT, "description": "numbered from 1"},
+            status=_STR_OR_NULL, period=_STR_OR_NULL, report_id=_STR_OR_NULL)},
+    ),
+    "ProgressReport": _object(
+        id=_STR, commitment_id=_STR, kind={"type": "string", "enum": ["progress", "monitoring"]},
+        milestone={"type": ["integer", "null"]},
+        status={"type": ["string", "null"], "enum": [
+            "not_started", "limited", "substantial", "complete", "withdrawn", None]},
+        note=_STR, period=_STR, by=_ref("Actor"), at=_STR, position=_INT, on_behalf=_BOOL,
+        on_behalf_of={**_STR_OR_NULL, "description": "the lead agency the Secretariat "
+                      "reported for"},
+        disputes={**_STR_OR_NULL, "description": "the progress report a monitoring note "
+                  "disputes"},
+        evidence={"type": "array", "items": _STR, "description": "SHA-256 of evidence files"},
+        links={"type": "array", "items": _STR},
+    ),
+    "Evidence": _object(
+        sha256=_STR, filename=_STR, content_type=_STR, size=_INT, by=_ref("Actor"), at=_STR,
+        position=_INT, url={**_STR, "description": "where to download it"},
+    ),
     "Validation": _object(
         commitment_id=_STR, ok=_BOOL,
         problems={"type": "array", "items": _object(code=_STR, where=_STR, message_id=_STR,
@@ -133,7 +173,8 @@ COMPONENTS: dict[str, Schema] = {
     ),
 }
 
-_PATH_TYPES: dict[str, Schema] = {"version": {"type": "integer", "minimum": 2}}
+_PATH_TYPES: dict[str, Schema] = {"version": {"type": "integer", "minimum": 2},
+                                  "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
 
 _ERROR_TEXT = {
     400: "Bad request (malformed JSON; an invalid_invitation, expired_invitation or "
@@ -144,7 +185,9 @@ _ERROR_TEXT = {
          "session cookie but not sent from a page of this site",
     415: "json_required: signed in by the session cookie, the body must be application/json",
     404: "Unknown id",
-    409: "Not at this stage, or changed by someone else at the same time",
+    409: "Not at this stage (implementation not open, outside the consultation window: the "
+         "message says why), or changed by someone else at the same time",
+    413: "The body (or an evidence file) is over its limit",
     422: "A field is missing or has the wrong type or value",
     429: "Too much public input; see Retry-After",
 }

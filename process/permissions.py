@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from events.record import Actor, Stakeholder
 
-from .domain import Stage
+from .domain import ADOPTED, Stage
 from .records import Commitment, Input, Plan
 from .state import ProcessState
 
@@ -22,6 +22,7 @@ AUTHORS_BY_STAGE: dict[Stage, frozenset[Stakeholder]] = {
     Stage.DRAFT3: frozenset({Stakeholder.CSO, Stakeholder.KLDI, Stakeholder.SECRETARIAT}),
     Stage.DRAFT4: frozenset({Stakeholder.CSO, Stakeholder.KLDI, Stakeholder.SECRETARIAT}),
     Stage.FINAL: frozenset(),
+    Stage.IMPLEMENTATION: frozenset(),
 }
 """Stakeholder types that author commitment text at each stage (members of the commitment's
 working group only, except the Secretariat)."""
@@ -87,7 +88,7 @@ def can_write_text(state: ProcessState, actor: Actor | None, commitment: Commitm
         return _deny("Auditor hanya membaca", "auditors read; they never write")
     if actor.stakeholder is Stakeholder.SYSTEM:
         return _deny("Bukan penyusun", "not an author")
-    if stage is Stage.FINAL:
+    if stage in ADOPTED:
         if commitment.open_revision is None:
             return Decision(False, FINAL_FROZEN_TEXT, True)
         stage = Stage.DRAFT4  # an open revision: the authors of Draft 4 edit this commitment
@@ -131,7 +132,8 @@ def can_give_input(state: ProcessState, actor: Actor | None, commitment: Commitm
 
 
 def can_respond(state: ProcessState, actor: Actor | None, item: Input) -> Decision:
-    """A reasoned response: the Secretariat or the commitment's working group, before Final."""
+    """A reasoned response: the Secretariat or the commitment's working group, at any stage:
+    an input left unanswered at Final still gets its response (OGP standard 4.1)."""
     commitment = state.commitments[item.commitment_id]
     if actor is None or actor.stakeholder not in (
         Stakeholder.SECRETARIAT, Stakeholder.CSO, Stakeholder.KLDI,
@@ -146,8 +148,6 @@ def can_respond(state: ProcessState, actor: Actor | None, item: Input) -> Decisi
             "Hanya Sekretariat atau anggota kelompok kerja komitmen ini yang menanggapi",
             "only the Secretariat or members of this commitment's working group respond",
         )
-    if state.plans[commitment.plan_id].stage is Stage.FINAL:
-        return Decision(False, FINAL_FROZEN, True)
     return ALLOW
 
 
@@ -167,7 +167,7 @@ def can_revise(actor: Actor | None, plan: Plan) -> Decision:
     managed = can_manage(actor)
     if not managed.allowed:
         return managed
-    if plan.stage is not Stage.FINAL:
+    if plan.stage not in ADOPTED:
         return _deny(
             "Revisi hanya untuk rencana aksi yang sudah final; sebelum itu teks disunting pada "
             "tahapnya", "revisions are for a final plan; before Final the text is edited in its "
@@ -180,6 +180,6 @@ def can_advance(actor: Actor | None, plan: Plan) -> Decision:
     managed = can_manage(actor)
     if not managed.allowed:
         return managed
-    if plan.stage is Stage.FINAL:
+    if plan.stage in ADOPTED:
         return Decision(False, FINAL_FROZEN, True)
     return ALLOW

@@ -14,6 +14,7 @@ from typing import Any
 from events.record import Actor, Stakeholder
 
 from . import domain as d
+from .cycle_state import Hiding, Opening, Window
 from .domain import Method, Stage
 
 
@@ -37,6 +38,8 @@ class Plan:
     commitment_ids: list[str] = field(default_factory=list)
     published: set[str] = field(default_factory=set)  # commitment ids the public may read
     history: list[StageChange] = field(default_factory=list)
+    consultation: Window | None = None  # the consultation's announced dates
+    implementation: Opening | None = None  # set once implementation is opened
 
 
 @dataclass
@@ -155,7 +158,18 @@ class Input:
     position: int
     session_id: str | None
     responses: list[Response] = field(default_factory=list)
+    # Inputs recorded before consent was asked were published with their names.
+    publish_name: bool = True
+    channel: str = "online"  # or "face_to_face": entered by the Secretariat from a meeting
+    hidden: Hiding | None = None  # by the Secretariat, with a reason; never deleted
 
     @property
     def response(self) -> Response | None:
         return self.responses[-1] if self.responses else None
+
+    @property
+    def published_name(self) -> str:
+        """The name the register shows: the person's only with their consent."""
+        if not self.name:
+            return ""
+        return self.name if self.publish_name else "Anonim"

@@ -15,7 +15,9 @@ from events.record import Actor, RecordedEvent, Stakeholder
 from httpapi.params import looks_whole
 from identity.access import SignInRefused
 
+from . import cycle_state
 from . import domain as d
+from .cycle_state import Implementation
 from .domain import Method, Stage
 from .records import (
     Commitment,
@@ -54,6 +56,7 @@ ACCESS_EVENTS = frozenset({
     d.SESSION_OPENED,
     d.SESSION_ATTENDANCE_RECORDED,
     d.SESSION_CLOSED,
+    *cycle_state.ACCESS_EVENTS,
 })
 """Event types after which an answer of the access policy may differ."""
 
@@ -70,6 +73,7 @@ class ProcessState:
         self.documents: dict[str, str] = {}  # document id -> commitment id
         self.sessions: dict[str, Session] = {}
         self.inputs: dict[str, Input] = {}
+        self.implementations: dict[str, Implementation] = {}  # by commitment id
         # person id -> Unix time: sessions issued until then were ended (signed out, a new
         # invitation link, deactivated). Kept for people the registry does not know too:
         # a script's token names a person by id alone.
@@ -157,6 +161,9 @@ class ProcessState:
 
     def inputs_of(self, commitment_id: str) -> list[Input]:
         return [i for i in self.inputs.values() if i.commitment_id == commitment_id]
+
+    def implementation_of(self, commitment_id: str) -> Implementation:
+        return self.implementations.setdefault(commitment_id, Implementation())
 
     def next_number(self, plan_id: str) -> str:
         numbers = [c.number for c in self.commitments_of(plan_id)]
@@ -300,6 +307,8 @@ def _input_submitted(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> No
         p["input_id"], p["plan_id"], p["commitment_id"], dict(p.get("target") or {}), p["text"],
         p.get("name") or "", p.get("organisation") or "", p.get("contact_sealed"),
         e.recorded_at, e.position, e.context.session_id,
+        publish_name=bool(p.get("publish_name", True)),
+        channel=str(p.get("channel") or "online"),
     )
 
 
@@ -333,6 +342,7 @@ _HANDLERS = {
     d.SESSION_CLOSED: _session_closed,
     d.INPUT_SUBMITTED: _input_submitted,
     d.INPUT_RESPONDED: _input_responded,
+    **cycle_state.HANDLERS,
 }
 
 

@@ -14,6 +14,10 @@ from typing import Any
 from commitment.labels import GUIDANCE
 from commitment.template import MAX_MILESTONES, OGP_VALUES, SECTIONS, CommitmentContent
 
+BLOCKING = frozenset({"too_many_milestones"})
+"""Problems the stage gate refuses to advance with, acknowledged or not: the template's rules,
+not a matter of judgement."""
+
 _VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "transparency": ("transparency", "transparansi", "keterbukaan"),
     "participation": ("participation", "partisipasi"),

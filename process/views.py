@@ -6,12 +6,14 @@ public input) only for the Secretariat; unpublished commitments not for the publ
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from events.record import Actor, Stakeholder
 
 from . import permissions
-from .domain import STAGE_NAMES, Stage, next_stage
+from .cycle_views import implementation_json, input_extras, window_json
+from .domain import ADOPTED, STAGE_NAMES, next_stage
 from .privacy import ContactSealer
 from .records import Commitment, Input, Organisation, Person, Plan, Revision, Session, WorkingGroup
 from .state import ProcessState
@@ -46,7 +48,7 @@ def commitment_json(
         "published": commitment.id in plan.published,
         "can_write": write.allowed,
         "write_refusal": "" if write.allowed else write.reason,
-        "version": commitment.recorded_version if plan.stage is Stage.FINAL else None,
+        "version": commitment.recorded_version if plan.stage in ADOPTED else None,
         "revision": revision_json(commitment.open_revision)
         if commitment.open_revision is not None else None,
         "revisions": [revision_json(r) for r in commitment.revisions],
@@ -89,6 +91,8 @@ def plan_json(state: ProcessState, plan: Plan, reader: Actor | None) -> dict[str
              "at": h.at.isoformat(), "by": actor_json(h.actor), "warnings": h.warnings}
             for h in plan.history
         ],
+        "consultation": window_json(plan.consultation, datetime.now(UTC)),
+        "implementation": implementation_json(plan),
     }
 
 
@@ -173,6 +177,7 @@ def input_json(item: Input, reader: Actor | None, sealer: ContactSealer) -> dict
             for r in item.responses
         ],
         "status": str(item.response.status) if item.response else "open",
+        **input_extras(item, reader),
     }
     if reader is not None and reader.stakeholder is Stakeholder.SECRETARIAT:
         view["contact"] = sealer.open(item.contact_sealed)

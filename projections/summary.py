@@ -139,7 +139,10 @@ class ChangeRecorder:
         change = self.current.section(name)
         target = event.target
         if isinstance(target, Map):
-            prefix = ".".join(str(p) for p in (name, *event.path))
+            path = list(event.path)
+            if name == MILESTONES and path and isinstance(path[0], int):
+                path[0] += 1  # milestones are numbered from 1 wherever people read them
+            prefix = ".".join(str(p) for p in (name, *path))
             change.fields.extend(f"{prefix}.{key}" for key in event.keys)
             return
         for op in event.delta:

@@ -6,6 +6,7 @@
     diffs/                        what changed from stage to stage, and who wrote it
     sessions/                     sessions held, attendance by organisation, minutes
     public-input/                 the input register with reasoned responses (Annex A style)
+    implementation/               progress reports, monitoring notes, evidence files' SHA-256
     data/                         the open data (CSV and JSON)
     audit/                        the audit bundle, every signed checkpoint, the public keys
     manifest.json                 SHA-256 of every file, the log position, the newest checkpoint
@@ -158,6 +159,12 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
         + (f"{len(with_cso)} sessions with CSOs attending since the plan became final."
            if final is not None else "the plan is not final yet; implementation has not begun."),
         "",
+        "**Implementation progress** - `implementation/progress.csv`: "
+        f"{len(data.tables['progress'])} progress reports and monitoring notes (status on the "
+        "IRM completion scale per milestone, author, time); "
+        "`implementation/evidence-files.csv`: the SHA-256 of each of "
+        f"{len(data.tables['evidence'])} evidence files, as recorded in the log.",
+        "",
         "## Stage versions with diffs and authorship",
         "",
         f"{len(snapshots)} stage snapshots in `snapshots/`; `diffs/` shows, per commitment, "
@@ -268,6 +275,9 @@ def _assemble(sources: _Sources, out: IO[bytes], progress: Progress | None) -> d
         pack.add("sessions/minutes.md", _sessions_markdown(data))
         pack.add("public-input/register.csv", csv_text(data.tables["inputs"]))
         pack.add("public-input/register.html", _register_html(current, data))
+        if data.tables["progress"] or data.tables["evidence"]:
+            pack.add("implementation/progress.csv", csv_text(data.tables["progress"]))
+            pack.add("implementation/evidence-files.csv", csv_text(data.tables["evidence"]))
         step()
         pack.add(f"audit/{bundle_name}", sources.bundle)
         pack.add("audit/checkpoints.txt", "\n".join(c.note() for c in sources.checkpoints))

@@ -1,5 +1,7 @@
-"""Open data: commitments, milestones, contributions, sessions and public inputs with their
-responses, as CSV and JSON with stable OGP-style ids (``audit.exports.ids``).
+"""Open data: commitments, milestones (with their latest implementation status),
+contributions, sessions, public inputs with their responses, and implementation's progress
+reports and evidence files (SHA-256), as CSV and JSON with stable OGP-style ids
+(``audit.exports.ids``).
 
 Every table is a list of flat rows with the same columns in CSV and JSON. Contacts are never
 included (the process keeps them sealed); a member of the public who gave input appears only
@@ -21,7 +23,8 @@ from events.record import Stakeholder, format_timestamp, utc_now
 from .ids import contribution_id, input_id, milestone_id, session_id
 from .plan import DOC_PREFIX, PlanView
 
-TABLES = ("commitments", "milestones", "contributions", "sessions", "inputs")
+TABLES = ("commitments", "milestones", "contributions", "sessions", "inputs", "progress",
+          "evidence")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ def open_data(view: PlanView) -> OpenData:
     shown = {item.commitment.id: item for item in view.commitments}
     ogp_ids = {key: item.ogp_id for key, item in shown.items()}
     commitments, milestones = [], []
+    progress: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
     for item in view.commitments:
         meta, content = item.content.meta, item.content
         group = state.working_groups.get(item.commitment.working_group_id)
@@ -66,13 +71,45 @@ def open_data(view: PlanView) -> OpenData:
             "document_id": item.commitment.document_id,
             **{f"section_{name}": section.text for name, section in content.sections.items()},
         })
+        implementation = state.implementations.get(item.commitment.id)
         for index, milestone in enumerate(content.milestones):
+            latest = implementation.latest_status(index + 1) if implementation else None
             milestones.append({
                 "id": milestone_id(item.ogp_id, index),
                 "commitment_id": item.ogp_id,
                 "number": index + 1,
                 **{key: _text(milestone.get(key)) for key in
                    ("activity", "deliverable", "start", "end", "output", "actors")},
+                "status": str(latest.status) if latest and latest.status else "",
+                "status_period": latest.period if latest else "",
+            })
+        for report in implementation.reports if implementation else []:
+            progress.append({
+                "id": report.id,
+                "commitment_id": item.ogp_id,
+                "milestone": report.milestone,
+                "kind": str(report.kind),
+                "status": str(report.status) if report.status else "",
+                "period": report.period,
+                "note": report.note,
+                "reported_by": report.actor.org_name,
+                "on_behalf_of": report.on_behalf_of or "",
+                "disputes": report.disputes or "",
+                "reported_at": format_timestamp(report.at),
+                "position": report.position,
+                "evidence_sha256": "; ".join(report.evidence),
+                "links": "; ".join(report.links),
+            })
+        for file in implementation.evidence.values() if implementation else []:
+            evidence.append({
+                "sha256": file.sha256,
+                "commitment_id": item.ogp_id,
+                "filename": file.filename,
+                "content_type": file.content_type,
+                "bytes": file.size,
+                "uploaded_by": file.actor.org_name,
+                "uploaded_at": format_timestamp(file.at),
+                "position": file.position,
             })
 
     sessions_of_plan = sorted(
@@ -136,9 +173,12 @@ def open_data(view: PlanView) -> OpenData:
             "section": _text(item_input.target.get("section")),
             "milestone": _text(item_input.target.get("milestone")),
             "submitted_at": format_timestamp(item_input.submitted_at),
-            "name": item_input.name,
+            # Open data: the name only with the person's consent, no text of a hidden input.
+            "name": item_input.published_name,
             "organisation": item_input.organisation,
-            "text": item_input.text,
+            "text": "" if item_input.hidden else item_input.text,
+            "hidden_reason": item_input.hidden.reason if item_input.hidden else "",
+            "channel": item_input.channel,
             "session_id": session_ids.get(item_input.session_id or "", ""),
             "response_status": str(response.status) if response else "",
             "response_reason": response.reason if response else "",
@@ -157,7 +197,7 @@ def open_data(view: PlanView) -> OpenData:
     }
     return OpenData(plan_row, {
         "commitments": commitments, "milestones": milestones, "contributions": contributions,
-        "sessions": sessions, "inputs": inputs,
+        "sessions": sessions, "inputs": inputs, "progress": progress, "evidence": evidence,
     })
 
 

@@ -1,11 +1,14 @@
 """The commands of the co-creation process (``ProcessService``), one module per group:
-plans, people, commitments, revisions, sessions, public input; ``core`` holds what they share.
+plans, people, commitments, revisions, sessions, public input, the consultation,
+implementation; ``core`` holds what they share.
 """
 
 from __future__ import annotations
 
 from .commitments import CommitmentCommands
+from .consultation import ConsultationCommands
 from .core import ANONYMOUS_ID, StageAdvancedHook, anonymous_actor, new_id
+from .implementation import ImplementationCommands
 from .inputs import InputCommands
 from .people import PeopleCommands
 from .plans import PlanCommands
@@ -22,5 +25,7 @@ class ProcessService(
     RevisionCommands,
     SessionCommands,
     InputCommands,
+    ConsultationCommands,
+    ImplementationCommands,
 ):
     """Every command of the co-creation process."""

@@ -12,7 +12,7 @@ from events.store import NO_STREAM
 
 from .. import domain as d
 from .. import permissions
-from ..domain import CRITERIA, Stage
+from ..domain import ADOPTED, CRITERIA
 from ..errors import Conflict, Invalid
 from ..records import Commitment, Plan, WorkingGroup
 from ..seed import seed_update
@@ -122,7 +122,7 @@ class CommitmentCommands(ServiceCore):
         self, state: ProcessState, plan_id: str, group_id: str, number: str
     ) -> Plan:
         plan = self.plan(state, plan_id)
-        if plan.stage is Stage.FINAL:
+        if plan.stage in ADOPTED:
             raise Conflict(permissions.FINAL_FROZEN)
         group = self.working_group(state, group_id)
         if group.plan_id != plan.id:

@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 from commitment.template import read_commitment
@@ -25,11 +26,12 @@ from identity.access import SignInRefused
 from .. import permissions
 from ..domain import Stage, next_stage
 from ..errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavailable
+from ..evidence import EvidenceStore
 from ..privacy import ContactSealer
 from ..records import Commitment, Input, Organisation, Person, Plan, Session, WorkingGroup
 from ..runtime import ProcessRuntime, StateUnavailable
 from ..state import ProcessState
-from ..validation import Problem, validate
+from ..validation import BLOCKING, Problem, validate
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class ServiceCore:
         *,
         on_stage_advanced: StageAdvancedHook | None = None,
         previous_secret_keys: Sequence[bytes] = (),
+        evidence_dir: Path | None = None,
     ) -> None:
         self.runtime = runtime
         self.secret_key = secret_key
@@ -72,6 +75,8 @@ class ServiceCore:
         # Commitment numbers are chosen before the document is seeded: one at a time here, so
         # only another instance can race for a number.
         self._commitment_lock = asyncio.Lock()
+        # Implementation's evidence files, content-addressed outside the log.
+        self.evidence = EvidenceStore(evidence_dir) if evidence_dir is not None else None
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -124,7 +129,7 @@ class ServiceCore:
 
         def warn(code: str, message_id: str, message_en: str, **where: str) -> None:
             warnings.append({"code": code, "message_id": message_id, "message_en": message_en,
-                             **where})
+                             "blocking": code in BLOCKING, **where})
 
         commitments = state.commitments_of(plan.id)
         if plan.stage is Stage.SETUP:
@@ -156,7 +161,7 @@ class ServiceCore:
                          commitment_id=commitment.id)
         if target is Stage.FINAL:
             for item in state.inputs.values():
-                if item.plan_id == plan.id and item.response is None:
+                if item.plan_id == plan.id and item.response is None and item.hidden is None:
                     warn("input_without_response",
                          "Ada masukan publik yang belum ditanggapi",
                          "a public input has no reasoned response yet", input_id=item.id)

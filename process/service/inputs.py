@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from commitment.template import SECTIONS
@@ -9,6 +10,7 @@ from events.record import Actor
 
 from .. import domain as d
 from .. import permissions
+from ..consultation import require_inside
 from ..domain import ResponseStatus
 from ..errors import Invalid
 from ..records import Input
@@ -21,11 +23,13 @@ class InputCommands(ServiceCore):
     async def submit_input(
         self, actor: Actor | None, commitment_id: str, text: str, target: dict[str, Any],
         name: str = "", organisation: str = "", contact: str | None = None,
+        publish_name: bool = False,
     ) -> Input:
         who = await self.resolve(actor)
         state = await self.state()
         commitment = self.commitment(state, commitment_id)
         self._require(permissions.can_give_input(state, who, commitment))
+        require_inside(state.plans[commitment.plan_id].consultation, datetime.now(UTC))
         section = target.get("section")
         milestone = target.get("milestone")
         if section is not None and section not in SECTIONS:
@@ -45,6 +49,8 @@ class InputCommands(ServiceCore):
             "text": _text(text, "text"), "name": author.name if who else name,
             "organisation": author.org_name if who else organisation,
             "contact_sealed": self.sealer.seal(contact) if contact else None,
+            # Whether the register may show the name (UU No. 27/2022): the person's choice.
+            "publish_name": publish_name,
         }
         await self._append(d.input_stream(input_id), d.INPUT_SUBMITTED, payload, author,
                            self._context(state, plan, who), state)

@@ -46,6 +46,13 @@ class PlanCommands(ServiceCore):
                 code="stage_moved",
             )
         checklist = await self.checklist(plan)
+        blocking = [w for w in checklist["warnings"] if w["blocking"]]
+        if blocking:
+            raise Conflict(
+                "Tahap tidak dapat dilanjutkan: " + "; ".join(w["message_id"] for w in blocking)
+                + " / the stage cannot advance: " + "; ".join(w["message_en"] for w in blocking),
+                code="checklist_blocked",
+            )
         if checklist["warnings"] and not acknowledge:
             raise Conflict(
                 f"{len(checklist['warnings'])} checklist warnings are open; review them and "

@@ -124,7 +124,7 @@ async def _world_with_everything(world: World) -> dict[str, list[str]]:
         "group_id": [world.group_id], "person_id": [world.people["cso_member"]],
         "input_id": [given.json()["id"]], "session_id": [session.json()["id"]],
         "version": ["2"], "token": ["not-an-invitation"], "at": ["1", "draft1"],
-        "format": ["pdf", "docx", "json", "zip"],
+        "format": ["pdf", "docx", "json", "zip"], "sha256": ["0" * 64, "../../etc/passwd"],
     }
 
 

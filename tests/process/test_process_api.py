@@ -140,7 +140,8 @@ async def test_public_input_and_reasoned_response_register(
     given = await world.call(
         "POST", f"/api/commitments/{world.commitment_id}/inputs", "anonymous",
         json={"text": "Sertakan data penyandang disabilitas", "section": "problem",
-              "name": "Rina", "organisation": "Warga Bandung", "contact": "rina@example.org"},
+              "name": "Rina", "organisation": "Warga Bandung", "contact": "rina@example.org",
+              "publish_name": True},
         expect=201)
     input_id = given.json()["id"]
     assert "contact" not in given.json()

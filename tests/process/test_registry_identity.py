@@ -102,12 +102,14 @@ async def test_public_input_of_a_signed_in_person_carries_their_registered_ident
         await world.advance()  # draft4: the consultation
     path = f"/api/commitments/{world.commitment_id}/inputs"
     signed_in = await world.call("POST", path, "cso_other", json={
-        "text": "Tambahkan tenggat", "name": "Menteri Palsu", "organisation": "Kementerian X"},
+        "text": "Tambahkan tenggat", "name": "Menteri Palsu", "organisation": "Kementerian X",
+        "publish_name": True},
         expect=201)
     assert (signed_in.json()["name"], signed_in.json()["organisation"]) == (
         "Person cso_other", "Organisation cso_other")
     anonymous = await world.call("POST", path, "anonymous", json={
-        "text": "Setuju", "name": "Warga Bandung", "organisation": "Komunitas"}, expect=201)
+        "text": "Setuju", "name": "Warga Bandung", "organisation": "Komunitas",
+        "publish_name": True}, expect=201)
     assert (anonymous.json()["name"], anonymous.json()["organisation"]) == (
         "Warga Bandung", "Komunitas")
     nameless = await world.call("POST", path, "anonymous", json={"text": "Setuju"},
@@ -119,7 +121,7 @@ def _example(path: str, world: World) -> str:
     values = {"plan": world.plan_id, "plan_id": world.plan_id, "format": "json",
               "document_id": world.document_id, "at": "1", "commitment_id": world.commitment_id,
               "person_id": world.people["cso_member"], "group_id": world.group_id,
-              "version": "2", "input_id": "x", "session_id": "x"}
+              "version": "2", "input_id": "x", "session_id": "x", "sha256": "0" * 64}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 
 

@@ -86,6 +86,39 @@ export interface Plan {
   next_stage: string | null
   commitments: Commitment[]
   history: StageChange[]
+  consultation: ConsultationWindow | null
+  implementation: { opened_at: string; opened_by: Me; position: number } | null
+}
+
+export interface ConsultationWindow {
+  opens: string
+  closes: string
+  state: 'upcoming' | 'open' | 'closed'
+  announced_at: string
+}
+
+export interface ProgressReport {
+  id: string
+  commitment_id: string
+  kind: 'progress' | 'monitoring'
+  milestone: number | null
+  status: string | null
+  note: string
+  period: string
+  by: Me
+  at: string
+  on_behalf: boolean
+  on_behalf_of: string | null
+  disputes: string | null
+  evidence: string[]
+  links: string[]
+}
+
+export interface Progress {
+  commitment_id: string
+  reports: ProgressReport[]
+  evidence: { sha256: string; filename: string; content_type: string; size: number; url: string; at: string }[]
+  milestones: { milestone: number; status: string | null; period: string | null; report_id: string | null }[]
 }
 
 export interface Problem {
@@ -141,6 +174,10 @@ export interface Input {
   responses: InputResponse[]
   status: string
   contact?: string | null
+  session_id?: string | null
+  publish_name?: boolean
+  channel?: string
+  hidden?: { reason: string; at: string; by: Me } | null
 }
 
 /** The signed-in person, or null when nobody is signed in (or the server cannot say yet). */

@@ -11,6 +11,7 @@ interface Warning {
   code: string
   message_id: string
   message_en: string
+  blocking?: boolean
 }
 
 interface Checklist {
@@ -38,7 +39,10 @@ export function StagePanel({ plan, onChange }: { plan: Plan; onChange: () => voi
               ) : (
                 <ul class="issues" data-testid="checklist">
                   {list.warnings.map((w, i) => (
-                    <li key={i}>{lang() === 'en' ? w.message_en : w.message_id}</li>
+                    <li key={i} class={w.blocking ? 'blocking' : undefined}>
+                      {lang() === 'en' ? w.message_en : w.message_id}
+                      {w.blocking && <strong> ({t('admin.blocking')})</strong>}
+                    </li>
                   ))}
                 </ul>
               )}
@@ -51,7 +55,7 @@ export function StagePanel({ plan, onChange }: { plan: Plan; onChange: () => voi
               <p>
                 <button
                   type="button"
-                  disabled={advance.busy || (list.warnings.length > 0 && !acknowledged)}
+                  disabled={advance.busy || list.warnings.some((w) => w.blocking) || (list.warnings.length > 0 && !acknowledged)}
                   onClick={() =>
                     void advance
                       .run(async () => {

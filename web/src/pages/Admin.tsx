@@ -1,6 +1,8 @@
 // Secretariat admin: the plan, its stage, people and invitations, working groups, sessions
 // and responses to public input. The server checks every request; this page only gathers them.
+import { ConsultationPanel } from '../admin/ConsultationPanel'
 import { GroupsPanel } from '../admin/GroupsPanel'
+import { ImplementationPanel } from '../admin/ImplementationPanel'
 import { PeoplePanel } from '../admin/PeoplePanel'
 import { ResponsesPanel } from '../admin/ResponsesPanel'
 import { SessionsPanel } from '../admin/SessionsPanel'
@@ -57,6 +59,8 @@ export default function Admin() {
                 <div class="dash-grid">
                   <StagePanel plan={plan} onChange={reload} />
                   <ResponsesPanel plan={plan} onChange={reload} />
+                  <ConsultationPanel plan={plan} onChange={reload} />
+                  <ImplementationPanel plan={plan} onChange={reload} />
                   <div class="wide">
                     <GroupsPanel plan={plan} onChange={reload} />
                   </div>

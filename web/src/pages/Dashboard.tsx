@@ -7,6 +7,7 @@ import { watchPresence } from '../collab/presenceWatch'
 import { formatDate, t, useLang } from '../i18n'
 import { useMe } from '../session'
 import { Loading } from '../ui/Loading'
+import { ConsultationState } from '../ui/consultation'
 import { StageTimeline, stageName } from '../ui/stages'
 import { useLoad } from '../ui/useLoad'
 import { useTitle } from '../ui/useTitle'
@@ -166,6 +167,10 @@ function PlanView({ plan }: { plan: Plan }) {
         <section class="panel" aria-labelledby="groups-heading">
           <h2 id="groups-heading">{t('dash.groups')}</h2>
           <Groups planId={plan.id} />
+        </section>
+        <section class="panel" aria-labelledby="consultation-heading">
+          <h2 id="consultation-heading">{t('dash.consultation')}</h2>
+          <ConsultationState plan={plan} />
         </section>
         <section class="panel" aria-labelledby="session-heading">
           <h2 id="session-heading">{t('dash.session')}</h2>

@@ -10,7 +10,8 @@ import { ActionResult, Field, formValues, SubmitButton, useAction } from '../ui/
 import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
 import { useTitle } from '../ui/useTitle'
-import { stageName } from '../ui/stages'
+import { ConsultationState, consultationOpen } from '../ui/consultation'
+import { ProgressView } from '../ui/progress'
 import { AuditTrail } from '../audit/AuditTrail'
 import { PlanDownloads } from '../audit/PlanDownloads'
 
@@ -109,6 +110,7 @@ function InputForm({ commitment, doc, onSent }: { commitment: Commitment; doc: D
     const body: Record<string, unknown> = {
       text: values.text ?? '',
       name: values.name ?? null,
+      publish_name: values.publish_name === 'yes',
       organisation: values.organisation ?? null,
       contact: values.contact ?? null,
       section: kind === 'section' ? value : null,
@@ -145,6 +147,10 @@ function InputForm({ commitment, doc, onSent }: { commitment: Commitment; doc: D
         <Field label={t('pub.org')} name="organisation" />
         <Field label={t('pub.contact')} name="contact" help={t('pub.contactHelp')} />
       </div>
+      <label class="check">
+        <input type="checkbox" name="publish_name" value="yes" /> {t('pub.consent')}
+      </label>
+      <p class="help">{t('pub.consentHelp')}</p>
       <ActionResult action={action} />
       <SubmitButton action={action} label={t('pub.submit')} />
     </form>
@@ -166,8 +172,13 @@ export function InputList({ inputs }: { inputs: Input[] }) {
           <p class="muted">
             {input.name || t('pub.anonymous')}
             {input.organisation && ` (${input.organisation})`} · {targetName(input)} · {formatDate(input.submitted_at)}
+            {input.channel === 'face_to_face' && ` · ${t('pub.faceToFace')}`}
           </p>
-          <blockquote>{input.text}</blockquote>
+          {input.hidden ? (
+            <p class="badge warn">{t('pub.hidden', { reason: input.hidden.reason })}</p>
+          ) : (
+            <blockquote>{input.text}</blockquote>
+          )}
           {input.responses.length === 0 ? (
             <p class="badge warn">{t('pub.awaiting')}</p>
           ) : (
@@ -191,7 +202,7 @@ export function InputList({ inputs }: { inputs: Input[] }) {
   )
 }
 
-function PublicCommitment({ commitment, open }: { commitment: Commitment; open: boolean }) {
+function PublicCommitment({ commitment, open, implementing }: { commitment: Commitment; open: boolean; implementing: boolean }) {
   const id = encodeURIComponent(commitment.id)
   const [docState] = useLoad(() => api.get<DocumentContent>(`/api/commitments/${id}/document`), [commitment.id])
   const [inputs, reloadInputs] = useLoad(() => api.get<{ inputs: Input[] }>(`/api/commitments/${id}/inputs`), [commitment.id], 30000)
@@ -204,6 +215,7 @@ function PublicCommitment({ commitment, open }: { commitment: Commitment; open: 
         {(doc) => (
           <>
             <DraftText doc={doc} commitment={commitment} />
+            {implementing && <ProgressView commitment={commitment} milestones={doc.milestones.length} />}
             {open && <InputForm commitment={commitment} doc={doc} onSent={reloadInputs} />}
           </>
         )}
@@ -215,14 +227,13 @@ function PublicCommitment({ commitment, open }: { commitment: Commitment; open: 
 }
 
 function PublicPlan({ plan }: { plan: Plan }) {
-  const open = plan.stage === 'draft4'
+  const open = consultationOpen(plan)
+  const implementing = plan.stage === 'implementation'
   const published = plan.commitments.filter((c) => c.published)
   return (
     <section aria-labelledby={`plan-${plan.id}`}>
       <h2 id={`plan-${plan.id}`}>{plan.title}</h2>
-      <p class={open ? 'notice ok' : 'notice'} data-testid="consultation-state">
-        {open ? t('pub.open') : t('pub.closed', { stage: stageName(plan.stage) })}
-      </p>
+      <ConsultationState plan={plan} />
       {published.length > 0 && <PlanDownloads plan={plan} />}
       {published.length === 0 ? (
         <p>{t('pub.none')}</p>
@@ -240,7 +251,7 @@ function PublicPlan({ plan }: { plan: Plan }) {
             </ul>
           </nav>
           {published.map((c) => (
-            <PublicCommitment key={c.id} commitment={c} open={open} />
+            <PublicCommitment key={c.id} commitment={c} open={open} implementing={implementing} />
           ))}
         </>
       )}
