@@ -112,8 +112,8 @@ def subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
         return [] if complete else [mth(leaves)]
     k = 1 << ((n - 1).bit_length() - 1)
     if m <= k:
-        return subproof(m, leaves[:k], complete) + [mth(leaves[k:])]
-    return subproof(m - k, leaves[k:], False) + [mth(leaves[:k])]
+        return [*subproof(m, leaves[:k], complete), mth(leaves[k:])]
+    return [*subproof(m - k, leaves[k:], False), mth(leaves[:k])]
 
 
 def proof(m: int, leaves: Sequence[bytes]) -> list[bytes]:
