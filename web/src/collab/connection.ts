@@ -2,8 +2,9 @@
 // copy in IndexedDB, and an honest account of where the person's edits are.
 //
 // "Saved" means the server acknowledged our edits as durable in the log (an auth message of
-// sub-type 100 with a state vector, see docs/contracts.md), not merely that they left the browser. Edits made
-// while offline stay in IndexedDB, survive a reload, and go out in the next sync.
+// sub-type 100 with a state vector, see docs/contracts.md), not merely that they left the
+// browser. Edits made while offline stay in IndexedDB, survive a reload, and go out in the
+// next sync.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
