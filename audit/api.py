@@ -2,7 +2,7 @@
 
 Public (anyone may keep a checkpoint and later ask for proof the log only grew):
     GET  /api/audit/checkpoints          every signed checkpoint, JSON and signed-note text
-    GET  /api/audit/keys                 the public keys, current and retired
+    GET  /api/audit/keys                 the public keys, current and retired, with their vkeys
     GET  /api/audit/consistency?from=N[&to=M]
 Secretariat:
     POST /api/audit/checkpoints          sign and record a checkpoint now
@@ -86,7 +86,8 @@ async def keys(request: Request) -> Response:
     if isinstance(refused, Response):
         return refused
     signer = signer_of(request.app)
-    return JSONResponse({"public_keys": signer.keyring.to_json(), "current": signer.key_id})
+    return JSONResponse({"public_keys": signer.keyring.to_json(), "current": signer.key_id,
+                         "vkey": signer.vkey})
 
 
 def _size(request: Request, name: str) -> int | None:

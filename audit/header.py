@@ -6,7 +6,9 @@ are given in full and how many events each has (and the position of its last one
 signs the end of the exported log with a checkpoint made at export (not recorded in the log,
 so exporting writes nothing). The signature covers every other field of the header::
 
-    signature = Ed25519(FORMAT || " header\\n" || canonical JSON of the header without it)
+    signature = Ed25519(format || " header\\n" || canonical JSON of the header without it)
+
+``format`` being the header's own ``format`` field (``kokreasi-audit-bundle/3``).
 
 ``events.record.canonical_json`` is the one JSON spelling (sorted keys, no spaces, UTF-8).
 """
@@ -21,9 +23,7 @@ from events.record import RecordedEvent, canonical_json
 from process.domain import COMMITMENT_CREATED, plan_stream
 
 from .keys import Keyring, Signer
-from .lines import FORMAT, LineError
-
-DOMAIN = FORMAT.encode() + b" header\n"
+from .lines import LineError
 
 
 def commitment_stream(event: RecordedEvent, plan_id: str) -> str | None:
@@ -69,7 +69,8 @@ def parse_streams(header: Mapping[str, Any]) -> dict[str, StreamCount]:
 
 
 def _message(header: Mapping[str, Any]) -> bytes:
-    return DOMAIN + canonical_json({k: v for k, v in header.items() if k != "signature"})
+    domain = f"{header.get('format')} header\n".encode()
+    return domain + canonical_json({k: v for k, v in header.items() if k != "signature"})
 
 
 def sign_header(header: dict[str, Any], signer: Signer) -> dict[str, Any]:

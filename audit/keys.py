@@ -8,6 +8,18 @@ Kept in the data directory under ``audit/``:
 
 A key id is the first 8 bytes of SHA-256(``"kokreasi/audit-key/v1\\n"`` || raw public key),
 in hex: short enough to print, derived from the key so nobody can attach an id to another key.
+It names the key in the key files, the bundle header's signature and checkpoints of note
+format 1 (``audit.checkpoints``).
+
+Checkpoints are C2SP signed notes (https://c2sp.org/signed-note), which name the key by its
+*key name* and a 4-byte *key hash* instead: SHA-256(key name || 0x0A || 0x01 || raw public
+key)[:4], 0x01 being the note signature type of Ed25519. The key name is the log's origin,
+``kokreasi``. A verifier is configured with the key's *vkey* (the text form Go's
+``golang.org/x/mod/sumdb/note`` and the transparency-dev tools read)::
+
+    <key name>+<key hash, 8 hex digits>+<base64(0x01 || raw public key)>
+
+Each published key carries its key name, key hash and vkey beside its key id.
 """
 
 from __future__ import annotations
@@ -36,6 +48,8 @@ PRIVATE_KEY_FILE = "signing.key"
 PUBLIC_KEYS_FILE = "public-keys.json"
 KEY_ID_DOMAIN = b"kokreasi/audit-key/v1\n"
 ALGORITHM = "ed25519"
+KEY_NAME = "kokreasi"  # the checkpoints' origin and their signature lines' key name
+NOTE_ED25519 = b"\x01"  # the signed-note signature type of Ed25519
 
 
 class KeyringError(ValueError):
@@ -44,6 +58,32 @@ class KeyringError(ValueError):
 
 def key_id_of(public_key: bytes) -> str:
     return hashlib.sha256(KEY_ID_DOMAIN + public_key).digest()[:8].hex()
+
+
+def note_key_hash(name: str, public_key: bytes) -> bytes:
+    """The signed-note key ID of an Ed25519 key: 4 bytes, big-endian as written."""
+    return hashlib.sha256(name.encode() + b"\n" + NOTE_ED25519 + public_key).digest()[:4]
+
+
+def vkey_of(name: str, public_key: bytes) -> str:
+    blob = base64.b64encode(NOTE_ED25519 + public_key).decode()
+    return f"{name}+{note_key_hash(name, public_key).hex()}+{blob}"
+
+
+def parse_vkey(vkey: str) -> tuple[str, bytes]:
+    """The key name and raw Ed25519 public key of a vkey; ``KeyringError`` unless its key hash
+    is the one the name and key give (so a vkey cannot name another key)."""
+    name, _, rest = vkey.partition("+")
+    key_hash, _, blob = rest.partition("+")
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except ValueError as error:
+        raise KeyringError(f"vkey {vkey!r}: the key is not base64") from error
+    if not name or len(raw) != 33 or raw[:1] != NOTE_ED25519:
+        raise KeyringError(f"vkey {vkey!r} is not <name>+<hash>+<base64(0x01 || Ed25519 key)>")
+    if note_key_hash(name, raw[1:]).hex() != key_hash:
+        raise KeyringError(f"vkey {vkey!r}: its key hash does not belong to its key")
+    return name, raw[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +100,17 @@ class PublicKey:
             return False
         return True
 
+    def note_key_hash(self, name: str = KEY_NAME) -> bytes:
+        return note_key_hash(name, self.public_key)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "key_id": self.key_id,
             "algorithm": ALGORITHM,
             "public_key": base64.b64encode(self.public_key).decode(),
+            "key_name": KEY_NAME,
+            "key_hash": self.note_key_hash().hex(),
+            "vkey": vkey_of(KEY_NAME, self.public_key),
             "created_at": format_timestamp(self.created_at),
             "retired_at": format_timestamp(self.retired_at) if self.retired_at else None,
         }
@@ -92,6 +138,8 @@ class PublicKey:
             raise KeyringError(f"malformed public key entry: {error}") from error
         if key_id_of(raw) != key_id:
             raise KeyringError(f"key id {key_id!r} does not belong to its public key")
+        if "vkey" in data and parse_vkey(str(data["vkey"]))[1] != raw:
+            raise KeyringError(f"key {key_id!r}: its vkey does not belong to its public key")
         return key
 
 
@@ -109,6 +157,11 @@ class Keyring(Mapping[str, PublicKey]):
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def by_note_key(self, name: str, key_hash: bytes) -> list[PublicKey]:
+        """The keys a signature line by ``name`` with ``key_hash`` may be from (the hash is
+        short, so more than one key could match; each is tried)."""
+        return [k for k in self._keys.values() if k.note_key_hash(name) == key_hash]
 
     def to_json(self) -> list[dict[str, Any]]:
         return [key.to_json() for key in self._keys.values()]
@@ -135,6 +188,7 @@ class Signer:
         )
         self.key_id = key_id_of(raw)
         self.public_key = raw
+        self.vkey = vkey_of(KEY_NAME, raw)
         if self.key_id not in keyring:
             keyring = Keyring([*keyring.values(), PublicKey(self.key_id, raw, utc_now())])
         self.keyring = keyring

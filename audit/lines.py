@@ -1,6 +1,6 @@
 """The JSON Lines of an audit bundle: one header, then one line per log position.
 
-    {"kind": "header", "format": "kokreasi-audit-bundle/2", "plan": ..., "tree_size": N,
+    {"kind": "header", "format": "kokreasi-audit-bundle/3", "plan": ..., "tree_size": N,
      "head_hash": hex, "exported_at": ..., "origin": ..., "public_keys": [...],
      "streams": [{"stream_id": ..., "events": n, "last_position": p}, ...],
      "checkpoint": {checkpoint of size N, signed at export}, "signature": {...}}
@@ -15,6 +15,7 @@ The chain and the Merkle tree span the whole log, so every position has a line. 
 other plans are "withheld": only their record hash is given, which is all the Merkle tree
 needs, and nothing of their content leaks. The header is signed (``audit.header``), so which
 streams are the plan's, and how many events each has, is the server's signed word.
+The specification, for auditors writing their own verifier, is ``docs/audit-bundle.md``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ from events.record import (
     parse_timestamp,
 )
 
-FORMAT = "kokreasi-audit-bundle/2"
+FORMAT = "kokreasi-audit-bundle/3"
+# Still verified: /2 differs only in that its checkpoints are all of note format 1 and its public
+# keys carry no vkey (docs/audit-bundle.md, "Versions").
+READABLE_FORMATS = (FORMAT, "kokreasi-audit-bundle/2")
 UNSIGNED_FORMATS = ("kokreasi-audit-bundle/1",)  # headers nobody signed: no longer accepted
 
 

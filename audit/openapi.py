@@ -26,7 +26,9 @@ SIGN_CHECKPOINT = operation(
     "sign_checkpoint", "Sign the log as it is now and record the checkpoint in it",
     "the Secretariat", status=201, errors=(401, 403),
     note="The only audit route that writes to the log.")
-KEYS = operation("keys", "The public keys, current and retired", "anyone")
+KEYS = operation(
+    "keys", "The public keys, current and retired; vkey: the current key as signed-note "
+    "verifiers read it", "anyone")
 CONSISTENCY = operation(
     "consistency", "Proof that the newest (or the given) checkpoint's log extends an older size",
     "anyone", errors=(400,),
@@ -34,7 +36,8 @@ CONSISTENCY = operation(
            _query("to", False, "a recorded checkpoint's size (default: the newest)",
                   "integer")))
 BUNDLE = operation(
-    "audit_bundle", "The audit bundle of a plan (JSON Lines, format kokreasi-audit-bundle/2)",
+    "audit_bundle",
+    "The audit bundle of a plan (JSON Lines, format kokreasi-audit-bundle/3, docs/audit-bundle.md)",
     "auditors and the Secretariat", media_type="application/x-ndjson", note=_NO_WRITE,
     errors=(400, 401, 403, 404), query=(_query("plan", True, "the plan id"),))
 EVIDENCE = operation(

@@ -77,7 +77,7 @@ def _coverage(result: Verified) -> list[str]:
     out.append(
         f"{len(result.checkpoints)} signed checkpoints recorded in the log verify; the newest "
         f"signs positions 1..{newest.tree_size} (root {newest.root.hex()[:16]}..., "
-        f"key {newest.key_id}, {newest.time:%Y-%m-%d %H:%M} UTC)."
+        f"key {newest.key_label}, {newest.time:%Y-%m-%d %H:%M} UTC)."
     )
     if result.tree_size > last.position:  # the checkpoint's own event is no risk
         covered = ("the checkpoint signed at export only (it is not in the log: a consistency "

@@ -30,7 +30,7 @@ from events.verify import ChainChecker
 from .checkpoints import CHECKPOINT_TYPE, Checkpoint, CheckpointError
 from .header import HeaderError, StreamCount, commitment_stream, parse_streams, verify_header
 from .keys import Keyring, KeyringError
-from .lines import FORMAT, UNSIGNED_FORMATS, LineError, parse_event, parse_hash
+from .lines import FORMAT, READABLE_FORMATS, UNSIGNED_FORMATS, LineError, parse_event, parse_hash
 from .merkle import Accumulator, ProofError, leaf_hash, root, verify_consistency
 from .proofs import ConsistencyProof
 from .replay import Replayer, ReplayError
@@ -144,7 +144,7 @@ def verify_bundle(
         raise BundleError(f"format {header['format']} has no signed header, so a stream of the "
                           f"plan could pass for another plan's: export the bundle again "
                           f"({FORMAT})", line=1)
-    if header.get("kind") != "header" or header.get("format") != FORMAT:
+    if header.get("kind") != "header" or header.get("format") not in READABLE_FORMATS:
         raise BundleError(f"not an audit bundle: the first line must be a {FORMAT} header", line=1)
     if "signature" not in header and not allow_unsigned:
         raise BundleError(UNSIGNED, line=1)

@@ -22,6 +22,7 @@ from . import demo_content as content
 from .domain import Stage, document_stream
 from .invitations import sign_invitation
 from .runtime import ProcessRuntime
+from .seed import new_client_id
 from .service import ProcessService
 from .state import ProcessState
 
@@ -88,7 +89,9 @@ async def _write_document(
     store: EventStore, document_id: str, item: dict[str, Any], author: Actor, context: Context
 ) -> None:
     """Type the rest of the commitment into its seeded document, one part per update."""
-    doc: Doc[Any] = Doc()
+    # A 32-bit client id, as a browser's: pycrdt's default can be larger, which readers that
+    # keep ids in 32 bits (y-py) rewrite, and then send the whole text back as new.
+    doc: Doc[Any] = Doc(client_id=new_client_id())
     stream = document_stream(document_id)
     seeded = await store.read_stream(stream)
     for event in seeded:

@@ -8,6 +8,11 @@ Each seeding uses a fresh random Yjs client id. The live server binds a client i
 document, to the first person who writes with it; a fixed id would make every seed look like
 one Yjs client and could collide with an editor's id forever, while a random one is as unlikely
 to collide as two browsers are.
+
+Every update the server writes itself (this seed, the demo's documents in ``process.demo``)
+takes its client id from ``new_client_id``: random in [0, 2^32), as Yjs picks them. pycrdt's
+own default reaches 2^53, and clients that hold ids in 32 bits (the y-py binding) rewrite
+such an id on reading and then send the seeded text back as their own, doubling it.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from commitment.template import META, TITLE
 
 
 def new_client_id() -> int:
-    # Browsers (Yjs) pick uint32 client ids; staying in that range keeps every reader exact.
+    """A random Yjs client id in [0, 2^32), the range Yjs itself draws from."""
     return secrets.randbits(32)
 
 

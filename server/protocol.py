@@ -5,9 +5,15 @@ A frame is one websocket binary message: a var-uint message type, then a body.
     0 sync       var-uint sync type (0 step 1, 1 step 2, 2 update), var-uint8-array payload
     1 awareness  var-uint8-array holding an encoded awareness update
     2 auth       var-uint 0 (permission denied), var-string reason
+                 var-uint 100 (saved), var-uint8-array holding an encoded Yjs state vector
+                 (Kokreasi extension, only sent to connections that asked with ``saved=1``)
     3 query-awareness (no body)
-    100 saved    var-uint8-array holding an encoded Yjs state vector (Kokreasi extension,
-                 only sent to connections that asked with ``saved=1``)
+
+The saved acknowledgement rides in the auth message because stock y-websocket providers (v1
+to v3) ignore an auth message of a sub-type other than 0 without a word, while they log
+"Unable to compute message" for every message of a type they have no handler for: a stock
+client that asks with ``saved=1`` stays quiet, and the web app reads it with its own auth
+handler (``docs/contracts.md``, "Saved acknowledgement").
 
 Encodings are lib0's: a var-uint is 7 bits per byte, least significant group first, high bit
 set on every byte but the last; a var-uint8-array is a var-uint length then that many bytes; a
@@ -29,7 +35,6 @@ class MessageType(IntEnum):
     AWARENESS = 1
     AUTH = 2
     QUERY_AWARENESS = 3
-    SAVED = 100
 
 
 class SyncType(IntEnum):
@@ -39,6 +44,7 @@ class SyncType(IntEnum):
 
 
 PERMISSION_DENIED = 0
+SAVED = 100  # an auth sub-type y-protocols does not define
 
 
 # Decoded messages -------------------------------------------------------------------------
@@ -112,11 +118,12 @@ def decode(frame: bytes) -> Message:
         message = QueryAwareness()
     elif kind == MessageType.AUTH:
         auth_type = reader.var_uint()
-        if auth_type != PERMISSION_DENIED:
+        if auth_type == PERMISSION_DENIED:
+            message = PermissionDenied(reader.var_string())
+        elif auth_type == SAVED:
+            message = Saved(reader.var_uint8_array())
+        else:
             raise DecodeError(f"unknown auth message type {auth_type}")
-        message = PermissionDenied(reader.var_string())
-    elif kind == MessageType.SAVED:
-        message = Saved(reader.var_uint8_array())
     else:
         raise DecodeError(f"unknown message type {kind}")
     # y-websocket writes exactly one message per frame; trailing bytes mean a broken peer.
@@ -152,7 +159,7 @@ def permission_denied(reason: str) -> bytes:
 
 
 def saved(state_vector: bytes) -> bytes:
-    return var_uint(MessageType.SAVED) + var_uint8_array(state_vector)
+    return bytes((MessageType.AUTH,)) + var_uint(SAVED) + var_uint8_array(state_vector)
 
 
 def encode(message: Message) -> bytes:

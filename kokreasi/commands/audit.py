@@ -230,7 +230,8 @@ def _keys(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     signer = rotate(data_dir) if args.rotate else load_signer(data_dir)
     sys.stdout.write(json.dumps({"public_keys": signer.keyring.to_json(),
-                                 "current": signer.key_id}, indent=2) + "\n")
+                                 "current": signer.key_id, "vkey": signer.vkey},
+                                indent=2) + "\n")
     return 0
 
 

@@ -353,7 +353,7 @@ def test_verify_needs_no_server_and_no_database(tmp_path: Path) -> None:
     """The real entry point, in a fresh process with no configuration at all."""
     bundle = tmp_path / "empty.jsonl"
     signer = Signer.generate()
-    header = {"kind": "header", "format": "kokreasi-audit-bundle/2", "plan": "p",
+    header = {"kind": "header", "format": "kokreasi-audit-bundle/3", "plan": "p",
               "tree_size": 0, "head_hash": "00" * 32, "public_keys": signer.keyring.to_json()}
     write(bundle, [header])
     done = subprocess.run(
@@ -524,7 +524,7 @@ async def test_the_header_is_covered_by_the_signature(
     bundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     header = read(bundle)[0]
-    assert header["format"] == "kokreasi-audit-bundle/2"
+    assert header["format"] == "kokreasi-audit-bundle/3"
     assert "doc:c-id0121" in [s["stream_id"] for s in header["streams"]]
 
     def drop_stream(lines: Lines) -> None:

@@ -28,7 +28,8 @@ def test_messages_encode_as_y_websocket_does() -> None:
     assert protocol.awareness(b"\x00") == b"\x01\x01\x00"
     assert protocol.query_awareness() == b"\x03"
     assert protocol.permission_denied("no") == b"\x02\x00\x02no"
-    assert protocol.saved(b"\x01\x05\x03") == b"\x64\x03\x01\x05\x03"
+    # Saved: an auth message (2) of sub-type 100, which stock providers skip in silence.
+    assert protocol.saved(b"\x01\x05\x03") == b"\x02\x64\x03\x01\x05\x03"
 
 
 @pytest.mark.parametrize("message", [
@@ -45,6 +46,7 @@ def test_every_message_round_trips(message: protocol.Message) -> None:
     (b"\x80", "truncated var-uint"),
     (b"\xff" * 11, "longer than"),
     (b"\x07", "unknown message type 7"),
+    (b"\x64\x01\x00", "unknown message type 100"),
     (b"\x00\x05\x00", "unknown sync message type 5"),
     (b"\x00\x02\x09abc", "runs past the end"),
     (b"\x00\x02\x01a\x00", "stray bytes"),

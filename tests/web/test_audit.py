@@ -69,7 +69,7 @@ async def test_the_public_sees_the_checkpoint_a_stage_advance_signed(
     assert await public.evaluate("navigator.clipboard.readText()") == newest["root"]
     # The signed note is what a reader keeps, and the proof link checks it later.
     await first.get_by_role("button", name="Salin catatan bertanda tangan lengkap").click()
-    await expect(first.get_by_role("status").nth(2)).to_have_text("Tersalin.")
+    await expect(first.get_by_role("status").last).to_have_text("Tersalin.")
     assert await public.evaluate("navigator.clipboard.readText()") == newest["note"]
     await expect(first.get_by_role("link", name="Bukti konsistensi (JSON)")).to_have_attribute(
         "href", f"/api/audit/consistency?from={newest['tree_size']}"
@@ -114,7 +114,7 @@ async def test_auditor_downloads_and_the_secretariat_signs_a_checkpoint(
     with bundle.open(encoding="utf-8") as lines:
         header = json.loads(lines.readline())
     assert header["kind"] == "header"
-    assert header["format"] == "kokreasi-audit-bundle/2"
+    assert header["format"] == "kokreasi-audit-bundle/3"
     assert header["plan"] == plan.plan_id
 
     evidence = await download(eko, "Paket bukti (zip)", tmp_path)

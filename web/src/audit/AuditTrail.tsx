@@ -5,7 +5,7 @@ import { useMe } from '../session'
 import { ActionResult, useAction } from '../ui/forms'
 import { Loading } from '../ui/Loading'
 import { useLoad } from '../ui/useLoad'
-import { CHECKPOINTS_URL, consistencyUrl, KEYS_URL, newestFirst, type Checkpoint, type Checkpoints } from './exports'
+import { CHECKPOINTS_URL, consistencyUrl, KEYS_URL, keyOf, newestFirst, type Checkpoint, type Checkpoints } from './exports'
 import { CopyButton, Hash } from './Hash'
 
 function formatTime(iso: string, lang: string): string {
@@ -29,7 +29,7 @@ export function CheckpointList({ checkpoints }: { checkpoints: Checkpoint[] }) {
   return (
     <ol class="checkpoints" aria-label={t('audit.checkpoints')} data-testid="checkpoints">
       {newestFirst(checkpoints).map((c) => (
-        <li key={`${c.tree_size}-${c.key_id}-${c.time}`} class="checkpoint" data-tree-size={c.tree_size}>
+        <li key={`${c.tree_size}-${keyOf(c)}-${c.time}`} class="checkpoint" data-tree-size={c.tree_size}>
           <dl>
             <div>
               <dt>{t('audit.size')}</dt>
@@ -50,7 +50,7 @@ export function CheckpointList({ checkpoints }: { checkpoints: Checkpoint[] }) {
             <div>
               <dt>{t('audit.key')}</dt>
               <dd>
-                <Hash value={c.key_id} what={t('audit.key').toLowerCase()} />
+                <Hash value={keyOf(c)} what={t('audit.key').toLowerCase()} />
               </dd>
             </div>
             <div>

@@ -28,10 +28,15 @@ export interface Checkpoint {
   root: string
   tip_hash: string
   time: string
-  key_id: string
+  /** The signed-note key hash (4 bytes, hex); checkpoints of note format 1 have key_id. */
+  key_hash?: string
+  key_id?: string
   signature: string
   note: string
 }
+
+/** How a checkpoint names the key that signed it (docs/audit-bundle.md, note formats). */
+export const keyOf = (c: Checkpoint): string => c.key_hash ?? c.key_id ?? ''
 
 export interface Checkpoints {
   origin: string

@@ -1,9 +1,10 @@
 // One commitment document in the browser: the Yjs doc, its live connection to the server, its
 // copy in IndexedDB, and an honest account of where the person's edits are.
 //
-// "Saved" means the server acknowledged our edits as durable in the log (message type 100 with
-// a state vector, see docs/contracts.md), not merely that they left the browser. Edits made
-// while offline stay in IndexedDB, survive a reload, and go out in the next sync.
+// "Saved" means the server acknowledged our edits as durable in the log (an auth message of
+// sub-type 100 with a state vector, see docs/contracts.md), not merely that they left the
+// browser. Edits made while offline stay in IndexedDB, survive a reload, and go out in the
+// next sync.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -11,7 +12,10 @@ import * as decoding from 'lib0/decoding'
 
 export const MESSAGE_SYNC = 0
 export const MESSAGE_AUTH = 2
-export const MESSAGE_SAVED = 100
+// Auth sub-types: y-protocols' permission denied, and Kokreasi's saved acknowledgement (which
+// stock providers skip in silence, so it rides here rather than in a message type of its own).
+export const AUTH_DENIED = 0
+export const AUTH_SAVED = 100
 
 export type Link = 'connecting' | 'connected' | 'offline'
 
@@ -161,14 +165,14 @@ export class DocumentConnection {
       sync(encoder, decoder, provider, emitSynced, messageType)
     }
     handlers[MESSAGE_AUTH] = (_encoder, decoder) => {
-      if (decoding.readVarUint(decoder) === 0) {
+      const kind = decoding.readVarUint(decoder)
+      if (kind === AUTH_DENIED) {
         this.update({ deniedReason: decoding.readVarString(decoder), writeGranted: false })
+      } else if (kind === AUTH_SAVED) {
+        this.learn(decodeVector(decoding.readVarUint8Array(decoder)))
+        this.unackedDeletes = false
+        this.recompute()
       }
-    }
-    handlers[MESSAGE_SAVED] = (_encoder, decoder) => {
-      this.learn(decodeVector(decoding.readVarUint8Array(decoder)))
-      this.unackedDeletes = false
-      this.recompute()
     }
   }
 
