@@ -16,6 +16,9 @@ stream              events
 ``session:{id}``    session.opened, session.attendance_recorded, session.minutes_recorded,
                     session.closed
 ``input:{id}``      input.submitted, input.responded
+``forum:{plan id}`` forum.member_added, forum.member_removed, forum.gates_set,
+                    commitment.leads_set, signoff.recorded (``process.forum`` says why these
+                    are not on the plan's stream)
 ==================  ==========================================================================
 
 Commitments are recorded on their plan's stream so that a commitment can never be created
@@ -99,6 +102,11 @@ SESSION_MINUTES_RECORDED = register("session.minutes_recorded")
 SESSION_CLOSED = register("session.closed")
 INPUT_SUBMITTED = register("input.submitted")
 INPUT_RESPONDED = register("input.responded")
+FORUM_MEMBER_ADDED = register("forum.member_added")
+FORUM_MEMBER_REMOVED = register("forum.member_removed")
+FORUM_GATES_SET = register("forum.gates_set")
+COMMITMENT_LEADS_SET = register("commitment.leads_set")
+SIGNOFF_RECORDED = register("signoff.recorded")
 
 
 def plan_stream(plan_id: str) -> str:
@@ -127,3 +135,7 @@ def input_stream(input_id: str) -> str:
 
 def document_stream(document_id: str) -> str:
     return f"doc:{document_id}"
+
+
+def forum_stream(plan_id: str) -> str:
+    return f"forum:{plan_id}"

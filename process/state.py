@@ -21,6 +21,7 @@ from httpapi.params import looks_whole
 from identity.access import SignInRefused
 
 from . import domain as d
+from . import forum
 from .domain import Method, Stage
 
 
@@ -32,6 +33,7 @@ class StageChange:
     position: int  # the snapshot of the stage that ended is the log before this position
     actor: Actor
     at: datetime
+    objection_reason: str = ""  # why the Secretariat advanced over objections, if any
 
 
 @dataclass
@@ -207,6 +209,7 @@ class ProcessState:
         self.documents: dict[str, str] = {}  # document id -> commitment id
         self.sessions: dict[str, Session] = {}
         self.inputs: dict[str, Input] = {}
+        self.forums: dict[str, forum.PlanForum] = {}  # plan id -> forum, gates, sign-offs
         # person id -> Unix time: sessions issued until then were ended (signed out, a new
         # invitation link, deactivated). Kept for people the registry does not know too:
         # a script's token names a person by id alone.
@@ -313,7 +316,7 @@ def _stage_advanced(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> Non
     plan = s.plans[p["plan_id"]]
     change = StageChange(
         Stage(p["from"]), Stage(p["to"]), list(p.get("warnings", [])), e.position, e.actor,
-        e.recorded_at,
+        e.recorded_at, str(p.get("objection_reason") or ""),
     )
     plan.stage = change.to_stage
     plan.history.append(change)
@@ -470,6 +473,7 @@ _HANDLERS = {
     d.SESSION_CLOSED: _session_closed,
     d.INPUT_SUBMITTED: _input_submitted,
     d.INPUT_RESPONDED: _input_responded,
+    **forum.HANDLERS,
 }
 
 

@@ -1,5 +1,6 @@
 """The commands of the co-creation process (``ProcessService``), one module per group:
-plans, people, commitments, revisions, sessions, public input; ``core`` holds what they share.
+plans, people, commitments, revisions, sessions, public input, forum and sign-offs; ``core``
+holds what they share.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from .people import PeopleCommands
 from .plans import PlanCommands
 from .revisions import RevisionCommands
 from .sessions import SessionCommands
+from .signoffs import SignOffCommands
 
 __all__ = ["ANONYMOUS_ID", "ProcessService", "StageAdvancedHook", "anonymous_actor", "new_id"]
 
@@ -22,5 +24,6 @@ class ProcessService(
     RevisionCommands,
     SessionCommands,
     InputCommands,
+    SignOffCommands,
 ):
     """Every command of the co-creation process."""
