@@ -20,8 +20,10 @@ from events.record import Stakeholder, format_timestamp, utc_now
 
 from .ids import contribution_id, input_id, milestone_id, session_id
 from .plan import DOC_PREFIX, PlanView
+from .signoffs import forum_rows, signoff_rows
 
-TABLES = ("commitments", "milestones", "contributions", "sessions", "inputs")
+TABLES = ("commitments", "milestones", "contributions", "sessions", "inputs", "forum",
+          "signoffs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,8 @@ def open_data(view: PlanView) -> OpenData:
     }
     return OpenData(plan_row, {
         "commitments": commitments, "milestones": milestones, "contributions": contributions,
-        "sessions": sessions, "inputs": inputs,
+        "sessions": sessions, "inputs": inputs, "forum": forum_rows(view),
+        "signoffs": signoff_rows(view),
     })
 
 

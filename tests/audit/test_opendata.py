@@ -24,8 +24,9 @@ async def test_tables_have_stable_ogp_style_ids(story: Story) -> None:
     data = open_data(await load_plan(story.store, PLAN))
     write_csv_zip(data, out)
     archive = zipfile.ZipFile(out)
-    assert sorted(archive.namelist()) == ["commitments.csv", "contributions.csv", "inputs.csv",
-                                          "milestones.csv", "plan.json", "sessions.csv"]
+    assert sorted(archive.namelist()) == ["commitments.csv", "contributions.csv", "forum.csv",
+                                          "inputs.csv", "milestones.csv", "plan.json",
+                                          "sessions.csv", "signoffs.csv"]
     commitments = csv_rows(archive, "commitments.csv")
     assert [(c["id"], c["lead_agency"], c["milestones"]) for c in commitments] == [
         ("ID0121", "Kementerian Sosial", "2"), ("ID0002", "", "0")]

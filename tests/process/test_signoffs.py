@@ -6,8 +6,15 @@ nothing; objections needing the Secretariat's reason; the forum's approval rule.
 
 from __future__ import annotations
 
+import asyncio
+import io
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from process_helpers import World
 
@@ -229,3 +236,47 @@ async def test_gate_rules_only_from_the_secretariat_and_checked(world: World) ->
                                  "forum_rule": {"min_government": 2}})
     assert rules["gates"] == {"draft3": ["lead_agency"], "draft4": ["forum"]}
     assert rules["forum_rule"] == {"min_government": 2, "min_civil_society": 1}
+
+
+async def test_objections_and_reservations_are_in_the_exports(
+    world: World, tmp_path: Path,
+) -> None:
+    await _gates(world, {"draft3": ["lead_agency"]})
+    await _leads(world, world.commitment_id, "kldi_member")
+    await _leads(world, world.unpublished_id, "kldi_member")
+    await _to(world, "draft3")
+    objection = "Target 2024 tidak realistis bagi Kementerian"
+    await _sign(world, "kldi_member", world.commitment_id, "object", objection)
+    await _sign(world, "kldi_member", world.unpublished_id, "agree_with_reservations",
+                "Perlu anggaran tambahan")
+    await world.call("POST", f"/api/plans/{world.plan_id}/advance", json={
+        "from_stage": "draft3", "acknowledge_warnings": True,
+        "objection_reason": "Dibahas lagi pada konsultasi publik"}, expect=200)
+    exports = f"/api/exports/{world.plan_id}"
+
+    document = docx.Document(io.BytesIO(
+        (await world.call("GET", f"{exports}/plan.docx?lang=en", expect=200)).content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert f"objects: {objection}" in text
+    assert "agrees with reservations: Perlu anggaran tambahan" in text
+    assert "advanced over objections, with the reason: Dibahas lagi pada konsultasi" in text
+
+    if shutil.which("pdftotext") is not None:
+        pdf = tmp_path / "plan.pdf"
+        pdf.write_bytes((await world.call("GET", f"{exports}/plan.pdf", expect=200)).content)
+        read = (await asyncio.to_thread(
+            subprocess.run, ["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+            check=True, timeout=60)).stdout
+        assert "keberatan: Target 2024 tidak" in " ".join(read.split())
+
+    data = (await world.call("GET", f"{exports}/opendata.json", expect=200)).json()
+    (row,) = [r for r in data["signoffs"] if r["signoff"] == "object"]
+    assert (row["text"], row["organisation"], row["current"]) == (
+        objection, "Organisation kldi_member", True)
+
+    pack = zipfile.ZipFile(io.BytesIO(
+        (await world.call("GET", f"{exports}/evidence.zip", expect=200)).content))
+    assert objection in pack.read("forum/signoffs.md").decode()
+    assert objection in pack.read("forum/signoffs.csv").decode("utf-8-sig")
+    assert "1 current objections and 1 current reservations" in \
+        pack.read("README.md").decode()
