@@ -1,5 +1,6 @@
-// Secretariat admin: the plan, its stage, people and invitations, working groups, sessions
-// and responses to public input. The server checks every request; this page only gathers them.
+// Secretariat admin: the plan, its stage, people and invitations, working groups, the forum and
+// its gate rules, sessions and responses to public input. The server checks every request; this page only gathers them.
+import { ForumPanel } from '../admin/ForumPanel'
 import { GroupsPanel } from '../admin/GroupsPanel'
 import { PeoplePanel } from '../admin/PeoplePanel'
 import { ResponsesPanel } from '../admin/ResponsesPanel'
@@ -59,6 +60,9 @@ export default function Admin() {
                   <ResponsesPanel plan={plan} onChange={reload} />
                   <div class="wide">
                     <GroupsPanel plan={plan} onChange={reload} />
+                  </div>
+                  <div class="wide">
+                    <ForumPanel plan={plan} />
                   </div>
                   <div class="wide">
                     <PeoplePanel />
