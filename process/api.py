@@ -26,6 +26,7 @@ from identity.access import SignInRefused
 from identity.auth import current_actor
 
 from . import cycle_handlers as ch
+from . import forum_handlers as fh
 from . import handlers as h
 from . import signin
 from .domain import CRITERIA, Method, ProgressStatus, ReportKind, ResponseStatus, Stage
@@ -144,10 +145,14 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api/plans/{plan_id}/advance", h.advance_stage,
               "Advance to the next stage; records the open checklist warnings. from_stage must "
               "be the current stage; with warnings open, acknowledge_warnings must be true; a "
-              "blocking warning (more than 5 milestones) refuses it: 409 checklist_blocked",
+              "blocking warning (more than 5 milestones) refuses it: 409 checklist_blocked; "
+              "with sign-offs the gate requires missing it is refused (409 signoffs_missing, "
+              "the reason lists them); over an objection, objection_reason is required (409 "
+              "objection_needs_reason) and recorded",
               "plans", SECRETARIAT,
               obj(["from_stage"], from_stage={"type": "string", "enum": [str(s) for s in Stage]},
-                  acknowledge_warnings={"type": "boolean"}),
+                  acknowledge_warnings={"type": "boolean"},
+                  objection_reason=string(5000, nullable=True)),
               response="Advance", errors=(401, 403, 404, 409, 422)),
     Operation("POST", "/api/plans/{plan_id}/publish", h.publish_plan,
               "Publish commitments to the public (all of the plan's when none are named)",
@@ -346,4 +351,65 @@ OPERATIONS: tuple[Operation, ...] = (
               ch.download_evidence,
               "An evidence file, as uploaded (for whoever reads the commitment)",
               "implementation", errors=(403, 404)),
+    Operation("GET", "/api/plans/{plan_id}/forum", fh.get_forum,
+              "The plan's multi-stakeholder forum: members, removals with reasons, gate rules",
+              "forum", "cso, kldi, secretariat, auditor", response="Forum",
+              errors=(401, 403, 404)),
+    Operation("POST", "/api/plans/{plan_id}/forum", fh.add_forum_member,
+              "Add a registered person from government or civil society to the forum",
+              "forum", SECRETARIAT, obj(["person_id"], person_id=string(64)), 201, "Forum",
+              (401, 403, 404, 409, 422)),
+    Operation("POST", "/api/plans/{plan_id}/forum/{person_id}/removal",
+              fh.remove_forum_member,
+              "Remove a member from the forum (a reason is required); their sign-offs stay on "
+              "the record", "forum", SECRETARIAT, obj(["reason"], reason=string(5000)),
+              response="Forum", errors=(401, 403, 404, 409, 422)),
+    Operation("GET", "/api/plans/{plan_id}/gates", fh.get_gates,
+              "The plan's gate rules: sign-offs required before leaving each stage, the "
+              "forum's approval rule, each commitment's lead organisations", "forum",
+              "cso, kldi, secretariat, auditor", response="Gates", errors=(401, 403, 404)),
+    Operation("PUT", "/api/plans/{plan_id}/gates", fh.set_gates,
+              "Set the gate rules: for each stage, the sign-offs required before leaving it "
+              "(lead_agency: each commitment's lead agency; forum: the forum approves the "
+              "plan); stages not named require none. forum_rule: the forum approves when more "
+              "than half of its members agree, with at least min_government and "
+              "min_civil_society of them agreeing", "forum", SECRETARIAT,
+              obj([], **{str(s): {"type": "array", "maxItems": 2, "items": {
+                  "type": "string", "enum": ["lead_agency", "forum"]}}
+                  for s in Stage if s is not Stage.FINAL},
+                  forum_rule=obj([], min_government={"type": "integer", "minimum": 0},
+                                 min_civil_society={"type": "integer", "minimum": 0})),
+              response="Gates", errors=(401, 403, 404, 409, 422)),
+    Operation("PUT", "/api/commitments/{commitment_id}/lead-organisations",
+              fh.set_lead_organisations,
+              "Name the K/L/D/I leading a commitment: whose sign-off a lead_agency gate "
+              "requires", "forum", SECRETARIAT,
+              obj(["org_ids"], org_ids={"type": "array", "items": string(64),
+                                        "maxItems": 50}),
+              response="Gates", errors=(401, 403, 404, 409, 422)),
+    Operation("GET", "/api/commitments/{commitment_id}/signoffs",
+              fh.list_commitment_signoffs,
+              "The lead agencies' sign-offs of a commitment (every one on the record; current "
+              "marks each person's latest), whether you may sign now, what is missing",
+              "forum", "cso, kldi, secretariat, auditor", response="CommitmentSignOffs",
+              errors=(401, 403, 404)),
+    Operation("POST", "/api/commitments/{commitment_id}/signoffs", fh.sign_off_commitment,
+              "Sign off a commitment at a lead_agency gate: a member of its lead agency, or "
+              "the Secretariat on its behalf (on_behalf_of, marked as such). text is required "
+              "for agree_with_reservations and object", "forum",
+              "lead agency members, secretariat",
+              obj(["position"], position={"type": "string", "enum": [
+                  "agree", "agree_with_reservations", "object"]}, text=string(5000),
+                  on_behalf_of=string(64, nullable=True)),
+              201, "SignOff", (401, 403, 404, 409, 422)),
+    Operation("GET", "/api/plans/{plan_id}/signoffs", fh.list_plan_signoffs,
+              "The forum's sign-offs of the plan, the tally, whether you may sign now",
+              "forum", "cso, kldi, secretariat, auditor", response="PlanSignOffs",
+              errors=(401, 403, 404)),
+    Operation("POST", "/api/plans/{plan_id}/signoffs", fh.sign_off_plan,
+              "Sign off the plan at a forum gate (forum members). text is required for "
+              "agree_with_reservations and object", "forum", "forum members",
+              obj(["position"], position={"type": "string", "enum": [
+                  "agree", "agree_with_reservations", "object"]}, text=string(5000)),
+              201, "SignOff", (401, 403, 404, 409, 422)),
 )

@@ -3,7 +3,8 @@
 ``seed_demo`` is idempotent: run again on the same log, it appends nothing but a new
 invitation for each person whose link was used (a link signs in once), and returns a sign-in
 link per role. Creating a commitment seeds its title,
-number, dates and lead agency (under the Secretariat, like any commitment); the rest of its
+number, dates and lead agency (under the Secretariat, like any commitment), its lead
+organisations, the forum and the gate rules (``demo_content.GATES``); the rest of its
 text enters the log as ``crdt.update`` events under the person who wrote it, as if typed in
 the editor on top of that seed.
 """
@@ -75,6 +76,11 @@ async def _seed(service: ProcessService, state: ProcessState) -> None:
             item["id"], f"{content.PLAN_ID}-{item['id']}",
             **{key: item["meta"].get(key) for key in SEEDED_META},
         )
+    for item in content.COMMITMENTS:
+        await service.set_lead_organisations(secretariat, item["id"], item["leads"])
+    for person_id in content.FORUM:
+        await service.add_forum_member(secretariat, content.PLAN_ID, person_id)
+    await service.set_gates(secretariat, content.PLAN_ID, content.GATES, None)
     plan = state.plans[content.PLAN_ID]
     await service.advance_stage(secretariat, plan.id, str(Stage.SETUP), acknowledge=True)
     for item in content.COMMITMENTS:

@@ -66,9 +66,16 @@ WORKING_GROUPS: tuple[dict[str, Any], ...] = (
                  ("kominfo", {"plans": "Standar layanan digital pemerintah"})]},
 )
 
+FORUM: tuple[str, ...] = ("ayu", "rahmat", "bambang", "dewi")
+"""The multi-stakeholder forum: person ids, from civil society and government."""
+
+GATES: dict[str, list[str]] = {"draft3": ["lead_agency"], "draft4": ["forum"]}
+"""Before Draft 4 each lead agency signs off its commitment; before Final the forum approves."""
+
 COMMITMENTS: tuple[dict[str, Any], ...] = (
     {
         "id": "c1", "number": "1", "group": "data-terbuka", "author": "ayu",
+        "leads": ["kemensos"],
         "title": "Data kesejahteraan sosial yang lebih transparan",
         "meta": {"start_date": "2023-01-01", "end_date": "2024-06-30",
                  "lead_agency": "Kementerian Sosial", "policy_area": "Bantuan sosial",
@@ -107,6 +114,7 @@ COMMITMENTS: tuple[dict[str, Any], ...] = (
     },
     {
         "id": "c2", "number": "2", "group": "antikorupsi", "author": "ayu",
+        "leads": ["kemenkumham", "ppatk"],
         "title": "Membuka akses data pemilik manfaat",
         "meta": {"start_date": "2023-01-01", "end_date": "2024-12-31",
                  "lead_agency": "Kementerian Hukum dan HAM",
@@ -140,6 +148,7 @@ COMMITMENTS: tuple[dict[str, Any], ...] = (
     },
     {
         "id": "c3", "number": "3", "group": "ruang-sipil", "author": "rahmat",
+        "leads": ["kemenpppa", "lpsk", "kemenkumham"],
         "title": "Penguatan mekanisme pemulihan korban kekerasan seksual",
         "meta": {"start_date": "2023-01-01", "end_date": "2024-12-31",
                  "lead_agency": "KemenPPPA, LPSK, Kemenkumham",
@@ -167,6 +176,7 @@ COMMITMENTS: tuple[dict[str, Any], ...] = (
     },
     {
         "id": "c4", "number": "4", "group": "ruang-sipil", "author": "nadia",
+        "leads": ["kominfo"],
         "title": "Pedoman aksesibilitas digital bagi penyandang disabilitas",
         "meta": {"start_date": "2023-01-01", "end_date": "2024-06-30",
                  "lead_agency": "Kementerian Komunikasi dan Informatika",

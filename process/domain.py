@@ -18,6 +18,9 @@ stream              events
                     session.closed
 ``input:{id}``      input.submitted, input.responded
 ``progress:{id}``   progress.reported, evidence.uploaded (one stream per commitment id)
+``forum:{plan id}`` forum.member_added, forum.member_removed, forum.gates_set,
+                    commitment.leads_set, signoff.recorded (``process.forum`` says why these
+                    are not on the plan's stream)
 ==================  ==========================================================================
 
 Commitments are recorded on their plan's stream so that a commitment can never be created
@@ -136,6 +139,11 @@ PLAN_CONSULTATION_SCHEDULED = register("plan.consultation_scheduled")
 PLAN_IMPLEMENTATION_OPENED = register("plan.implementation_opened")
 PROGRESS_REPORTED = register("progress.reported")
 EVIDENCE_UPLOADED = register("evidence.uploaded")
+FORUM_MEMBER_ADDED = register("forum.member_added")
+FORUM_MEMBER_REMOVED = register("forum.member_removed")
+FORUM_GATES_SET = register("forum.gates_set")
+COMMITMENT_LEADS_SET = register("commitment.leads_set")
+SIGNOFF_RECORDED = register("signoff.recorded")
 
 
 def plan_stream(plan_id: str) -> str:
@@ -168,3 +176,5 @@ def document_stream(document_id: str) -> str:
 
 def progress_stream(commitment_id: str) -> str:
     return f"progress:{commitment_id}"
+def forum_stream(plan_id: str) -> str:
+    return f"forum:{plan_id}"

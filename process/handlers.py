@@ -69,7 +69,7 @@ async def get_checklist(call: Call) -> Response:
 async def advance_stage(call: Call) -> Response:
     plan, checklist = await call.service.advance_stage(
         call.actor, call.param("plan_id"), call.body["from_stage"],
-        call.body.get("acknowledge_warnings", False),
+        call.body.get("acknowledge_warnings", False), call.body.get("objection_reason") or "",
     )
     state = await call.service.state()
     return ok({"plan": views.plan_json(state, plan, call.actor), "checklist": checklist})

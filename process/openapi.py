@@ -62,7 +62,9 @@ COMPONENTS: dict[str, Schema] = {
         commitments={"type": "array", "items": _ref("Commitment")},
         history={"type": "array", "items": _object(
             **{"from": _STR}, to=_STR, position=_INT, at=_STR, by=_ref("Actor"),
-            warnings={"type": "array", "items": _ref("Warning")})},
+            warnings={"type": "array", "items": _ref("Warning")},
+            objection_reason={**_STR, "description": "why the Secretariat advanced over "
+                              "objections (empty when there were none)"})},
         consultation={"oneOf": [{"type": "null"}, _object(
             opens=_STR, closes=_STR, announced_at=_STR,
             state={"type": "string", "enum": ["upcoming", "open", "closed"]})],
@@ -77,7 +79,8 @@ COMPONENTS: dict[str, Schema] = {
                            "the template's rule (e.g. at most 5 milestones): the stage "
                            "cannot advance until it is fixed, acknowledged or not")}),
     "Checklist": _object(plan_id=_STR, **{"from": _STR}, to=_STR_OR_NULL,
-                         warnings={"type": "array", "items": _ref("Warning")}),
+                         warnings={"type": "array", "items": _ref("Warning")},
+                         signoffs=_ref("GateReport")),
     "Advance": _object(plan=_ref("Plan"), checklist=_ref("Checklist")),
     "Organisation": _object(id=_STR, name=_STR, stakeholder=_STR),
     "OrganisationList": _list("organisations", "Organisation"),
@@ -165,6 +168,60 @@ COMPONENTS: dict[str, Schema] = {
     "Evidence": _object(
         sha256=_STR, filename=_STR, content_type=_STR, size=_INT, by=_ref("Actor"), at=_STR,
         position=_INT, url={**_STR, "description": "where to download it"},
+    ),
+    "SignOff": _object(
+        commitment_id={**_STR_OR_NULL, "description": "null: a forum member's sign-off of the "
+                       "plan"},
+        position={"type": "string", "enum": ["agree", "agree_with_reservations", "object"]},
+        text=_STR, stage=_STR, by=_ref("Actor"), org_id=_STR, org_name=_STR,
+        on_behalf={**_BOOL, "description": "recorded by the Secretariat for the lead agency"},
+        at=_STR, log_position=_INT, session_id=_STR_OR_NULL,
+        current={**_BOOL, "description": "false: superseded by the same person's later "
+                 "sign-off (all stay on the record)"},
+    ),
+    "GateItem": _object(code=_STR, message_id=_STR, message_en=_STR, commitment_id=_STR,
+                        org_id=_STR),
+    "ForumTally": _object(members=_INT, signed=_INT, agree=_INT, government_agree=_INT,
+                          civil_society_agree=_INT, approved=_BOOL,
+                          rule=_object(min_government=_INT, min_civil_society=_INT)),
+    "GateReport": _object(
+        required={"type": "array", "items": {"type": "string", "enum": ["lead_agency",
+                                                                         "forum"]}},
+        ready={**_BOOL, "description": "every required sign-off is there"},
+        done={"type": "array", "items": _ref("GateItem")},
+        missing={"type": "array", "items": _ref("GateItem")},
+        objections={"type": "array", "items": _ref("SignOff")},
+        reservations={"type": "array", "items": _ref("SignOff")},
+        forum={"oneOf": [_ref("ForumTally"), {"type": "null"}]},
+    ),
+    "Gates": _object(
+        plan_id=_STR,
+        gates={"type": "object", "description": "stage -> sign-offs required before leaving "
+               "it", "additionalProperties": {"type": "array", "items": _STR}},
+        forum_rule=_object(min_government=_INT, min_civil_society=_INT),
+        lead_organisations={"type": "object", "description": "commitment id -> the org ids "
+                            "of its lead agencies", "additionalProperties": {
+                                "type": "array", "items": _STR}},
+    ),
+    "Forum": _object(
+        plan_id=_STR,
+        members={"type": "array", "items": _object(
+            person_id=_STR, name=_STR, org_id=_STR, org_name=_STR, stakeholder=_STR,
+            added_at=_STR, added_by=_ref("Actor"))},
+        removed={"type": "array", "items": _object(person_id=_STR, reason=_STR, at=_STR,
+                                                   by=_ref("Actor"))},
+        gates=_ref("Gates"),
+    ),
+    "CommitmentSignOffs": _object(
+        commitment_id=_STR, stage=_STR, required=_BOOL, may_sign=_BOOL,
+        lead_organisations={"type": "array", "items": _object(org_id=_STR, org_name=_STR)},
+        missing={"type": "array", "items": _ref("GateItem")},
+        signoffs={"type": "array", "items": _ref("SignOff")},
+    ),
+    "PlanSignOffs": _object(
+        plan_id=_STR, stage=_STR, required=_BOOL, may_sign=_BOOL,
+        forum={"oneOf": [_ref("ForumTally"), {"type": "null"}]},
+        signoffs={"type": "array", "items": _ref("SignOff")},
     ),
     "Validation": _object(
         commitment_id=_STR, ok=_BOOL,

@@ -26,6 +26,7 @@ class StageChange:
     position: int  # the snapshot of the stage that ended is the log before this position
     actor: Actor
     at: datetime
+    objection_reason: str = ""  # why the Secretariat advanced over objections, if any
 
 
 @dataclass

@@ -15,7 +15,7 @@ from events.record import Actor, RecordedEvent, Stakeholder
 from httpapi.params import looks_whole
 from identity.access import SignInRefused
 
-from . import cycle_state
+from . import cycle_state, forum
 from . import domain as d
 from .cycle_state import Implementation
 from .domain import Method, Stage
@@ -73,6 +73,7 @@ class ProcessState:
         self.documents: dict[str, str] = {}  # document id -> commitment id
         self.sessions: dict[str, Session] = {}
         self.inputs: dict[str, Input] = {}
+        self.forums: dict[str, forum.PlanForum] = {}  # plan id -> forum, gates, sign-offs
         self.implementations: dict[str, Implementation] = {}  # by commitment id
         # person id -> Unix time: sessions issued until then were ended (signed out, a new
         # invitation link, deactivated). Kept for people the registry does not know too:
@@ -183,7 +184,7 @@ def _stage_advanced(s: ProcessState, e: RecordedEvent, p: dict[str, Any]) -> Non
     plan = s.plans[p["plan_id"]]
     change = StageChange(
         Stage(p["from"]), Stage(p["to"]), list(p.get("warnings", [])), e.position, e.actor,
-        e.recorded_at,
+        e.recorded_at, str(p.get("objection_reason") or ""),
     )
     plan.stage = change.to_stage
     plan.history.append(change)
@@ -343,6 +344,7 @@ _HANDLERS = {
     d.INPUT_SUBMITTED: _input_submitted,
     d.INPUT_RESPONDED: _input_responded,
     **cycle_state.HANDLERS,
+    **forum.HANDLERS,
 }
 
 

@@ -88,7 +88,8 @@ def plan_json(state: ProcessState, plan: Plan, reader: Actor | None) -> dict[str
         ],
         "history": [
             {"from": str(h.from_stage), "to": str(h.to_stage), "position": h.position,
-             "at": h.at.isoformat(), "by": actor_json(h.actor), "warnings": h.warnings}
+             "at": h.at.isoformat(), "by": actor_json(h.actor), "warnings": h.warnings,
+             "objection_reason": h.objection_reason}
             for h in plan.history
         ],
         "consultation": window_json(plan.consultation, datetime.now(UTC)),

@@ -5,6 +5,7 @@
     snapshots/                    each stage as agreed (PDF, id and en)
     diffs/                        what changed from stage to stage, and who wrote it
     sessions/                     sessions held, attendance by organisation, minutes
+    forum/                        the multi-stakeholder forum, sign-offs and objections
     public-input/                 the input register with reasoned responses (Annex A style)
     implementation/               progress reports, monitoring notes, evidence files' SHA-256
     data/                         the open data (CSV and JSON)
@@ -39,6 +40,7 @@ from .documents import write_plan
 from .labels import Labels
 from .opendata import OpenData, add_open_data, csv_text, open_data
 from .plan import PlanView, load_stage_views
+from .signoffs import annex
 
 Progress = Callable[[int, int], None]
 SIX_MONTHS_DAYS = 183
@@ -110,6 +112,12 @@ def _register_html(view: PlanView, data: OpenData) -> str:
     )
 
 
+def _signoffs_markdown(view: PlanView) -> str:
+    english = Labels("en")
+    lines = annex(view, english) or ["No sign-offs are on the record."]
+    return f"# {english['signoffs']}\n\n" + "".join(f"- {line}\n" for line in lines)
+
+
 def _gaps(dates: list[date]) -> int:
     ordered = sorted(dates)
     return max(((b - a).days for a, b in itertools.pairwise(ordered)), default=0)
@@ -133,6 +141,11 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
     with_cso = [s for s in after_final if any(
         o.stakeholder is Stakeholder.CSO and o.name in s["attendance"].split("; ")
         for o in view.state.organisations.values())]
+    signoffs = data.tables["signoffs"]
+    members = sum(1 for m in data.tables["forum"] if not m["removed_at"])
+    objections = sum(1 for x in signoffs if x["current"] and x["signoff"] == "object")
+    reservations = sum(1 for x in signoffs
+                       if x["current"] and x["signoff"] == "agree_with_reservations")
     lines = [
         f"# Evidence pack: {plan.title} ({plan.period})",
         "",
@@ -147,6 +160,12 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
            + (" (MORE THAN SIX MONTHS)" if gap > SIX_MONTHS_DAYS else "") if dates else "")
         + ". Attendance by organisation and minutes are in `sessions/sessions.csv` and "
         "`sessions/minutes.md`.",
+        "",
+        "**1 Multi-stakeholder forum and sign-offs** - `forum/`: "
+        f"{members} current members (`forum.csv`, removals with their reasons); "
+        f"{len(signoffs)} sign-offs on the record, {objections} current objections and "
+        f"{reservations} current reservations, each with its text (`signoffs.csv`, "
+        "`signoffs.md`).",
         "",
         "**2.1 / 2.2 Public website and repository of co-creation evidence** - this pack: "
         "the plan (`plan/`), every stage as agreed (`snapshots/`), the open data (`data/`).",
@@ -278,6 +297,9 @@ def _assemble(sources: _Sources, out: IO[bytes], progress: Progress | None) -> d
         if data.tables["progress"] or data.tables["evidence"]:
             pack.add("implementation/progress.csv", csv_text(data.tables["progress"]))
             pack.add("implementation/evidence-files.csv", csv_text(data.tables["evidence"]))
+        pack.add("forum/forum.csv", csv_text(data.tables["forum"]))
+        pack.add("forum/signoffs.csv", csv_text(data.tables["signoffs"]))
+        pack.add("forum/signoffs.md", _signoffs_markdown(current))
         step()
         pack.add(f"audit/{bundle_name}", sources.bundle)
         pack.add("audit/checkpoints.txt", "\n".join(c.note() for c in sources.checkpoints))

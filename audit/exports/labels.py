@@ -46,6 +46,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "empty": ("(belum diisi)", "(not filled in)"),
     "no_milestones": ("Belum ada tonggak capaian.", "No milestones yet."),
     "contents": ("Daftar komitmen", "Commitments"),
+    "signoffs": ("Persetujuan, catatan keberatan dan keberatan",
+                 "Sign-offs, reservations and objections"),
+    "forum_plan": ("Rencana aksi (forum multi-pemangku)", "The plan (multi-stakeholder forum)"),
+    "secretariat_for": ("Sekretariat atas nama", "the Secretariat on behalf of"),
+    "over_objection": ("Sekretariat melanjutkan tahap meski ada keberatan, dengan alasan",
+                       "the Secretariat advanced over objections, with the reason"),
     # The template's own words, under the names the layouts use.
     "lead": FIELDS["meta.lead_agency"],
     "start": FIELDS["milestones.start"],

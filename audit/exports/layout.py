@@ -8,7 +8,7 @@ table (activity with a verifiable deliverable, start, end, output, actors) and t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from commitment.template import SECTIONS
 from .labels import Labels
 from .plan import CommitmentView, PlanView
 from .richtext import Block, Run, parse
+from .signoffs import annex
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class PlanDocument:
     verification_title: str
     verification: list[str]  # what it is and how to check it, then the note's lines
     footer: str
+    annex_title: str = ""
+    annex: list[str] = field(default_factory=list)  # sign-offs and objections, one a line
 
 
 def _text(value: Any) -> str:
@@ -137,4 +140,6 @@ def layout(view: PlanView, labels: Labels, generated: datetime) -> PlanDocument:
         verification_title=labels["verification"],
         verification=verification,
         footer=f"{view.plan.title} \u00b7 {labels.stage(view.stage)}",
+        annex_title=labels["signoffs"],
+        annex=annex(view, labels),
     )

@@ -22,9 +22,10 @@ from events.record import Stakeholder, format_timestamp, utc_now
 
 from .ids import contribution_id, input_id, milestone_id, session_id
 from .plan import DOC_PREFIX, PlanView
+from .signoffs import forum_rows, signoff_rows
 
 TABLES = ("commitments", "milestones", "contributions", "sessions", "inputs", "progress",
-          "evidence")
+          "evidence", "forum", "signoffs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +199,7 @@ def open_data(view: PlanView) -> OpenData:
     return OpenData(plan_row, {
         "commitments": commitments, "milestones": milestones, "contributions": contributions,
         "sessions": sessions, "inputs": inputs, "progress": progress, "evidence": evidence,
+        "forum": forum_rows(view), "signoffs": signoff_rows(view),
     })
 
 

@@ -199,6 +199,11 @@ def write_pdf(plan: PlanDocument, out: IO[bytes]) -> None:
     for page in plan.pages:
         story.append(PageBreak())
         story += _commitment(page, styles, plan.empty)
+    if plan.annex:
+        story.append(PageBreak())
+        story.append(Paragraph(escape(plan.annex_title), styles["h1"]))
+        story += [Paragraph(escape(line), styles["body"], bulletText="\u2022")
+                  for line in plan.annex]
     story.append(PageBreak())
     story.append(Paragraph(escape(plan.verification_title), styles["h1"]))
     intro, *note = plan.verification

@@ -128,6 +128,11 @@ def write_docx(plan: PlanDocument, out: IO[bytes]) -> None:
     for page in plan.pages:
         document.add_page_break()
         _commitment(document, page, plan.empty)
+    if plan.annex:
+        document.add_page_break()
+        document.add_heading(plan.annex_title, level=1)
+        for line in plan.annex:
+            document.add_paragraph(line, style="List Bullet")
     document.add_page_break()
     document.add_heading(plan.verification_title, level=1)
     intro, *note = plan.verification

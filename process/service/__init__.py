@@ -1,6 +1,6 @@
 """The commands of the co-creation process (``ProcessService``), one module per group:
 plans, people, commitments, revisions, sessions, public input, the consultation,
-implementation; ``core`` holds what they share.
+implementation, forum and sign-offs; ``core`` holds what they share.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from .people import PeopleCommands
 from .plans import PlanCommands
 from .revisions import RevisionCommands
 from .sessions import SessionCommands
+from .signoffs import SignOffCommands
 
 __all__ = ["ANONYMOUS_ID", "ProcessService", "StageAdvancedHook", "anonymous_actor", "new_id"]
 
@@ -27,5 +28,6 @@ class ProcessService(
     InputCommands,
     ConsultationCommands,
     ImplementationCommands,
+    SignOffCommands,
 ):
     """Every command of the co-creation process."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from commitment.template import read_commitment
-from events.errors import ConcurrencyError, EventStoreError, InvalidEventError
+from events.errors import ConcurrencyError, EventStoreError, GuardFailed, InvalidEventError
 from events.record import Actor, Context, NewEvent, Stakeholder
 from identity.access import SignInRefused
 
@@ -27,6 +27,8 @@ from .. import permissions
 from ..domain import Stage, next_stage
 from ..errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, Unavailable
 from ..evidence import EvidenceStore
+from ..forum_views import report_json
+from ..gates import gate_report
 from ..privacy import ContactSealer
 from ..records import Commitment, Input, Organisation, Person, Plan, Session, WorkingGroup
 from ..runtime import ProcessRuntime, StateUnavailable
@@ -165,25 +167,38 @@ class ServiceCore:
                     warn("input_without_response",
                          "Ada masukan publik yang belum ditanggapi",
                          "a public input has no reasoned response yet", input_id=item.id)
+        gate = gate_report(state, plan)
+        for kind, signoffs in (("objection", gate.objections),
+                               ("reservation", gate.reservations)):
+            for given in signoffs:
+                what_id = "Keberatan" if kind == "objection" else "Catatan keberatan"
+                what_en = "objection" if kind == "objection" else "reservation"
+                whose = f"{given.actor.name} ({given.actor.org_name})"
+                warn(f"signoff_{kind}", f"{what_id} dari {whose}: {given.text}",
+                     f"{what_en} by {whose}: {given.text}",
+                     **({"commitment_id": given.commitment_id} if given.commitment_id else {}))
         return {
             "plan_id": plan.id,
             "from": str(plan.stage),
             "to": str(target) if target is not None else None,
             "warnings": warnings,
+            "signoffs": report_json(state, gate),
         }
 
     # -- appending ---------------------------------------------------------------------------
 
     async def _write(
-        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None,
+        guard: Mapping[str, int] | None = None,
     ) -> int:
-        """Append and wait until folded; a ``ConcurrencyError`` is left to the caller."""
+        """Append and wait until folded; a ``ConcurrencyError`` or ``GuardFailed`` is left to
+        the caller."""
         try:
             positions = await self.runtime.store.append(
-                stream_id, events, expected_version=expected_version
+                stream_id, events, expected_version=expected_version, guard=guard
             )
             await self.runtime.wait_for(positions[-1])
-        except ConcurrencyError:
+        except (ConcurrencyError, GuardFailed):
             raise
         except InvalidEventError as error:
             raise Invalid(str(error)) from error
@@ -193,12 +208,12 @@ class ServiceCore:
 
     async def _append(
         self, stream_id: str, event_type: str, payload: dict[str, Any], actor: Actor,
-        context: Context, state: ProcessState,
+        context: Context, state: ProcessState, guard: Mapping[str, int] | None = None,
     ) -> int:
         event = NewEvent(event_type, payload, actor, context)
         try:
-            return await self._write(stream_id, [event], state.version_of(stream_id))
-        except ConcurrencyError as error:
+            return await self._write(stream_id, [event], state.version_of(stream_id), guard)
+        except (ConcurrencyError, GuardFailed) as error:
             raise Conflict(
                 "Data ini baru saja diubah orang lain; muat ulang lalu coba lagi / "
                 "someone changed this at the same moment; reload and try again"

@@ -11,6 +11,7 @@ from .. import domain as d
 from .. import permissions
 from ..domain import Stage
 from ..errors import Conflict, Invalid
+from ..gates import gate_report
 from ..records import Plan
 from .core import ServiceCore, _text, logger
 
@@ -30,12 +31,15 @@ class PlanCommands(ServiceCore):
         return state.plans[plan_id]
 
     async def advance_stage(
-        self, actor: Actor | None, plan_id: str, from_stage: str, acknowledge: bool
+        self, actor: Actor | None, plan_id: str, from_stage: str, acknowledge: bool,
+        objection_reason: str = "",
     ) -> tuple[Plan, dict[str, Any]]:
         """Advance to the next stage, recording the checklist warnings open at the time.
 
         ``from_stage`` must name the current stage, so two people pressing the button at once
-        advance one stage, not two; with warnings open, ``acknowledge`` must be true."""
+        advance one stage, not two; with warnings open, ``acknowledge`` must be true. The
+        sign-offs the gate requires (``process.gates``) must all be there, and advancing over
+        an objection needs ``objection_reason``."""
         who = self._signed_in(await self.resolve(actor))
         state = await self.state()
         plan = self.plan(state, plan_id)
@@ -45,6 +49,7 @@ class PlanCommands(ServiceCore):
                 f"the plan is at {plan.stage}, not {from_stage}; reload to see the change",
                 code="stage_moved",
             )
+        forum_version = state.version_of(d.forum_stream(plan.id))
         checklist = await self.checklist(plan)
         blocking = [w for w in checklist["warnings"] if w["blocking"]]
         if blocking:
@@ -52,6 +57,16 @@ class PlanCommands(ServiceCore):
                 "Tahap tidak dapat dilanjutkan: " + "; ".join(w["message_id"] for w in blocking)
                 + " / the stage cannot advance: " + "; ".join(w["message_en"] for w in blocking),
                 code="checklist_blocked",
+            )
+        gate = checklist["signoffs"]
+        if not gate["ready"]:
+            raise Conflict(gate_report(state, plan).missing_text(), code="signoffs_missing")
+        if gate["objections"] and not objection_reason.strip():
+            raise Conflict(
+                f"Ada {len(gate['objections'])} keberatan; Sekretariat perlu memberi alasan "
+                f"untuk tetap maju (objection_reason) / {len(gate['objections'])} objections "
+                "are on the record; advancing over them needs the Secretariat's reason "
+                "(objection_reason)", code="objection_needs_reason",
             )
         if checklist["warnings"] and not acknowledge:
             raise Conflict(
@@ -61,9 +76,15 @@ class PlanCommands(ServiceCore):
             )
         payload = {"plan_id": plan.id, "from": checklist["from"], "to": checklist["to"],
                    "warnings": checklist["warnings"]}
+        if gate["required"]:
+            payload["signoffs"] = {k: gate[k] for k in ("required", "done", "forum")}
+        if gate["objections"]:
+            payload["objection_reason"] = objection_reason.strip()
         context = self._context(state, plan, who)
+        # Guarded by the forum's stream: a sign-off, objection or removal recorded meanwhile
+        # makes this a 409 rather than an advance over something nobody saw.
         await self._append(d.plan_stream(plan.id), d.PLAN_STAGE_ADVANCED, payload, who,
-                           context, state)
+                           context, state, guard={d.forum_stream(plan.id): forum_version})
         if self.on_stage_advanced is not None:
             try:
                 await self.on_stage_advanced(Context(plan.id, checklist["to"], context.session_id))

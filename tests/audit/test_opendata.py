@@ -25,8 +25,8 @@ async def test_tables_have_stable_ogp_style_ids(story: Story) -> None:
     write_csv_zip(data, out)
     archive = zipfile.ZipFile(out)
     assert sorted(archive.namelist()) == [
-        "commitments.csv", "contributions.csv", "evidence.csv", "inputs.csv", "milestones.csv",
-        "plan.json", "progress.csv", "sessions.csv"]
+        "commitments.csv", "contributions.csv", "evidence.csv", "forum.csv", "inputs.csv",
+        "milestones.csv", "plan.json", "progress.csv", "sessions.csv", "signoffs.csv"]
     commitments = csv_rows(archive, "commitments.csv")
     assert [(c["id"], c["lead_agency"], c["milestones"]) for c in commitments] == [
         ("ID0121", "Kementerian Sosial", "2"), ("ID0002", "", "0")]

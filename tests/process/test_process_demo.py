@@ -67,6 +67,11 @@ async def test_seed_is_idempotent_and_serves_a_plan_in_draft1(settings: Settings
         reports = [(await web.get(f"/api/commitments/{c['id']}/validation")).json()["ok"]
                    for c in plan["commitments"]]
         assert reports == [True, False, False, False]  # the others show the checklist at work
+        # The example gates: lead agencies before leaving Draft 3, the forum before Final.
+        forum = (await web.get(f"/api/plans/{plan['id']}/forum")).json()
+        assert forum["gates"]["gates"] == {"draft3": ["lead_agency"], "draft4": ["forum"]}
+        assert forum["gates"]["lead_organisations"]["c1"] == ["kemensos"]
+        assert {m["stakeholder"] for m in forum["members"]} == {"cso", "kldi"}
 
 
 def free_port() -> int:

@@ -1,6 +1,9 @@
 // Secretariat admin: the plan, its stage, people and invitations, working groups, sessions
 // and responses to public input. The server checks every request; this page only gathers them.
 import { ConsultationPanel } from '../admin/ConsultationPanel'
+// Secretariat admin: the plan, its stage, people and invitations, working groups, the forum and
+// its gate rules, sessions and responses to public input. The server checks every request; this page only gathers them.
+import { ForumPanel } from '../admin/ForumPanel'
 import { GroupsPanel } from '../admin/GroupsPanel'
 import { ImplementationPanel } from '../admin/ImplementationPanel'
 import { PeoplePanel } from '../admin/PeoplePanel'
@@ -63,6 +66,9 @@ export default function Admin() {
                   <ImplementationPanel plan={plan} onChange={reload} />
                   <div class="wide">
                     <GroupsPanel plan={plan} onChange={reload} />
+                  </div>
+                  <div class="wide">
+                    <ForumPanel plan={plan} />
                   </div>
                   <div class="wide">
                     <PeoplePanel />

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { api, type Commitment, type Input, type Plan, type Session, type Validation, type WorkingGroup } from '../api'
 import type { PresenceUser } from '../collab/connection'
 import { watchPresence } from '../collab/presenceWatch'
+import { SignOffPanel } from '../forum/SignOffs'
 import { formatDate, t, useLang } from '../i18n'
 import { useMe } from '../session'
 import { Loading } from '../ui/Loading'
@@ -176,6 +177,11 @@ function PlanView({ plan }: { plan: Plan }) {
           <h2 id="session-heading">{t('dash.session')}</h2>
           <OpenSession planId={plan.id} />
         </section>
+        {me && me.stakeholder !== 'public' && (
+          <div class="wide">
+            <SignOffPanel kind="plan" id={plan.id} me={me} />
+          </div>
+        )}
         {me && me.stakeholder !== 'public' && (
           <section class="panel" aria-labelledby="awaiting-heading">
             <h2 id="awaiting-heading">{t('dash.awaiting')}</h2>

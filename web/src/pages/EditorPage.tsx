@@ -11,6 +11,7 @@ import { RichSection } from '../editor/RichSection'
 import { Status } from '../editor/Status'
 import { SessionNote } from '../editor/SessionNote'
 import { Validation } from '../editor/Validation'
+import { SignOffPanel } from '../forum/SignOffs'
 import { serverText, t, useLang } from '../i18n'
 import { useMe } from '../session'
 import { Loading } from '../ui/Loading'
@@ -73,6 +74,7 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
         <aside class="side">
           <Presence conn={conn} />
           <Validation conn={conn} commitmentId={commitment.id} lang={lang} />
+          <SignOffPanel kind="commitment" id={commitment.id} me={me} />
         </aside>
       </div>
     </div>
