@@ -30,6 +30,7 @@ from .close_codes import CloseCode
 from .limits import AddressGuard, Limits, PersonLimits, Refusal
 from .loading import DOCUMENT_ID
 from .metrics import Metrics, PersonRefusal
+from .refusals import edit_refused
 from .room_manager import RoomManager
 from .rooms import Room
 
@@ -47,8 +48,11 @@ TOO_COSTLY = ("pembaruan terlalu berat: lebih dari {0} struktur Yjs / "
               "update too costly: over {0} Yjs structs")
 TOO_MANY_CONNECTIONS = ("terlalu banyak koneksi terbuka (maks. {0}) / "
                         "too many open connections for one person (max {0})")
+TOO_LARGE = ("suntingan lebih dari {0} bita / edit over the {0}-byte limit")
 PRESENCE_TOO_BIG = ("status kehadiran lebih dari {0} bita / "
                     "presence message over the {0}-byte limit")
+SOMEONE_ELSE = ("di peramban ini sudah masuk orang lain / "
+                "someone else has signed in in this browser")
 PRESENCE_FLOOD = "terlalu banyak pesan kehadiran / too many presence messages"
 
 
@@ -70,7 +74,6 @@ class Connection:
         self.access = access
         self.wants_saved = wants_saved
         self.written_clients: set[int] = set()
-        self.last_denied = float("-inf")
         self._limits = limits
         self.metrics = metrics
         self._queue: deque[bytes] = deque()
@@ -105,7 +108,8 @@ class Connection:
         self.metrics.slow_disconnects.inc()
         self._queue.clear()
         self._queued_bytes = 0
-        self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to resync")
+        self.close(CloseCode.TOO_SLOW, "terlalu lambat; menyambung ulang / "
+                                       "too slow to keep up; reconnect to resync")
         if self._writer is not None:
             self._writer.cancel()  # it may be stuck sending to this very client
         asyncio.get_running_loop().create_task(self._close_now())
@@ -167,7 +171,7 @@ async def reject(websocket: WebSocket, code: int, reason: str) -> None:
 async def _refuse(websocket: WebSocket, refusal: Refusal, *, explain: bool) -> None:
     """Refuse an address over its limits. An HTTP 429 to the upgrade costs no websocket (no
     accept, close frame or closing handshake), but browsers show nothing of it: an address
-    gets a few refusals explained with 4429 and the reason first (``AddressGuard.explain``)."""
+    gets a few refusals explained with 1013 and the reason first (``AddressGuard.explain``)."""
     if explain or "websocket.http.response" not in websocket.scope.get("extensions", {}):
         await reject(websocket, CloseCode.RATE_LIMITED, refusal.value)
         return
@@ -250,6 +254,12 @@ async def _admit(websocket: WebSocket, principal: Principal) -> DocumentAccess |
     if cross_site_cookie(websocket):
         await reject(websocket, CloseCode.FORBIDDEN, "session cookie sent from another site")
         return None
+    expected = websocket.query_params.get("person")
+    if expected is not None and expected != principal.person_id:
+        # The page was opened as someone else, and another tab of this browser has signed
+        # in since: it must not go on writing under the new cookie's name.
+        await reject(websocket, CloseCode.UNAUTHORIZED, SOMEONE_ELSE)
+        return None
     if not DOCUMENT_ID.match(document_id):
         await reject(websocket, CloseCode.BAD_MESSAGE, "malformed document id")
         return None
@@ -322,8 +332,12 @@ async def _read(
             connection.close(CloseCode.BAD_MESSAGE, "y-websocket frames are binary")
             return
         if len(data) > limits.max_message_bytes:
-            connection.close(CloseCode.TOO_BIG,
-                             f"message over the {limits.max_message_bytes}-byte limit")
+            if data[0] == protocol.MessageType.SYNC:
+                # An edit (a paste, a resync) the client would send again on every reconnect.
+                edit_refused(connection, TOO_LARGE.format(limits.max_message_bytes))
+            else:
+                connection.close(CloseCode.TOO_BIG,
+                                 f"message over the {limits.max_message_bytes}-byte limit")
             return
         try:
             message = protocol.decode(data)
@@ -364,7 +378,7 @@ async def _within_budget(connection: Connection, update: bytes, limits: Limits,
         limiter.items.take(person, limits.max_update_items)
         connection.metrics.updates_refused.inc()
         connection.metrics.person_refusals.inc(PersonRefusal.COSTLY)
-        connection.close(CloseCode.TOO_BIG, TOO_COSTLY.format(limits.max_update_items))
+        edit_refused(connection, TOO_COSTLY.format(limits.max_update_items))
         return None
     except ycodec.DecodeError as error:
         raise ycodec.DecodeError(f"not a Yjs update: {error}") from error

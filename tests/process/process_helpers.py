@@ -20,6 +20,7 @@ from events.record import Stakeholder
 from identity.tokens import issue_token
 from server import protocol
 from server.awareness import Entry, decode_update, encode_update
+from server.close_codes import CloseCode
 
 SECRET = b"process-test-secret-0123456789abcdef"
 ADMIN_TOKEN = issue_token(SECRET, name="Admin Sekretariat", org="Sekretariat OGI",
@@ -211,7 +212,8 @@ class DocClient:
 
     async def type(self, text: str) -> bool:
         """Type ``text`` at the end of the title; True if the server saved it, False if it
-        refused it (a permission-denied message)."""
+        refused it (a permission-denied message, then close 4422), after which the client
+        has done what the web app does: loaded the document afresh over a new connection."""
         denied_before = len(self.denied)
         state_before = self.doc.get_state()
         self.title.insert(len(self.title), text)
@@ -219,4 +221,18 @@ class DocClient:
         clock = ycodec.decode_state_vector(self.doc.get_state())[self.doc.client_id]
         await self.until(lambda: len(self.denied) > denied_before
                          or self.saved.get(self.doc.client_id, 0) >= clock)
-        return len(self.denied) == denied_before
+        if len(self.denied) == denied_before:
+            return True
+        await self.until(lambda: self.closed)
+        assert self.close_code == CloseCode.REFUSED, (self.close_code, self.close_reason)
+        await self.reload()
+        return False
+
+    async def reload(self) -> None:
+        """A fresh copy of the document from the server, over a new connection."""
+        self.doc = pycrdt.Doc()
+        self.title = self.doc.get("title", type=pycrdt.Text)
+        self.synced.clear()
+        self.saved = {}
+        await self.__aenter__()
+        await self.until(lambda: self.synced.is_set())
