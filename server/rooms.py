@@ -220,6 +220,8 @@ class Room:
         if peer.access.can_write:
             # Ask the client for what the server lacks (its sync step 2), e.g. after a crash.
             peer.send(protocol.sync_step1(self.doc.get_state()))
+        else:
+            write_withdrawn(peer, peer.access.reason)  # a reader knows why from the start
         present = self.awareness.current()
         if present:
             peer.send(protocol.awareness(encode_update(present)))
