@@ -132,7 +132,9 @@ def serve_command(args: argparse.Namespace) -> int:
         http=deadline.protocol_class(limits.header_timeout),  # against slow-loris
         ws="websockets-sansio",
         ws_per_message_deflate=False,
-        ws_max_size=settings.max_message_bytes + 64,  # framing; the app checks the exact limit
+        # The app checks the exact limit: an edit up to 4 times over it is refused with a reason
+        # (4422) and the client reloads; only beyond that does uvicorn's own 1009 answer.
+        ws_max_size=4 * settings.max_message_bytes + 64,
         # A connection that dropped without a close (a laptop lid, a lost network) is found
         # within 8 s, and its person's presence goes with it: others see them away in time.
         ws_ping_interval=PING_INTERVAL_S,

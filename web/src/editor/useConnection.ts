@@ -52,7 +52,7 @@ export function useConnection(documentId: string, personId: string, notSentReaso
       // Synced over a connection that may not write, with edits the server never took: they
       // can never be sent from this copy.
       if (status.synced && status.localLoaded && !status.writeGranted && status.pending && status.link === 'connected') {
-        recover(notSentReason)
+        recover(status.deniedReason ?? notSentReason)
       }
     })
     return () => {
