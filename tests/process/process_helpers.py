@@ -137,8 +137,9 @@ class DocClient:
     """A y-websocket client editing the ``title`` of a commitment document, like the web app:
     it sends its sync step 1 on open, answers the server's, and sends each change."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
         self.url = url
+        self.headers = headers or {}
         self.doc: pycrdt.Doc[Any] = pycrdt.Doc()
         self.title = self.doc.get("title", type=pycrdt.Text)
         self.synced = asyncio.Event()
@@ -152,7 +153,8 @@ class DocClient:
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> DocClient:
-        self._ws = await websockets.connect(self.url, open_timeout=5)
+        self._ws = await websockets.connect(self.url, open_timeout=5,
+                                            additional_headers=self.headers)
         with contextlib.suppress(websockets.ConnectionClosed):  # refused right after opening
             await self._ws.send(protocol.sync_step1(self.doc.get_state()))
         self._reader = asyncio.create_task(self._read())
