@@ -27,9 +27,17 @@ from ycodec import Outline, TooManyStructs
 
 from . import costs, protocol
 from .close_codes import CloseCode
+from .frame_limits import MAX_RATE_WAIT, presence_allowed, too_big
 from .limits import AddressGuard, Limits, PersonLimits, Refusal
 from .loading import DOCUMENT_ID
 from .metrics import Metrics, PersonRefusal
+from .reasons import (
+    SOMEONE_ELSE,
+    TOO_COSTLY,
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_EDITS,
+    TOO_SLOW,
+)
 from .refusals import edit_refused
 from .room_manager import RoomManager
 from .rooms import Room
@@ -39,22 +47,7 @@ log = logging.getLogger("kokreasi.connection")
 # (direct peer, X-Forwarded-For headers) -> the client's address
 AddressResolver = Callable[[str, list[str]], str]
 
-MAX_RATE_WAIT = 10.0  # seconds of rate-limit debt before a writer is cut off
 CLOSE_TIMEOUT = 2.0  # seconds to wait for a close frame to get out
-
-# Close reasons (at most 123 bytes), Indonesian / English.
-TOO_MANY_EDITS = "terlalu banyak suntingan; pelan-pelan / too many edits; slow down"
-TOO_COSTLY = ("pembaruan terlalu berat: lebih dari {0} struktur Yjs / "
-              "update too costly: over {0} Yjs structs")
-TOO_MANY_CONNECTIONS = ("terlalu banyak koneksi terbuka (maks. {0}) / "
-                        "too many open connections for one person (max {0})")
-TOO_LARGE = ("suntingan lebih dari {0} bita / edit over the {0}-byte limit")
-PRESENCE_TOO_BIG = ("status kehadiran lebih dari {0} bita / "
-                    "presence message over the {0}-byte limit")
-SOMEONE_ELSE = ("di peramban ini sudah masuk orang lain / "
-                "someone else has signed in in this browser")
-PRESENCE_FLOOD = "terlalu banyak pesan kehadiran / too many presence messages"
-
 
 class Connection:
     """One client of one room (implements ``rooms.Peer``)."""
@@ -108,8 +101,7 @@ class Connection:
         self.metrics.slow_disconnects.inc()
         self._queue.clear()
         self._queued_bytes = 0
-        self.close(CloseCode.TOO_SLOW, "terlalu lambat; menyambung ulang / "
-                                       "too slow to keep up; reconnect to resync")
+        self.close(CloseCode.TOO_SLOW, TOO_SLOW)
         if self._writer is not None:
             self._writer.cancel()  # it may be stuck sending to this very client
         asyncio.get_running_loop().create_task(self._close_now())
@@ -256,8 +248,7 @@ async def _admit(websocket: WebSocket, principal: Principal) -> DocumentAccess |
         return None
     expected = websocket.query_params.get("person")
     if expected is not None and expected != principal.person_id:
-        # The page was opened as someone else, and another tab of this browser has signed
-        # in since: it must not go on writing under the new cookie's name.
+        # Opened as someone else, before another tab signed in: not under this cookie's name.
         await reject(websocket, CloseCode.UNAUTHORIZED, SOMEONE_ELSE)
         return None
     if not DOCUMENT_ID.match(document_id):
@@ -332,12 +323,7 @@ async def _read(
             connection.close(CloseCode.BAD_MESSAGE, "y-websocket frames are binary")
             return
         if len(data) > limits.max_message_bytes:
-            if data[0] == protocol.MessageType.SYNC:
-                # An edit (a paste, a resync) the client would send again on every reconnect.
-                edit_refused(connection, TOO_LARGE.format(limits.max_message_bytes))
-            else:
-                connection.close(CloseCode.TOO_BIG,
-                                 f"message over the {limits.max_message_bytes}-byte limit")
+            too_big(connection, data, limits.max_message_bytes)
             return
         try:
             message = protocol.decode(data)
@@ -349,7 +335,7 @@ async def _read(
                 if shape is None:
                     return
             elif isinstance(message, protocol.AwarenessMessage):
-                relay = _presence_allowed(connection, message.update, limits)
+                relay = presence_allowed(connection, message.update, limits)
                 if relay is None:
                     return
                 if not relay:
@@ -385,23 +371,3 @@ async def _within_budget(connection: Connection, update: bytes, limits: Limits,
     items = costs.cost(shape, len(update), limits)
     debt = max(limiter.edits.take(person), limiter.items.take(person, items))
     return shape if await _paid_up(connection, debt) else None
-
-
-def _presence_allowed(connection: Connection, update: bytes, limits: Limits) -> bool | None:
-    """Whether to relay a presence update; None when the connection was closed instead."""
-    refusals = connection.metrics.person_refusals
-    if len(update) > limits.max_presence_bytes:
-        refusals.inc(PersonRefusal.PRESENCE_SIZE)
-        connection.close(CloseCode.TOO_BIG, PRESENCE_TOO_BIG.format(limits.max_presence_bytes))
-        return None
-    debt = connection.presence.take()
-    if debt > MAX_RATE_WAIT:
-        refusals.inc(PersonRefusal.PRESENCE_RATE)
-        connection.close(CloseCode.RATE_LIMITED, PRESENCE_FLOOD)
-        return None
-    if debt:
-        # Over the rate: never relayed. A cursor sends its next state soon anyway, and
-        # every client renews its own each 15 s.
-        refusals.inc(PersonRefusal.PRESENCE_DROPPED)
-        return False
-    return True

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from identity.auth import SessionCheck
 
 from .close_codes import CloseCode
-from .connection import SOMEONE_ELSE, Connection
+from .connection import Connection
+from .reasons import SOMEONE_ELSE
 
 
 async def close_ended_sessions(connections: Iterable[Connection], check: SessionCheck) -> None:
