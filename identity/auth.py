@@ -20,6 +20,13 @@ one on ``app.state.session_check``; it answers from the folded log, which every 
 shares."""
 SESSION_CHECK = "session_check"
 
+SESSION_REPLACED = "session_replaced"
+SessionReplaced = Callable[[str], None]
+"""``replaced(token_id)``: a browser signed in again (another person's invitation link, or a
+new one) over the session cookie of this token; the composition root puts one on
+``app.state.session_replaced`` that closes the live connections the old cookie opened on
+this instance, so no tab goes on writing as the person the browser no longer is."""
+
 ENDED = {"ended": "session_ended", "deactivated": "deactivated"}
 """Error codes of a token whose session was ended (``SessionCheck``)."""
 

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -65,7 +66,7 @@ from server.publisher import Publisher
 from server.room_manager import RoomManager
 from server.rooms import RoomServices
 from server.security import SameOriginWrites, SecurityHeaders
-from server.sessions import close_ended_sessions
+from server.sessions import close_ended_sessions, close_replaced_session
 
 from .settings import Settings
 
@@ -139,6 +140,7 @@ def create_app(
             await close_ended_sessions(state.connections, check)
 
         runtime.on_change(sessions_changed)  # whatever the policy: an ended session ends
+        state.session_replaced = partial(close_replaced_session, state.connections)
         watchdog = asyncio.create_task(_watch_connections(state.connections, limits))
         state.ready = True
         log.info("serving", extra={"instance": state.instance_id})

@@ -13,9 +13,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from identity.auth import SESSION_COOKIE
+from identity.auth import SESSION_COOKIE, SESSION_REPLACED, SessionReplaced
 from identity.origin import opened_here, same_origin
-from identity.tokens import issue_token
+from identity.tokens import TokenError, issue_token, read_token
 
 from .errors import Forbidden, ProcessError
 from .http import (
@@ -110,10 +110,27 @@ async def _exchange(call: Call) -> Response:
     token = issue_token(service.secret_key, name=actor.name, org=actor.org_name,
                         role=actor.stakeholder, person_id=actor.person_id, org_id=actor.org_id,
                         ttl_seconds=SESSION_TTL_S)
+    _replace_session(call.request)
     response = RedirectResponse("/", status_code=303, headers=JSON_HEADERS)
     response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_S, path="/", httponly=True,
                         samesite="lax", secure=came_over_https(call.request))
     return response
+
+
+def _replace_session(request: Request) -> None:
+    """The browser had a session cookie, which this sign-in replaces: end its live connections
+    (its tabs find out who is signed in now, see docs/security.md)."""
+    replaced: SessionReplaced | None = getattr(request.app.state, SESSION_REPLACED, None)
+    old = request.cookies.get(SESSION_COOKIE)
+    if replaced is None or not old:
+        return
+    settings = request.app.state.settings
+    try:
+        principal = read_token(settings.secret_key, old, previous=settings.previous_secret_keys)
+    except TokenError:
+        return  # a bad or expired cookie opened no connection
+    if principal.token_id:
+        replaced(principal.token_id)
 
 
 def _invitation_refused(call: Call, error: ProcessError) -> Response:

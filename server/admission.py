@@ -3,10 +3,11 @@
 The room asks this for each update of a batch, against the room's state plus the batch's
 earlier updates; it does no I/O and changes nothing, so every rule is tested on bytes alone
 (tests/server/test_admission.py). The room then acts on the verdict: logs the accepted update,
-acknowledges a repeat, refuses (the client is told, the connection stays) or closes.
+acknowledges a repeat, refuses (the client is told why, then closed with 4422 or the
+verdict's code: its copy holds an edit the server will never take) or closes.
 
 In order: the update must be a Yjs update (else close, 4400); one that brings nothing new is a
-repeat; its new part must fit the limit (else close, 1009); the document's own rules (the
+repeat; its new part must fit the limit (else refuse); the document's own rules (the
 template's root names) may refuse it; every client id it writes with must belong to its
 author (bound by the log, announced in presence, or claimed earlier in the batch; else refuse
 and close, 4409); and it must not build on edits of its client ids the room never logged
@@ -28,7 +29,7 @@ from .updates import CheckedUpdate, MalformedUpdate, check_update, whole
 class Verdict(enum.Enum):
     ACCEPT = "accept"  # log it
     REPEAT = "repeat"  # nothing new: acknowledge once what came before is durable
-    REFUSE = "refuse"  # tell the writer why; the connection stays
+    REFUSE = "refuse"  # tell the writer why, then close (4422 unless ``close_code``)
     CLOSE = "close"  # close the connection with ``close_code``
 
 
@@ -37,7 +38,7 @@ class Decision:
     verdict: Verdict
     checked: CheckedUpdate | None = None  # the trimmed update, for ACCEPT and REPEAT
     reason: str = ""
-    close_code: int | None = None  # for CLOSE, and for a REFUSE that also closes
+    close_code: int | None = None  # for CLOSE; for REFUSE when not 4422
 
 
 def admit(
@@ -62,8 +63,8 @@ def admit(
     if checked.empty:
         return Decision(Verdict.REPEAT, checked)
     if len(checked.update) > limit:
-        return Decision(Verdict.CLOSE, reason=f"update over the {limit}-byte limit",
-                        close_code=CloseCode.TOO_BIG)
+        return Decision(Verdict.REFUSE, reason=(
+            f"suntingan lebih dari {limit} bita / edit over the {limit}-byte limit"))
     refusal = document_rules(checked.update) if document_rules is not None else None
     if refusal is not None:
         return Decision(Verdict.REFUSE, reason=refusal)

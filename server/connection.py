@@ -27,9 +27,18 @@ from ycodec import Outline, TooManyStructs
 
 from . import costs, protocol
 from .close_codes import CloseCode
+from .frame_limits import MAX_RATE_WAIT, presence_allowed, too_big
 from .limits import AddressGuard, Limits, PersonLimits, Refusal
 from .loading import DOCUMENT_ID
 from .metrics import Metrics, PersonRefusal
+from .reasons import (
+    SOMEONE_ELSE,
+    TOO_COSTLY,
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_EDITS,
+    TOO_SLOW,
+)
+from .refusals import edit_refused
 from .room_manager import RoomManager
 from .rooms import Room
 
@@ -38,19 +47,7 @@ log = logging.getLogger("kokreasi.connection")
 # (direct peer, X-Forwarded-For headers) -> the client's address
 AddressResolver = Callable[[str, list[str]], str]
 
-MAX_RATE_WAIT = 10.0  # seconds of rate-limit debt before a writer is cut off
 CLOSE_TIMEOUT = 2.0  # seconds to wait for a close frame to get out
-
-# Close reasons (at most 123 bytes), Indonesian / English.
-TOO_MANY_EDITS = "terlalu banyak suntingan; pelan-pelan / too many edits; slow down"
-TOO_COSTLY = ("pembaruan terlalu berat: lebih dari {0} struktur Yjs / "
-              "update too costly: over {0} Yjs structs")
-TOO_MANY_CONNECTIONS = ("terlalu banyak koneksi terbuka (maks. {0}) / "
-                        "too many open connections for one person (max {0})")
-PRESENCE_TOO_BIG = ("status kehadiran lebih dari {0} bita / "
-                    "presence message over the {0}-byte limit")
-PRESENCE_FLOOD = "terlalu banyak pesan kehadiran / too many presence messages"
-
 
 class Connection:
     """One client of one room (implements ``edits.Peer``)."""
@@ -70,7 +67,6 @@ class Connection:
         self.access = access
         self.wants_saved = wants_saved
         self.written_clients: set[int] = set()
-        self.last_denied = float("-inf")
         self._limits = limits
         self.metrics = metrics
         self._queue: deque[bytes] = deque()
@@ -105,7 +101,7 @@ class Connection:
         self.metrics.slow_disconnects.inc()
         self._queue.clear()
         self._queued_bytes = 0
-        self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to resync")
+        self.close(CloseCode.TOO_SLOW, TOO_SLOW)
         if self._writer is not None:
             self._writer.cancel()  # it may be stuck sending to this very client
         asyncio.get_running_loop().create_task(self._close_now())
@@ -167,7 +163,7 @@ async def reject(websocket: WebSocket, code: int, reason: str) -> None:
 async def _refuse(websocket: WebSocket, refusal: Refusal, *, explain: bool) -> None:
     """Refuse an address over its limits. An HTTP 429 to the upgrade costs no websocket (no
     accept, close frame or closing handshake), but browsers show nothing of it: an address
-    gets a few refusals explained with 4429 and the reason first (``AddressGuard.explain``)."""
+    gets a few refusals explained with 1013 and the reason first (``AddressGuard.explain``)."""
     if explain or "websocket.http.response" not in websocket.scope.get("extensions", {}):
         await reject(websocket, CloseCode.RATE_LIMITED, refusal.value)
         return
@@ -250,6 +246,11 @@ async def _admit(websocket: WebSocket, principal: Principal) -> DocumentAccess |
     if cross_site_cookie(websocket):
         await reject(websocket, CloseCode.FORBIDDEN, "session cookie sent from another site")
         return None
+    expected = websocket.query_params.get("person")
+    if expected is not None and expected != principal.person_id:
+        # Opened as someone else, before another tab signed in: not under this cookie's name.
+        await reject(websocket, CloseCode.UNAUTHORIZED, SOMEONE_ELSE)
+        return None
     if not DOCUMENT_ID.match(document_id):
         await reject(websocket, CloseCode.BAD_MESSAGE, "malformed document id")
         return None
@@ -322,8 +323,7 @@ async def _read(
             connection.close(CloseCode.BAD_MESSAGE, "y-websocket frames are binary")
             return
         if len(data) > limits.max_message_bytes:
-            connection.close(CloseCode.TOO_BIG,
-                             f"message over the {limits.max_message_bytes}-byte limit")
+            too_big(connection, data, limits.max_message_bytes)
             return
         try:
             message = protocol.decode(data)
@@ -335,7 +335,7 @@ async def _read(
                 if shape is None:
                     return
             elif isinstance(message, protocol.AwarenessMessage):
-                relay = _presence_allowed(connection, message.update, limits)
+                relay = presence_allowed(connection, message.update, limits)
                 if relay is None:
                     return
                 if not relay:
@@ -364,30 +364,10 @@ async def _within_budget(connection: Connection, update: bytes, limits: Limits,
         limiter.items.take(person, limits.max_update_items)
         connection.metrics.updates_refused.inc()
         connection.metrics.person_refusals.inc(PersonRefusal.COSTLY)
-        connection.close(CloseCode.TOO_BIG, TOO_COSTLY.format(limits.max_update_items))
+        edit_refused(connection, TOO_COSTLY.format(limits.max_update_items))
         return None
     except ycodec.DecodeError as error:
         raise ycodec.DecodeError(f"not a Yjs update: {error}") from error
     items = costs.cost(shape, len(update), limits)
     debt = max(limiter.edits.take(person), limiter.items.take(person, items))
     return shape if await _paid_up(connection, debt) else None
-
-
-def _presence_allowed(connection: Connection, update: bytes, limits: Limits) -> bool | None:
-    """Whether to relay a presence update; None when the connection was closed instead."""
-    refusals = connection.metrics.person_refusals
-    if len(update) > limits.max_presence_bytes:
-        refusals.inc(PersonRefusal.PRESENCE_SIZE)
-        connection.close(CloseCode.TOO_BIG, PRESENCE_TOO_BIG.format(limits.max_presence_bytes))
-        return None
-    debt = connection.presence.take()
-    if debt > MAX_RATE_WAIT:
-        refusals.inc(PersonRefusal.PRESENCE_RATE)
-        connection.close(CloseCode.RATE_LIMITED, PRESENCE_FLOOD)
-        return None
-    if debt:
-        # Over the rate: never relayed. A cursor sends its next state soon anyway, and
-        # every client renews its own each 15 s.
-        refusals.inc(PersonRefusal.PRESENCE_DROPPED)
-        return False
-    return True

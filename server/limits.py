@@ -35,7 +35,9 @@ class Limits:
     max_send_queue_bytes: int = 8 * 1024 * 1024
     max_send_queue_messages: int = 10_000
     send_stall_seconds: float = 2.0
-    denied_notice_interval: float = 1.0  # seconds between permission-denied replies
+    # Unused since a refused edit closes its connection (one notice each); kept so that
+    # configurations and tests that set it still load.
+    denied_notice_interval: float = 1.0
     header_timeout: float = 10.0  # seconds for a request's headers (``server.deadline``)
     per_address: AddressLimits = field(default_factory=lambda: AddressLimits())
 
@@ -88,7 +90,7 @@ class AddressLimits:
     failure_burst: float = 100.0
     failures_per_second: float = 1.0
     max_unauthenticated: int = 100  # handshakes of one address still being checked at once
-    # Refusals explained with an accepted socket closed with 4429 and a reason (browsers show
+    # Refusals explained with an accepted socket closed with 1013 and a reason (browsers show
     # nothing of an HTTP refusal of the upgrade); beyond these, the cheap HTTP 429.
     explained_burst: float = 10.0
     explained_per_second: float = 1.0

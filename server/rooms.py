@@ -46,6 +46,7 @@ from .limits import Limits
 from .loading import CheckpointStore, LoadedDocument, catch_up, stream_of
 from .metrics import Metrics
 from .presence import PresenceRelay
+from .refusals import edit_refused, write_withdrawn
 from .updates import ClientBindings, add_deletions, advance, doc_deletions
 
 log = logging.getLogger("kokreasi.rooms")
@@ -122,6 +123,8 @@ class Room:
         if peer.access.can_write:
             # Ask the client for what the server lacks (its sync step 2), e.g. after a crash.
             peer.send(protocol.sync_step1(self.doc.get_state()))
+        else:
+            write_withdrawn(peer, peer.access.reason)  # a reader knows why from the start
         present = self.awareness.current()
         if present:
             peer.send(protocol.awareness(encode_update(present)))
@@ -136,9 +139,12 @@ class Room:
 
     def access_changed(self, peer: Peer, access: DocumentAccess) -> None:
         gained_write = access.can_write and not peer.access.can_write
+        lost_write = peer.access.can_write and not access.can_write
         peer.access = access
         if gained_write:
             peer.send(protocol.sync_step1(self.doc.get_state()))
+        elif lost_write:
+            write_withdrawn(peer, access.reason)  # now, not when the client next types
 
     # Messages from a local connection ---------------------------------------------------
 
@@ -171,16 +177,11 @@ class Room:
             peer.send(protocol.awareness(encode_update(self.awareness.current())))
         # Auth and saved messages only ever go from the server to clients: ignore echoes.
 
-    def deny(self, peer: Peer, reason: str | None = None) -> None:
-        """Tell a client its edit was refused, at most once per interval."""
+    def deny(self, peer: Peer, reason: str | None = None,
+             code: int = CloseCode.REFUSED) -> None:
+        """Refuse a client's edit: it is told why and closed (``refusals.edit_refused``)."""
         self._services.metrics.updates_refused.inc()
-        now = time.monotonic()
-        if now - peer.last_denied < self._services.limits.denied_notice_interval:
-            return
-        peer.last_denied = now
-        peer.send(protocol.permission_denied(
-            reason or peer.access.reason or "you may not edit this document now"
-        ))
+        edit_refused(peer, reason or peer.access.reason, code)
 
     # Presence from other instances (sent on by ``presence.PresenceRelay``) ----------------
 
@@ -289,9 +290,7 @@ class Room:
                 claim_known(peer, item.update, self.bindings.owner)
                 repeats.append(peer)
             elif decision.verdict is Verdict.REFUSE:
-                self.deny(peer, decision.reason)
-                if decision.close_code is not None:
-                    peer.close(decision.close_code, decision.reason)
+                self.deny(peer, decision.reason, decision.close_code or CloseCode.REFUSED)
             elif decision.verdict is Verdict.CLOSE:
                 metrics.updates_refused.inc()
                 peer.close(decision.close_code or CloseCode.BAD_MESSAGE, decision.reason)

@@ -1,7 +1,7 @@
 """A flood of websocket handshakes with bad tokens from one address, run as a process of its
 own (so it does not slow the measuring editors): each of ``--connections`` loops opens a
 websocket with a token that does not verify until ``--seconds`` have passed, and counts how
-the server answered (4401 bad token, 4429 or HTTP 429 refused by the address limit)."""
+the server answered (4401 bad token, 1013 or HTTP 429 refused by the address limit)."""
 
 from __future__ import annotations
 

@@ -491,9 +491,9 @@ async def garbage(*, frames: int = 10_000, requests: int = 1_000, documents: int
         end = [await i.metrics() for i in instances]
         alive = [await i.healthy() for i in instances]
         figures = await finish(setup, database_url, converge_from=last)
-        # 4429 or HTTP 429: the server refused the attacker's address before reading its
+        # 1013 or HTTP 429: the server refused the attacker's address before reading its
         # token.
-        refused = ("4429", "4429 at handshake", "http 429 at handshake")
+        refused = ("1013", "1013 at handshake", "http 429 at handshake")
         writes_accepted = sum(v for k, v in outcomes.items()
                               if k.startswith("read-only")
                               and not k.endswith(("permission denied", *refused)))
@@ -514,7 +514,7 @@ async def garbage(*, frames: int = 10_000, requests: int = 1_000, documents: int
             connections_closed_by_server=sum(v for k, v in outcomes.items()
                                              if ": closed 44" in k or ": closed 10" in k),
             refused_by_address_limit=sum(v for k, v in outcomes.items()
-                                         if "closed 4429" in k or "http 429" in k),
+                                         if "closed 1013" in k or "http 429" in k),
             refused_with_http_429=sum(v for k, v in outcomes.items() if "http 429" in k),
             refusals_counted_by_servers=int(_refusals(during) - _refusals(before)),
             bad_requests_sent=requests,

@@ -20,6 +20,7 @@ from events.record import Stakeholder
 from identity.tokens import issue_token
 from server import protocol
 from server.awareness import Entry, decode_update, encode_update
+from server.close_codes import CloseCode
 
 SECRET = b"process-test-secret-0123456789abcdef"
 ADMIN_TOKEN = issue_token(SECRET, name="Admin Sekretariat", org="Sekretariat OGI",
@@ -136,8 +137,9 @@ class DocClient:
     """A y-websocket client editing the ``title`` of a commitment document, like the web app:
     it sends its sync step 1 on open, answers the server's, and sends each change."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
         self.url = url
+        self.headers = headers or {}
         self.doc: pycrdt.Doc[Any] = pycrdt.Doc()
         self.title = self.doc.get("title", type=pycrdt.Text)
         self.synced = asyncio.Event()
@@ -151,7 +153,8 @@ class DocClient:
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> DocClient:
-        self._ws = await websockets.connect(self.url, open_timeout=5)
+        self._ws = await websockets.connect(self.url, open_timeout=5,
+                                            additional_headers=self.headers)
         with contextlib.suppress(websockets.ConnectionClosed):  # refused right after opening
             await self._ws.send(protocol.sync_step1(self.doc.get_state()))
         self._reader = asyncio.create_task(self._read())
@@ -211,7 +214,8 @@ class DocClient:
 
     async def type(self, text: str) -> bool:
         """Type ``text`` at the end of the title; True if the server saved it, False if it
-        refused it (a permission-denied message)."""
+        refused it (a permission-denied message, then close 4422), after which the client
+        has done what the web app does: loaded the document afresh over a new connection."""
         denied_before = len(self.denied)
         state_before = self.doc.get_state()
         self.title.insert(len(self.title), text)
@@ -219,4 +223,18 @@ class DocClient:
         clock = ycodec.decode_state_vector(self.doc.get_state())[self.doc.client_id]
         await self.until(lambda: len(self.denied) > denied_before
                          or self.saved.get(self.doc.client_id, 0) >= clock)
-        return len(self.denied) == denied_before
+        if len(self.denied) == denied_before:
+            return True
+        await self.until(lambda: self.closed)
+        assert self.close_code == CloseCode.REFUSED, (self.close_code, self.close_reason)
+        await self.reload()
+        return False
+
+    async def reload(self) -> None:
+        """A fresh copy of the document from the server, over a new connection."""
+        self.doc = pycrdt.Doc()
+        self.title = self.doc.get("title", type=pycrdt.Text)
+        self.synced.clear()
+        self.saved = {}
+        await self.__aenter__()
+        await self.until(lambda: self.synced.is_set())

@@ -205,3 +205,40 @@ async def test_the_session_cookie_is_secure_when_the_browser_used_https(
     assert opened.status_code == 303, opened.text
     attributes = [a.strip().lower() for a in opened.headers["set-cookie"].split(";")]
     assert ("secure" in attributes) is secure
+
+
+async def test_a_second_sign_in_in_one_browser_closes_the_first_persons_sockets(
+    world: World, address: str
+) -> None:
+    """Two people, one browser: the second link replaces the cookie; the tabs the first
+    person opened must not go on writing as them, nor reconnect as the second person."""
+    await world.advance()  # draft1
+    first_id, first_path = await invite(world, "Dewi Anggraini")
+    second_id, second_path = await invite(world, "Eka Putri")
+    async with httpx.AsyncClient(base_url=f"http://{address}") as browser:
+        assert (await browser.get(first_path, headers=OPENED)).status_code == 303
+        first = str(browser.cookies["kokreasi_session"])
+        url = f"ws://{address}/ws/{world.document_id}?saved=1&person={first_id}"
+        tab = DocClient(url, headers={**cookie(first), **from_the_app(address)})
+        async with tab, DocClient(
+            f"ws://{address}/ws/{world.document_id}?token={world.tokens['cso_member']}"
+        ) as colleague:
+            await tab.until(lambda: tab.synced.is_set())
+            assert await tab.type("Dewi menulis ")
+            assert (await browser.get(second_path, headers=OPENED)).status_code == 303
+            second = str(browser.cookies["kokreasi_session"])
+            await tab.until(lambda: tab.closed)
+            assert tab.close_code == 4401
+            assert "someone else has signed in in this browser" in tab.close_reason
+            await colleague.until(lambda: colleague.synced.is_set())
+            assert not colleague.closed  # nobody else is touched
+        # The first tab reconnecting with the browser's cookie, now the second person's, is
+        # refused: it was opened as the first person.
+        again = DocClient(url, headers={**cookie(second), **from_the_app(address)})
+        async with again:
+            await again.until(lambda: again.closed)
+        assert again.close_code == 4401
+        # The first person's session itself stands (another device may hold it).
+        assert (await world.client.get("/api/me", headers=cookie(first))).status_code == 200
+        me = await world.client.get("/api/me", headers=cookie(second))
+        assert me.json()["person_id"] == second_id

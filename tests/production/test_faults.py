@@ -65,7 +65,7 @@ async def test_malformed_frames_and_bad_credentials_leave_no_trace() -> None:
     assert figures["read_only_writes_accepted"] == 0
     assert figures["http_not_refused"] == 0
     assert figures["connections_closed_by_server"] > 0
-    # Closed after a frame, or refused at the handshake (a 4429 close or an HTTP 429).
+    # Closed after a frame, or refused at the handshake (a 1013 close or an HTTP 429).
     assert (figures["connections_closed_by_server"] + figures["refused_with_http_429"]
             >= figures["malformed_frames_sent"] // 2)
     assert figures["refusals_counted_by_servers"] == figures["refused_by_address_limit"]

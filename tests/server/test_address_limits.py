@@ -135,11 +135,11 @@ async def test_a_bad_token_flood_is_refused_while_others_keep_editing(
         before = await _refusals(guarded)
         codes = [await _close_of(guarded.url("doc-a", "forged." + good)) for _ in range(20)]
         assert [code for code, _ in codes[:3]] == [4401] * 3
-        refusals = [close for close in codes if close[0] in (4429, 429)]
+        refusals = [close for close in codes if close[0] in (1013, 429)]
         reason = "too many failed attempts from this address; wait a minute"
         # The first refusals are explained in a close a browser can show; then the flood
         # gets HTTP 429 to its upgrades (the reason in the body), which costs no websocket.
-        assert refusals[:4] == [(4429, reason)] * 4
+        assert refusals[:4] == [(1013, reason)] * 4
         assert refusals[4:] == [(429, reason)] * (len(refusals) - 4) and len(refusals) > 10
         after = await _refusals(guarded)
         assert after["failures"] == before["failures"] + len(refusals)
@@ -163,7 +163,7 @@ async def test_after_a_bad_token_flood_a_valid_token_from_that_address_still_edi
     good = token()
     flood = [await _close_of(guarded.url("doc-e", "forged." + good), source="127.0.0.1")
              for _ in range(20)]
-    assert {code for code, _ in flood[-10:]} <= {4429, 429}, "the flood is refused"
+    assert {code for code, _ in flood[-10:]} <= {1013, 429}, "the flood is refused"
     async with YClient(guarded.url("doc-e", good, saved=True)) as ayu, \
             YClient(guarded.url("doc-e", token(name="Budi"))) as budi:
         await asyncio.wait_for(ayu.synced.wait(), 5)
@@ -191,7 +191,7 @@ async def test_an_address_sending_malformed_frames_gets_throttled(
     closes = [await _close_of(url, first=b"\xff\xff garbage") for _ in range(6)]
     assert [code for code, _ in closes[:3]] == [4400] * 3
     assert closes[-1] == (
-        4429, "too many refused attempts or malformed frames of yours; wait a minute")
+        1013, "too many refused attempts or malformed frames of yours; wait a minute")
     async with YClient(guarded.url("doc-b", token(name="Budi"), saved=True)) as budi:
         await asyncio.wait_for(budi.synced.wait(), 5)
         budi.text += "fine"
@@ -214,7 +214,7 @@ async def test_a_handshake_flood_with_valid_tokens_is_refused_after_the_burst(
                               protocol.SyncStep2 | protocol.AwarenessMessage)
         code, reason = await _close_of(url)
         assert (code, reason) == (
-            4429, "too many connection attempts from this address; wait a minute")
+            1013, "too many connection attempts from this address; wait a minute")
         # The connections admitted before the flood went over its budget stay open.
         assert all(ws.close_code is None for ws in opened)
     finally:
@@ -241,7 +241,7 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(
             forwarded = "198.51.100.7" if trusted else f"198.51.100.{n}"
             await _close_of(flood, additional_headers={"X-Forwarded-For": forwarded})
         other = await _close_of(flood, additional_headers={"X-Forwarded-For": "198.51.100.8"})
-        assert other[0] == (4401 if trusted else 4429)
+        assert other[0] == (4401 if trusted else 1013)
 
 
 def test_refused_upgrades_are_logged_now_and_then_not_three_lines_each() -> None:

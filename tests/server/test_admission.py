@@ -56,13 +56,15 @@ def test_bytes_that_are_not_an_update_close_the_connection() -> None:
     assert (decision.verdict, decision.close_code) == (Verdict.CLOSE, CloseCode.BAD_MESSAGE)
 
 
-def test_an_update_over_the_limit_closes_the_connection() -> None:
+def test_an_update_over_the_limit_is_refused() -> None:
+    # Refused, not merely closed: the client would send it again on every reconnect.
     _, (update,) = edits(5, "x" * 200)
     decision = decide(update, limit=100)
-    assert (decision.verdict, decision.close_code) == (Verdict.CLOSE, CloseCode.TOO_BIG)
+    assert (decision.verdict, decision.close_code) == (Verdict.REFUSE, None)
+    assert decision.reason.endswith("edit over the 100-byte limit")
 
 
-def test_the_documents_rules_refuse_without_closing() -> None:
+def test_the_documents_rules_refuse_with_the_refused_close() -> None:
     _, (update,) = edits(5, "Data bansos")
     decision = decide(update, document_rules=lambda update: "not a root of the template")
     assert (decision.verdict, decision.reason, decision.close_code) == (

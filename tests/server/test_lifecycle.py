@@ -13,6 +13,7 @@ from live_helpers import LiveServer, TokenFactory, YClient, eventually, make_set
 from events.record import Stakeholder
 from identity.access import AccessListener, DocumentAccess, Principal
 from kokreasi.app import create_app
+from server.close_codes import REFUSED_REASON
 from server.limits import Limits
 
 
@@ -54,12 +55,20 @@ async def test_losing_write_access_makes_open_connections_read_only_at_once(
             cso.text += "agreed text"
             await eventually(lambda: str(sec.text) == "agreed text")
             await policy.change(frozen=True)
-            cso.text += " changed after Final"
+            # Told before typing anything, and still connected to read.
             await eventually(lambda: bool(cso.denied))
-            assert cso.denied == ["Final: the plan is frozen"]
-            await policy.change(hidden=True)
-            await asyncio.wait_for(cso.closed.wait(), 5)
-            assert (cso.close_code, cso.close_reason) == (4403, "withdrawn from publication")
+            assert cso.denied == ["Final: the plan is frozen"] and not cso.closed.is_set()
+            cso.text += " changed after Final"
+            await asyncio.wait_for(cso.closed.wait(), 5)  # refused: reload the document
+            assert cso.denied == ["Final: the plan is frozen"] * 2
+            assert (cso.close_code, cso.close_reason) == (4422, REFUSED_REASON)
+            async with YClient(url + token()) as reloaded:
+                await reloaded.synced.wait()
+                assert str(reloaded.text) == "agreed text"
+                await policy.change(hidden=True)
+                await asyncio.wait_for(reloaded.closed.wait(), 5)
+                assert (reloaded.close_code, reloaded.close_reason) == (
+                    4403, "withdrawn from publication")
             assert not sec.closed.is_set()
     app2 = create_app(make_settings(tmp_path, sqlite_url), policy=SwitchablePolicy())
     async with serving(app2):

@@ -17,6 +17,7 @@ from identity.access import OpenPolicy
 from kokreasi.app import create_app
 from server import protocol
 from server.awareness import Entry, encode_update
+from server.close_codes import REFUSED_REASON
 from server.limits import Limits
 
 
@@ -55,9 +56,10 @@ async def test_an_update_of_60000_unmergeable_inserts_is_refused_and_others_edit
         await asyncio.wait_for(ayu.synced.wait(), 5)
         await mallory.send_raw(protocol.sync_update(costly))
         await asyncio.wait_for(mallory.closed.wait(), 10)
-        assert (mallory.close_code, mallory.close_reason) == (
-            1009, "pembaruan terlalu berat: lebih dari 10000 struktur Yjs / "
-                  "update too costly: over 10000 Yjs structs")
+        # Refused for good (the client would only send it again): told why, then 4422.
+        assert mallory.denied == ["pembaruan terlalu berat: lebih dari 10000 struktur Yjs / "
+                                  "update too costly: over 10000 Yjs structs"]
+        assert (mallory.close_code, mallory.close_reason) == (4422, REFUSED_REASON)
         ayu.text += "still here"
         await ayu.wait_saved()
     assert await _logged(live, "heavy") == ["ext:ayu"]
@@ -82,7 +84,7 @@ async def test_updates_that_cost_more_than_a_persons_rate_are_held_back_then_cut
         await eventually(lambda: any(tab.closed.is_set() for tab in tabs), 10)
         [cut] = [tab for tab in tabs if tab.closed.is_set()]
         assert (cut.close_code, cut.close_reason) == (
-            4429, "terlalu banyak suntingan; pelan-pelan / too many edits; slow down")
+            1013, "terlalu banyak suntingan; pelan-pelan / too many edits; slow down")
         await eventually(lambda: limited.state.rooms.rooms["costs"].version == 2, 20)
         assert limited.state.metrics.person_refusals.values["edit_rate"] == 1
     finally:
@@ -103,7 +105,7 @@ async def test_a_fifth_connection_of_one_person_is_refused_at_the_handshake(
         await clients[3].connect()
         await asyncio.wait_for(clients[3].closed.wait(), 5)
         assert (clients[3].close_code, clients[3].close_reason) == (
-            4429, "terlalu banyak koneksi terbuka (maks. 3) / "
+            1013, "terlalu banyak koneksi terbuka (maks. 3) / "
                   "too many open connections for one person (max 3)")
         async with YClient(limited.url("tab0", token("Budi", "ICW", "cso"))) as budi:
             await asyncio.wait_for(budi.synced.wait(), 5)  # someone else is not counted
@@ -152,7 +154,7 @@ async def test_a_presence_flood_is_not_relayed_and_then_cut_off(
             with pytest.raises(websockets.ConnectionClosed):
                 while True:
                     await asyncio.wait_for(flood.recv(), 10)
-            assert flood.close_code == 4429
+            assert flood.close_code == 1013
             assert flood.close_reason == ("terlalu banyak pesan kehadiran / "
                                           "too many presence messages")
         finally:
@@ -182,9 +184,8 @@ async def test_refused_costly_updates_spend_the_persons_budget_so_reconnecting_b
                     await mallory.send_raw(costly)
                 await asyncio.wait_for(mallory.closed.wait(), 5)
                 closes.append((mallory.close_code, mallory.close_reason))
-        assert closes[:2] == [(1009, "pembaruan terlalu berat: lebih dari 900 struktur Yjs / "
-                                     "update too costly: over 900 Yjs structs")] * 2
-        assert closes[2] == (4429, "terlalu banyak suntingan; pelan-pelan / "
+        assert closes[:2] == [(4422, REFUSED_REASON)] * 2
+        assert closes[2] == (1013, "terlalu banyak suntingan; pelan-pelan / "
                                    "too many edits; slow down")
         async with YClient(server.url("walks", token("Ayu", "ICW", "cso"))) as ayu:
             await asyncio.wait_for(ayu.synced.wait(), 5)  # others are not charged

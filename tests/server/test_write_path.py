@@ -13,6 +13,7 @@ from commitment.template import check_update_roots
 from identity.access import DocumentAccess, OpenPolicy, Principal
 from kokreasi.app import create_app
 from server import protocol
+from server.close_codes import REFUSED_REASON
 
 
 async def _log(live: LiveServer, document_id: str) -> list[object]:
@@ -76,15 +77,19 @@ async def test_a_read_only_connection_changes_nothing_and_is_told_so(
         writer.text += "by the CSO"
         await eventually(lambda: str(reader.text) == "by the CSO")
         reader.text += " + sneaky ministry edit"
-        await eventually(lambda: bool(reader.denied))
-        await reader.send_raw(protocol.sync_step2(reader.doc.get_update()))
-        writer.text += "."
-        await eventually(lambda: "." in str(reader.text))  # it still receives updates
+        await asyncio.wait_for(reader.closed.wait(), 5)
+        # Told why, then closed: its copy holds an edit the server will never take.
+        assert "only CSOs and the Secretariat" in reader.denied[0]
+        assert (reader.close_code, reader.close_reason) == (4422, REFUSED_REASON)
+        # Not locked out: a fresh copy of the document reads on.
+        async with YClient(live.url("ro", reader_token)) as again:
+            await again.synced.wait()
+            writer.text += "."
+            await eventually(lambda: str(again.text) == "by the CSO.")
     assert "sneaky" not in str(writer.text)
     assert "sneaky" not in str(live.state.rooms.rooms["ro"].doc.get("text", type=pycrdt.Text))
     events = await live.state.store.read_stream("doc:ro")
     assert {e.actor.person_id for e in events} == {"ext:ayu-lestari"}
-    assert "only CSOs and the Secretariat" in reader.denied[0]
 
 
 class TemplatePolicy(OpenPolicy):
@@ -168,7 +173,10 @@ async def test_messages_over_the_size_limit_are_refused(
         await client.synced.wait()
         await client.send_raw(protocol.sync_update(b"\x00" * (1024 * 1024 + 10)))
         await asyncio.wait_for(client.closed.wait(), 5)
-        assert client.close_code == 1009
+        # An edit the client would send again with every resync: refused, not retried.
+        assert client.close_code == 4422
+        assert client.denied == ["suntingan lebih dari 1048576 bita / "
+                                 "edit over the 1048576-byte limit"]
     assert await _log(live, "big") == []
 
 

@@ -4,6 +4,7 @@ import { loadTemplate } from './collab/template'
 import { t, useLang } from './i18n'
 import { usePath } from './router'
 import { SessionContext } from './session'
+import { takeSwitch, watchSession, type Switch } from './sessionWatch'
 import { Header } from './ui/Header'
 import { lazyPage } from './ui/lazy'
 import { SignIn } from './pages/SignIn'
@@ -48,17 +49,33 @@ export function App() {
     else document.getElementById('main')?.focus()
   }, [path])
   const me = state.status === 'ready' ? state.me : null
+  const ready = state.status === 'ready'
+  useEffect(() => (ready ? watchSession(me) : undefined), [ready, me?.person_id])
+  const [switched, setSwitched] = useState<Switch | null>(takeSwitch)
   return (
     <SessionContext.Provider value={me}>
       <a class="skip" href="#main">
         {t('app.skip')}
       </a>
       <Header me={me} />
+      {switched && <SwitchNote switched={switched} done={() => setSwitched(null)} />}
       <main id="main" tabIndex={-1}>
         {state.status === 'loading' && <p aria-busy="true">{t('app.loading')}</p>}
         {state.status === 'error' && <p role="alert">{t('app.error', { message: state.message })}</p>}
         {state.status === 'ready' && <Route path={path} me={me} />}
       </main>
     </SessionContext.Provider>
+  )
+}
+
+function SwitchNote({ switched, done }: { switched: Switch; done: () => void }) {
+  const from = switched.from ?? t('session.nobody')
+  return (
+    <p class="session-note" role="status" data-testid="session-switched">
+      {switched.to ? t('session.switched', { from, to: switched.to }) : t('session.switchedOut', { from })}{' '}
+      <button type="button" onClick={done}>
+        {t('session.ok')}
+      </button>
+    </p>
   )
 }

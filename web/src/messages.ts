@@ -130,6 +130,30 @@ export const dictionary = {
   'status.saving': { id: 'Menyimpan…', en: 'Saving…' },
   'status.saved': { id: 'Tersimpan di log', en: 'Saved to the log' },
   'status.denied': { id: 'Akses ditolak: {reason}', en: 'Access refused: {reason}' },
+  'editor.presenceAway': { id: '(tidak aktif)', en: '(away)' },
+  'kept.heading': { id: 'Teks yang tidak tersimpan', en: 'Text that was not saved' },
+  'kept.intro': {
+    id: 'Server menolak suntingan ini ({reason}), jadi dokumen dimuat ulang dari server. Teks Anda disimpan di sini agar dapat disalin.',
+    en: 'The server refused these edits ({reason}), so the document was loaded again from the server. Your text is kept here so you can copy it.',
+  },
+  'kept.notSent': {
+    id: 'suntingan di perangkat ini tidak dapat dikirim karena Anda tidak dapat menyunting sekarang',
+    en: 'edits on this device cannot be sent as you may not edit now',
+  },
+  'kept.copy': { id: 'Salin', en: 'Copy' },
+  'kept.copied': { id: 'Tersalin', en: 'Copied' },
+  'kept.dismiss': { id: 'Buang teks ini', en: 'Discard this text' },
+  'kept.part': { id: 'Teks di {part}', en: 'Text in {part}' },
+  'session.switched': {
+    id: 'Di tab lain peramban ini, {to} masuk; halaman ini dimuat ulang dan kini menampilkan {to} (sebelumnya {from}).',
+    en: 'In another tab of this browser, {to} signed in; this page was reloaded and now shows {to} (before: {from}).',
+  },
+  'session.switchedOut': {
+    id: 'Di tab lain peramban ini, {from} keluar; halaman ini dimuat ulang.',
+    en: 'In another tab of this browser, {from} signed out; this page was reloaded.',
+  },
+  'session.nobody': { id: 'tidak ada', en: 'nobody' },
+  'session.ok': { id: 'Mengerti', en: 'OK' },
 
 
 

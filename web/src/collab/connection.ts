@@ -5,6 +5,11 @@
 // sub-type 100 with a state vector, see docs/contracts.md), not merely that they left the
 // browser. Edits made while offline stay in IndexedDB, survive a reload, and go out in the
 // next sync.
+// The server's word on access: a permission-denied message (type 2) makes the page read-only
+// at once, its sync step 1 (sent only to writers) makes it writable. A refused edit (close 4422,
+// or 4409 for a client id of someone else's) can never be taken, and every later edit builds on
+// it: the page is told (``onRefused``) and loads the document afresh (editor/useConnection.ts).
+// Transient closes (1013, 1011, 4508, 1001) are retried by y-websocket itself.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -16,6 +21,13 @@ export const MESSAGE_AUTH = 2
 // stock providers skip in silence, so it rides here rather than in a message type of its own).
 export const AUTH_DENIED = 0
 export const AUTH_SAVED = 100
+export const CLOSE_UNAUTHORIZED = 4401
+export const CLOSE_REFUSED = 4422
+export const CLOSE_CLIENT_ID_TAKEN = 4409
+// Presence is renewed this often, so that others can tell a live person from a dropped one
+// (y-protocols renews only every 15 s); see editor/Presence.tsx.
+export const PRESENCE_RENEW_MS = 4000
+const SERVER_KNOWN = 'server-known' // the IndexedDB key of what the server holds
 
 export type Link = 'connecting' | 'connected' | 'offline'
 
@@ -49,6 +61,8 @@ export function presenceLabel(user: Partial<PresenceUser>): string {
 }
 
 type Listener = (status: DocumentStatus) => void
+/** The server closed the connection for good: ``code`` and its reason. */
+export type Closed = (code: number, reason: string) => void
 
 function decodeVector(bytes: Uint8Array): Map<number, number> {
   return Y.decodeStateVector(bytes)
@@ -83,20 +97,30 @@ export class DocumentConnection {
   // Deletions do not advance a Yjs clock, so they are tracked apart until the next ack.
   private unackedDeletes = false
   private readonly listeners = new Set<Listener>()
+  private readonly closedListeners = new Set<Closed>()
+  private renewal = 0
+  private lastDenied: string | null = null
 
   constructor(
     readonly documentId: string,
-    personId: string,
+    readonly personId: string,
   ) {
     // One local copy per person: edits someone left unsent on a shared computer must go out
     // under their name when they come back, never under the next person's (the server refuses
     // a Yjs client id that belongs to someone else).
     this.local = new IndexeddbPersistence(`kokreasi:${personId}:${documentId}`, this.doc)
-    this.local.whenSynced.then(() => this.update({ localLoaded: true }))
+    this.local.whenSynced.then(async () => {
+      const known: unknown = await this.local.get(SERVER_KNOWN).catch(() => undefined)
+      if (typeof known === 'string') this.learn(new Map(JSON.parse(known) as [number, number][]), false)
+      this.recompute()
+      this.update({ localLoaded: true })
+    })
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
-    // The session cookie authenticates the socket, so no token appears in the URL.
+    // The session cookie authenticates the socket, so no token appears in the URL; the person
+    // the page was opened as goes along, and the server refuses the socket (4401) when another
+    // tab has signed someone else in since.
     this.provider = new WebsocketProvider(`${scheme}://${location.host}/ws`, documentId, this.doc, {
-      params: { saved: '1' },
+      params: { saved: '1', person: personId },
       disableBc: true,
       maxBackoffTime: 5000,
     })
@@ -112,12 +136,20 @@ export class DocumentConnection {
     this.provider.on('connection-error', () => {
       if (this.status.link !== 'connected') this.update({ link: 'offline' })
     })
-    this.provider.on('connection-close', (event) => {
+    this.provider.on('connection-close', () => {
       if (this.status.link !== 'connected') this.update({ link: 'offline' })
-      if (event && event.code >= 4400 && event.code < 4500 && event.reason) {
-        this.update({ deniedReason: event.reason })
-      }
     })
+    // y-websocket stops after a 44xx close; every other one it retries.
+    this.provider.on('closed', ({ code, reason }) => {
+      if (code !== CLOSE_REFUSED && code !== CLOSE_CLIENT_ID_TAKEN && reason) {
+        this.update({ deniedReason: reason, writeGranted: false })
+      }
+      for (const listener of this.closedListeners) listener(code, code === CLOSE_REFUSED ? this.lastDenied ?? reason : reason)
+    })
+    this.renewal = window.setInterval(() => {
+      const state = this.provider.awareness.getLocalState()
+      if (state !== null && this.provider.wsconnected) this.provider.awareness.setLocalState(state)
+    }, PRESENCE_RENEW_MS)
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === this.provider) {
         this.learn(clocksOf(update))
@@ -167,7 +199,8 @@ export class DocumentConnection {
     handlers[MESSAGE_AUTH] = (_encoder, decoder) => {
       const kind = decoding.readVarUint(decoder)
       if (kind === AUTH_DENIED) {
-        this.update({ deniedReason: decoding.readVarString(decoder), writeGranted: false })
+        this.lastDenied = decoding.readVarString(decoder)
+        this.update({ deniedReason: this.lastDenied, writeGranted: false })
       } else if (kind === AUTH_SAVED) {
         this.learn(decodeVector(decoding.readVarUint8Array(decoder)))
         this.unackedDeletes = false
@@ -176,10 +209,31 @@ export class DocumentConnection {
     }
   }
 
-  private learn(vector: Map<number, number>): void {
+  private learn(vector: Map<number, number>, keep = true): void {
+    let changed = false
     for (const [client, clock] of vector) {
-      if (clock > (this.serverKnown.get(client) ?? 0)) this.serverKnown.set(client, clock)
+      if (clock > (this.serverKnown.get(client) ?? 0)) {
+        this.serverKnown.set(client, clock)
+        changed = true
+      }
     }
+    if (changed && keep) this.keepServerKnown()
+  }
+
+  private keeping = 0
+
+  /** Remember what the server holds beside the local copy (at most once a second). */
+  private keepServerKnown(): void {
+    if (this.keeping) return
+    this.keeping = window.setTimeout(() => {
+      this.keeping = 0
+      void this.local.set(SERVER_KNOWN, JSON.stringify([...this.serverKnown])).catch(() => undefined)
+    }, 1000)
+  }
+
+  /** What the server is known to hold: the clock of each client id. */
+  get serverState(): Map<number, number> {
+    return new Map(this.serverKnown)
   }
 
   private recompute(): void {
@@ -200,6 +254,12 @@ export class DocumentConnection {
     for (const listener of this.listeners) listener(this.status)
   }
 
+  /** Called when the server closed the connection for good (a 44xx close code). */
+  onClosed(listener: Closed): () => void {
+    this.closedListeners.add(listener)
+    return () => this.closedListeners.delete(listener)
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener)
     listener(this.status)
@@ -216,10 +276,25 @@ export class DocumentConnection {
   }
 
   destroy(): void {
-    removeEventListener('online', this.onOnline)
-    removeEventListener('offline', this.onOffline)
-    this.provider.destroy()
+    this.close()
     void this.local.destroy()
     this.doc.destroy()
+  }
+
+  /** Stop talking to the server and forget the local copy (IndexedDB), keeping ``doc`` for
+   * what only it holds; the returned promise settles once the copy is gone. */
+  async discard(): Promise<void> {
+    this.close()
+    await this.local.clearData()
+  }
+
+  private close(): void {
+    removeEventListener('online', this.onOnline)
+    removeEventListener('offline', this.onOffline)
+    clearInterval(this.renewal)
+    clearTimeout(this.keeping)
+    this.listeners.clear()
+    this.closedListeners.clear()
+    this.provider.destroy()
   }
 }

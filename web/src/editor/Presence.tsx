@@ -9,7 +9,14 @@ interface Person {
   clientId: number
   user: PresenceUser
   section: string | null
+  away: boolean
 }
+
+// Every page renews its presence each PRESENCE_RENEW_MS: a state not renewed for this long
+// belongs to someone whose connection dropped (the server, pinging each socket, also removes
+// it within 8 s of the drop).
+const AWAY_AFTER_MS = 10_000
+const TICK_MS = 1000
 
 const sectionName = rootLabel
 
@@ -18,24 +25,35 @@ export function Presence({ conn }: { conn: DocumentConnection }) {
   const read = (): Person[] =>
     Array.from(awareness.getStates().entries())
       .filter(([, state]) => state && state.user)
-      .map(([clientId, state]) => ({ clientId, user: state.user as PresenceUser, section: (state.section as string | null) ?? null }))
+      .map(([clientId, state]) => ({
+        clientId,
+        user: state.user as PresenceUser,
+        section: (state.section as string | null) ?? null,
+        away: clientId !== awareness.clientID && Date.now() - (awareness.meta.get(clientId)?.lastUpdated ?? 0) > AWAY_AFTER_MS,
+      }))
       .sort((a, b) => (a.clientId === awareness.clientID ? -1 : b.clientId === awareness.clientID ? 1 : a.user.name.localeCompare(b.user.name)))
   const [people, setPeople] = useState<Person[]>(read)
   useEffect(() => {
     const refresh = (): void => setPeople(read())
-    awareness.on('change', refresh)
+    // 'update' too: a renewal changes no state, only when it was last heard of.
+    awareness.on('update', refresh)
+    const ticking = window.setInterval(refresh, TICK_MS)
     refresh()
-    return () => awareness.off('change', refresh)
+    return () => {
+      awareness.off('update', refresh)
+      clearInterval(ticking)
+    }
   }, [awareness])
   return (
     <section class="panel" aria-labelledby="presence-heading">
       <h2 id="presence-heading">{t('editor.presence')}</h2>
       <ul class="presence" aria-live="polite" data-testid="presence">
-        {people.map(({ clientId, user, section }) => (
-          <li key={clientId}>
+        {people.map(({ clientId, user, section, away }) => (
+          <li key={clientId} class={away ? 'away' : undefined} data-away={away ? 'true' : undefined}>
             <span class="swatch" style={{ background: user.color }} aria-hidden="true" />
             <span>
               <strong>{user.name}</strong> {clientId === awareness.clientID && t('editor.presenceYou')}
+              {away && t('editor.presenceAway')}
               <br />
               <span class="muted">
                 {user.organisation}

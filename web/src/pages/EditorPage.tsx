@@ -2,7 +2,7 @@
 import { Fragment } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { api, type Commitment } from '../api'
-import { DocumentConnection, type DocumentStatus, type PresenceUser } from '../collab/connection'
+import type { DocumentStatus, PresenceUser } from '../collab/connection'
 import { SECTIONS, groupLabel, stakeholderColor } from '../collab/template'
 import { CommitmentHeading, Contacts, MetaFields, OgpValues, TitleField } from '../editor/fields'
 import { Milestones } from '../editor/Milestones'
@@ -12,6 +12,8 @@ import { Status } from '../editor/Status'
 import { SessionNote } from '../editor/SessionNote'
 import { Validation } from '../editor/Validation'
 import { SignOffPanel } from '../forum/SignOffs'
+import { KeptAside } from '../editor/KeptAside'
+import { useConnection } from '../editor/useConnection'
 import { serverText, t, useLang } from '../i18n'
 import { useMe } from '../session'
 import { Loading } from '../ui/Loading'
@@ -22,7 +24,7 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
   const lang = useLang()
   useTitle(`${t('editor.heading', { number: commitment.number })}: ${commitment.title}`)
   const me = useMe()!
-  const conn = useMemo(() => new DocumentConnection(commitment.document_id, me.person_id), [commitment.document_id, me.person_id])
+  const { conn, generation, kept, dismiss } = useConnection(commitment.document_id, me.person_id, t('kept.notSent'))
   const [status, setStatus] = useState<DocumentStatus>(conn.status)
   const user: PresenceUser = useMemo(() => {
     const color = stakeholderColor(me.stakeholder)
@@ -30,15 +32,13 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
   }, [me])
   useEffect(() => {
     conn.setUser(user)
-    const unsubscribe = conn.subscribe(setStatus)
-    return () => {
-      unsubscribe()
-      conn.destroy()
-    }
+    return conn.subscribe(setStatus)
   }, [conn])
-  // The server is the judge: the live connection's refusal wins, then the API's answer.
+  // The server is the judge: the live connection's word wins (a refusal, or its sync step 1,
+  // which it sends only to writers before the document), then the API's answer.
+  const apiRefusal = commitment.can_write ? null : commitment.write_refusal || t('editor.readOnly')
   const deniedReason =
-    status.deniedReason ?? (commitment.can_write || status.writeGranted ? null : commitment.write_refusal || t('editor.readOnly'))
+    status.deniedReason ?? (status.writeGranted ? null : status.synced ? (apiRefusal ?? t('editor.readOnly')) : apiRefusal)
   const editable = deniedReason === null
   return (
     <div class="editor-page">
@@ -52,12 +52,13 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
         </a>
       </div>
       <SessionNote planId={commitment.plan_id} />
+      <KeptAside kept={kept} dismiss={dismiss} />
       {!editable && (
         <p class="readonly" role="alert" data-testid="readonly">
           <strong>{t('editor.readOnly')}.</strong> {t('editor.readOnlyWhy', { reason: serverText(deniedReason) })}
         </p>
       )}
-      <div class="editor-layout">
+      <div class="editor-layout" key={generation}>
         <form class="template" onSubmit={(event) => event.preventDefault()} aria-label={groupLabel('description')}>
           <TitleField conn={conn} editable={editable} />
           <MetaFields conn={conn} editable={editable} />
