@@ -29,7 +29,6 @@ class Peer(Protocol):
     access: DocumentAccess
     wants_saved: bool
     written_clients: set[int]
-    last_denied: float
 
     @property
     def closed(self) -> bool: ...

@@ -35,9 +35,6 @@ class Limits:
     max_send_queue_bytes: int = 8 * 1024 * 1024
     max_send_queue_messages: int = 10_000
     send_stall_seconds: float = 2.0
-    # Unused since a refused edit closes its connection (one notice each); kept so that
-    # configurations and tests that set it still load.
-    denied_notice_interval: float = 1.0
     header_timeout: float = 10.0  # seconds for a request's headers (``server.deadline``)
     per_address: AddressLimits = field(default_factory=lambda: AddressLimits())
 

@@ -26,7 +26,7 @@ def settings(tmp_path: Path, postgres_url: str) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> Starlette:
     # Every refused keystroke is answered, so a test can tell refused from not yet saved.
-    return create_app(settings, limits=Limits(denied_notice_interval=0.0))
+    return create_app(settings, limits=Limits())
 
 
 @pytest.fixture

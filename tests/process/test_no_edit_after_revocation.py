@@ -30,8 +30,7 @@ async def second_instance(settings: Settings) -> AsyncIterator[str]:
     """Another instance on the same log, with a per-person edit rate no typist reaches (so
     its room's queue stays full); when it stops, its queued appends have been made."""
     app = create_app(settings, limits=Limits(updates_per_second=100_000.0,
-                                             update_burst=100_000.0,
-                                             denied_notice_interval=0.0))
+                                             update_burst=100_000.0))
     async with serving(app) as address:
         yield address
 

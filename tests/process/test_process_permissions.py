@@ -220,7 +220,7 @@ async def test_instances_sharing_the_log_agree(
     one takes write access away from a connection held on the second."""
     for _ in range(4):
         await world.advance()  # draft4
-    other = create_app(settings, limits=Limits(denied_notice_interval=0.0))
+    other = create_app(settings, limits=Limits())
     async with serving(other) as other_address:
         url = ws_url(other_address, world, "cso_member", world.document_id)
         async with DocClient(url) as client:

@@ -43,7 +43,7 @@ async def give_input(address: str, world: World, forwarded_for: str | None,
 
 def instance(settings: Settings, **extra: str) -> Starlette:
     configured = dataclasses.replace(settings, extra={**settings.extra, **extra})
-    return strict(create_app(configured, limits=ServerLimits(denied_notice_interval=0.0)))
+    return strict(create_app(configured, limits=ServerLimits()))
 
 
 async def test_forwarded_for_counts_only_from_trusted_proxies(

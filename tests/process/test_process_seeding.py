@@ -116,7 +116,7 @@ async def test_instances_creating_at_once_each_record_their_commitment(
 ) -> None:
     """Two instances race for the plan's stream; the loser records its commitment again
     (its document is seeded already), instead of failing or seeding twice."""
-    other = create_app(settings, limits=Limits(denied_notice_interval=0.0))
+    other = create_app(settings, limits=Limits())
     async with serving(other) as other_address, \
             httpx.AsyncClient(base_url=f"http://{other_address}") as other_client:
         elsewhere = World(other_client, tokens=world.tokens)

@@ -71,7 +71,6 @@ class Recorder:
         self.access = access or DocumentAccess(True, True)
         self.wants_saved = True
         self.written_clients: set[int] = set()
-        self.last_denied = float("-inf")
         self.frames: list[bytes] = []
         self.closed_with: tuple[int, str] | None = None
 
@@ -122,7 +121,7 @@ def typed(text: str, client_id: int = 7, doc: pycrdt.Doc[Any] | None = None) -> 
 async def open_room(store: Any, document_id: str, *, pipelined: bool = True,
                     decide_again: Any = None) -> Room:
     services = RoomServices(
-        store=store, metrics=Metrics(), limits=Limits(denied_notice_interval=0.0),
+        store=store, metrics=Metrics(), limits=Limits(),
         instance_id="test", publish=lambda document_id, message: None,
         max_in_flight=MAX_IN_FLIGHT if pipelined else 1, decide_again=decide_again,
     )

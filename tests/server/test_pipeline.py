@@ -62,7 +62,6 @@ class Recorder:
         self.access = DocumentAccess(True, True)
         self.wants_saved = True
         self.written_clients: set[int] = set()
-        self.last_denied = float("-inf")
         self.frames: list[bytes] = []
         self.closed_with: tuple[int, str] | None = None
 
