@@ -270,3 +270,8 @@ OPERATIONS: tuple[Operation, ...] = (
               errors=(401, 403, 404, 409)),
 )
 
+
+# The negotiation's routes are entries of this table too (they need ``Operation`` above).
+from .negotiation.routes import OPERATIONS as _NEGOTIATION  # noqa: E402
+
+OPERATIONS = OPERATIONS + _NEGOTIATION

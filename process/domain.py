@@ -16,6 +16,9 @@ stream              events
 ``session:{id}``    session.opened, session.attendance_recorded, session.minutes_recorded,
                     session.closed
 ``input:{id}``      input.submitted, input.responded
+``review:{doc id}`` comment.created, comment.replied, comment.edited, comment.resolved,
+                    comment.reopened, suggestion.created, suggestion.decided (negotiation on
+                    one commitment document: ``process.negotiation``)
 ==================  ==========================================================================
 
 Commitments are recorded on their plan's stream so that a commitment can never be created
@@ -99,6 +102,13 @@ SESSION_MINUTES_RECORDED = register("session.minutes_recorded")
 SESSION_CLOSED = register("session.closed")
 INPUT_SUBMITTED = register("input.submitted")
 INPUT_RESPONDED = register("input.responded")
+COMMENT_CREATED = register("comment.created")
+COMMENT_REPLIED = register("comment.replied")
+COMMENT_EDITED = register("comment.edited")
+COMMENT_RESOLVED = register("comment.resolved")
+COMMENT_REOPENED = register("comment.reopened")
+SUGGESTION_CREATED = register("suggestion.created")
+SUGGESTION_DECIDED = register("suggestion.decided")
 
 
 def plan_stream(plan_id: str) -> str:
@@ -127,3 +137,7 @@ def input_stream(input_id: str) -> str:
 
 def document_stream(document_id: str) -> str:
     return f"doc:{document_id}"
+
+
+def review_stream(document_id: str) -> str:
+    return f"review:{document_id}"

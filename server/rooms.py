@@ -123,7 +123,18 @@ class _CatchUp:
     pass
 
 
-_Work = _ClientUpdate | _Remote | _CatchUp
+ServerEdit = Callable[[pycrdt.Doc[Any]], list[NewEvent]]
+"""A change the server makes (``server.document_writer``): given the room's document (read
+only), the events to log; raising refuses it and nothing is written."""
+
+
+@dataclass(slots=True)
+class _ServerWrite:
+    edit: ServerEdit
+    done: asyncio.Future[list[int]]
+
+
+_Work = _ClientUpdate | _Remote | _CatchUp | _ServerWrite
 
 
 @dataclass(slots=True)
@@ -297,6 +308,14 @@ class Room:
         self._work.append(_CatchUp())
         self._wakeup.set()
 
+    def write(self, edit: ServerEdit) -> asyncio.Future[list[int]]:
+        """Queue a server-made change, made in turn with the clients' edits; the future gets
+        its log positions (or the edit's or the log's exception)."""
+        done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._work.append(_ServerWrite(edit, done))
+        self._wakeup.set()
+        return done
+
     async def _run(self) -> None:
         while True:
             await self._wakeup.wait()
@@ -328,6 +347,8 @@ class Room:
             self._work.popleft()
             if isinstance(head, _Remote):
                 await self._apply_remote(head.message)
+            elif isinstance(head, _ServerWrite):
+                await self._server_write(head)
             else:
                 await self._catch_up()
 
@@ -633,6 +654,48 @@ class Room:
             self.bindings.bind(clients, logged.person_id)
             self._loaded.version = logged.version
             self._broadcast(logged.update)
+
+    async def _server_write(self, item: _ServerWrite) -> None:
+        """Log a server-made change against the room's exact document (the log's version
+        expected), then apply, broadcast to every client here and publish it, as for a
+        client's edit; computed again after another instance wrote first."""
+        if item.done.done():  # its caller gave up
+            return
+        for _ in range(MAX_CONFLICTS):
+            try:
+                events = item.edit(self.doc)
+                if not events:
+                    item.done.set_result([])
+                    return
+                positions = await self._services.store.append(
+                    self.stream_id, events, expected_version=self.version)
+            except ConcurrencyError:
+                await self._catch_up()
+                continue
+            except Exception as error:  # the edit refused, or the log failed: the caller's
+                if not item.done.done():
+                    item.done.set_exception(error)
+                return
+            logged = []
+            first_version = self.version + 1
+            for index, event in enumerate(events):
+                assert isinstance(event.payload, bytes)
+                self.doc.apply_update(event.payload)
+                self.bindings.bind(outline(event.payload).writers, event.actor.person_id)
+                logged.append(LoggedUpdate(first_version + index, positions[index],
+                                           event.actor.person_id, event.payload))
+            self._deletions = None
+            self._loaded.version = first_version + len(events) - 1
+            self._broadcast(logged[0].update if len(logged) == 1 else
+                            pycrdt.merge_updates(*(u.update for u in logged)))
+            self._services.publish(self.document_id, encode_message(
+                UpdatesMessage(self._services.instance_id, self.document_id, logged)))
+            if not item.done.done():
+                item.done.set_result(positions)
+            return
+        if not item.done.done():
+            item.done.set_exception(StoreUnavailable(
+                f"{self.stream_id} kept changing while the server wrote to it"))
 
     async def _catch_up(self) -> None:
         before = self.doc.get_state()
