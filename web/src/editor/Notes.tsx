@@ -123,7 +123,7 @@ function Writer(props: { review: Review; label: string; initial?: string; submit
       <label for={`${id}-mention`} class="visually-hidden">
         {t('rev.mention')}
       </label>
-      <select id={`${id}-mention`} value="" onFocus={loadTargets} onMouseDown={loadTargets} onChange={(e) => mention(e.currentTarget.value)}>
+      <select id={`${id}-mention`} data-action="mention" value="" onFocus={loadTargets} onMouseDown={loadTargets} onChange={(e) => mention(e.currentTarget.value)}>
         <option value="">{mentionError ? t('rev.mentionUnavailable') : t('rev.mention')}</option>
         {targets && (
           <>
@@ -150,10 +150,10 @@ function Writer(props: { review: Review; label: string; initial?: string; submit
         )}
       </select>
       <div class="buttons">
-        <button type="button" onClick={() => void send()} disabled={action.busy || !body.trim()}>
+        <button type="button" data-action="send" onClick={() => void send()} disabled={action.busy || !body.trim()}>
           {action.busy ? t('rev.sending') : submit}
         </button>
-        <button type="button" class="secondary" onClick={onCancel}>
+        <button type="button" class="secondary" data-action="cancel" onClick={onCancel}>
           {t('rev.cancel')}
         </button>
       </div>
@@ -226,7 +226,7 @@ function Thread({ review, comment, controller }: { review: Review; comment: Comm
                 <>
                   <Body text={reply.body} />
                   {reply.author.person_id === me && review.may.comment && (
-                    <button type="button" class="link" onClick={() => setMode({ reply: reply.id })}>
+                    <button type="button" class="link" data-action="edit-reply" onClick={() => setMode({ reply: reply.id })}>
                       {t('rev.edit')}
                     </button>
                   )}
@@ -247,17 +247,18 @@ function Thread({ review, comment, controller }: { review: Review; comment: Comm
       )}
       {mode === 'read' && review.may.comment && (
         <div class="buttons">
-          <button type="button" class="link" onClick={() => setMode('reply')}>
+          <button type="button" class="link" data-action="reply" onClick={() => setMode('reply')}>
             {t('rev.reply')}
           </button>
           {comment.author.person_id === me && (
-            <button type="button" class="link" onClick={() => setMode('edit')}>
+            <button type="button" class="link" data-action="edit" onClick={() => setMode('edit')}>
               {t('rev.edit')}
             </button>
           )}
           <button
             type="button"
             class="link"
+            data-action={comment.status === 'open' ? 'resolve' : 'reopen'}
             disabled={status.busy}
             onClick={() => void status.run(() => review.api.setStatus(comment.id, comment.status === 'open' ? 'resolved' : 'open').then(() => undefined))}
           >
@@ -346,20 +347,20 @@ function SuggestionCard({ review, suggestion, controller }: { review: Review; su
       {open && review.may.decide && (
         <>
           <div class="buttons">
-            <button type="button" disabled={stale || action.busy} aria-describedby={stale ? `stale-${id}` : undefined} onClick={() => void decide('accept', '')}>
+            <button type="button" data-action="accept" disabled={stale || action.busy} aria-describedby={stale ? `stale-${id}` : undefined} onClick={() => void decide('accept', '')}>
               {t('rev.accept')}
             </button>
-            <button type="button" class="secondary" disabled={action.busy} onClick={() => setRejecting(rejecting === 'one' ? null : 'one')} aria-expanded={rejecting === 'one'}>
+            <button type="button" class="secondary" data-action="reject" disabled={action.busy} onClick={() => setRejecting(rejecting === 'one' ? null : 'one')} aria-expanded={rejecting === 'one'}>
               {t('rev.reject')}
             </button>
           </div>
           {theirs.length > 1 && (
             <div class="buttons all-of">
               <span class="muted">{t('rev.allOf', { name: suggestion.author.name, n: theirs.length })}</span>
-              <button type="button" class="link" disabled={action.busy} onClick={() => void decideAll('accept', '')}>
+              <button type="button" class="link" data-action="accept-all" disabled={action.busy} onClick={() => void decideAll('accept', '')}>
                 {t('rev.acceptAll')}
               </button>
-              <button type="button" class="link" disabled={action.busy} onClick={() => setRejecting(rejecting === 'all' ? null : 'all')} aria-expanded={rejecting === 'all'}>
+              <button type="button" class="link" data-action="reject-all" disabled={action.busy} onClick={() => setRejecting(rejecting === 'all' ? null : 'all')} aria-expanded={rejecting === 'all'}>
                 {t('rev.rejectAll')}
               </button>
             </div>
@@ -371,12 +372,13 @@ function SuggestionCard({ review, suggestion, controller }: { review: Review; su
               <div class="buttons">
                 <button
                   type="button"
+                  data-action="confirm-reject"
                   disabled={!reason.trim() || action.busy}
                   onClick={() => void (rejecting === 'one' ? decide('reject', reason.trim()) : decideAll('reject', reason.trim()))}
                 >
                   {t('rev.confirmReject')}
                 </button>
-                <button type="button" class="secondary" onClick={() => setRejecting(null)}>
+                <button type="button" class="secondary" data-action="cancel" onClick={() => setRejecting(null)}>
                   {t('rev.cancel')}
                 </button>
               </div>
@@ -435,7 +437,7 @@ export function Notes({ column, label, milestones = 0 }: { column: string; label
         {t('rev.notesOn', { part: label })}
       </h3>
       {review.may.comment && !composing && (column !== 'milestones' || milestones > 0) && (
-        <button type="button" class="secondary add-comment" onClick={() => review.startComment(column)}>
+        <button type="button" class="secondary add-comment" data-action="add-comment" onClick={() => review.startComment(column)}>
           {t('rev.addComment')}
         </button>
       )}

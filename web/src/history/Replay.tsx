@@ -17,12 +17,18 @@ function Runs({ runs, colours, colour }: { runs: Run[]; colours: Map<string, [st
         return (
           <span
             key={index}
-            class="run"
+            class={run.accepted ? 'run accepted' : 'run'}
             data-org={org}
-            title={personLabel(run.author, t('hist.unknown'))}
+            data-accepted-by={run.accepted?.by.person_id}
+            title={
+              run.accepted
+                ? t('hist.acceptedTitle', { author: personLabel(run.author, t('hist.unknown')), decider: personLabel(run.accepted.by, t('hist.unknown')), at: formatDate(run.accepted.at) })
+                : personLabel(run.author, t('hist.unknown'))
+            }
             style={colour && pair ? { background: pair[1], boxShadow: `inset 0 -2px 0 ${pair[0]}` } : undefined}
           >
             {run.text}
+            {run.accepted && <sup class="accepted-by">{t('hist.acceptedBy', { name: run.accepted.by.name ?? run.accepted.by.person_id })}</sup>}
           </span>
         )
       })}
@@ -100,6 +106,18 @@ export function Replay({ documentId, events }: { documentId: string; events: His
           <strong>{event.actor.name}</strong> ({event.actor.org_name}, {roleLabel(event.actor.stakeholder ?? '')}) · {formatDate(event.recorded_at)}{' '}
           {new Date(event.recorded_at).toLocaleTimeString()}
           {event.stage && <> · {stageName(event.stage)}</>} · {t('hist.counts', { inserted: event.inserted, deleted: event.deleted })}
+          {event.suggestion && (
+            <span data-testid="event-suggestion">
+              {' · '}
+              {event.suggestion.decision === 'accept'
+                ? t('hist.suggestionAccepted', { author: personLabel(event.suggestion.author, t('hist.unknown')), decider: personLabel(event.suggestion.decider, t('hist.unknown')) })
+                : t('hist.suggestionRejected', {
+                    author: personLabel(event.suggestion.author, t('hist.unknown')),
+                    decider: personLabel(event.suggestion.decider, t('hist.unknown')),
+                    reason: event.suggestion.reason,
+                  })}
+            </span>
+          )}
           {event.summary && (
             <span class="muted"> · {lang() === 'id' ? event.summary_id ?? event.summary : event.summary}</span>
           )}

@@ -22,11 +22,15 @@ export interface HistoryEvent {
   deleted: number
   summary: string // English
   summary_id?: string // Bahasa Indonesia
+  /** Set on the event that applied (or rejected) a suggestion. */
+  suggestion?: { id: string; decision: 'accept' | 'reject'; reason: string; author: Person; decider: Person } | null
 }
 
 export interface Run {
   text: string
   author: Person | null
+  /** Text that came in by accepting the author's suggestion: who accepted it, and when. */
+  accepted?: { by: Person; at: string; suggestion_id: string } | null
 }
 
 export interface Attribution {
