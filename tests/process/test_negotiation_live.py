@@ -32,11 +32,11 @@ def _need_node() -> None:
         pytest.fail("Node and tests/js/node_modules are needed: run `npm ci` in tests/js")
 
 
-async def node(*args: str, timeout: float = 40) -> dict[str, Any]:
+async def node(*args: str, within_s: float = 40) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         "node", "negotiation.mjs", *args, cwd=JS_DIR,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=within_s)
     assert process.returncode == 0, stderr.decode() + stdout.decode()
     result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
     return result
@@ -193,3 +193,39 @@ async def test_accepting_while_others_type_converges_with_blame_to_the_suggester
         assert author["accepted"]["accepted_at"]
         untouched = [r for r in runs if PARAGRAPHS[1].split()[0] in r["text"]]
         assert untouched[0]["author"]["person_id"] == "admin"  # who typed the section
+
+
+async def test_anchors_made_by_yjs_place_comments_and_insertions(
+        tmp_path: Path, sqlite_url: str) -> None:
+    _need_node()
+    async with served(tmp_path, sqlite_url) as (address, client, app):
+        world = await World(client).build()
+        await reach(world, "draft2")
+        await write_problem(address, world)
+        base = f"/api/documents/{world.document_id}"
+        doc = await app.state.process_runtime.document(world.document_id)
+        state = base64.b64encode(doc.get_update()).decode()
+        at = PARAGRAPHS[1].index("bantuan")
+        made = (await node("positions", state, json.dumps([
+            {"root": "problem", "path": [1, 0], "index": at, "assoc": 0},
+            {"root": "problem", "path": [1, 0], "index": at + len("bantuan"), "assoc": -1},
+        ])))["encoded"]
+        comment = await world.call("POST", f"{base}/comments", "kldi_member", json={
+            "section": "problem", "body": "Bantuan apa?",
+            "anchor": {"start": made[0], "end": made[1]}}, expect=201)
+        listed = (await world.call("GET", f"{base}/comments", "kldi_member")).json()
+        assert [(c["id"], c["quote"]) for c in listed["comments"]] == [
+            (comment.json()["id"], "bantuan")]
+        # An anchor in another section is not this section's.
+        elsewhere = await world.call("POST", f"{base}/comments", "kldi_member", json={
+            "section": "solution", "body": "x", "anchor": {"start": made[0], "end": made[1]}})
+        assert elsewhere.status_code == 422 and elsewhere.json()["code"] == "invalid_anchor"
+        # A pure insertion after "bantuan": one position, naming its last character.
+        insertion = (await world.call("POST", f"{base}/suggestions", "kldi_member", json={
+            "section": "problem", "replacement": " sosial", "quote": "",
+            "anchor": {"start": made[1], "end": made[1]}}, expect=201)).json()["id"]
+        await world.call("POST", f"{base}/suggestions/{insertion}/decision", "cso_member",
+                         json={"decision": "accept"}, expect=200)
+        text = (await world.call("GET", f"/api/commitments/{world.commitment_id}/document")
+                ).json()["sections"]["problem"]["text"]
+        assert "menerima bantuan sosial." in text
