@@ -17,7 +17,8 @@ class RoomWriter:
     def __init__(self, rooms: RoomManager) -> None:
         self._rooms = rooms
 
-    async def write(self, document_id: str, edit: ServerEdit) -> list[int]:
+    async def write(self, document_id: str, edit: ServerEdit,
+                    guard: dict[str, int] | None = None) -> list[int]:
         room = await self._rooms.open(document_id)
         # Queued before anything else can run: the janitor never unloads a room with work.
-        return await room.write(edit)
+        return await room.write(edit, guard)

@@ -132,6 +132,7 @@ only), the events to log; raising refuses it and nothing is written."""
 class _ServerWrite:
     edit: ServerEdit
     done: asyncio.Future[list[int]]
+    guard: dict[str, int] | None = None
 
 
 _Work = _ClientUpdate | _Remote | _CatchUp | _ServerWrite
@@ -308,11 +309,13 @@ class Room:
         self._work.append(_CatchUp())
         self._wakeup.set()
 
-    def write(self, edit: ServerEdit) -> asyncio.Future[list[int]]:
+    def write(self, edit: ServerEdit,
+              guard: dict[str, int] | None = None) -> asyncio.Future[list[int]]:
         """Queue a server-made change, made in turn with the clients' edits; the future gets
-        its log positions (or the edit's or the log's exception)."""
+        its log positions (or the edit's or the log's exception: ``GuardFailed`` when a
+        stream of ``guard`` moved on, as for clients' edits)."""
         done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
-        self._work.append(_ServerWrite(edit, done))
+        self._work.append(_ServerWrite(edit, done, guard))
         self._wakeup.set()
         return done
 
@@ -668,7 +671,7 @@ class Room:
                     item.done.set_result([])
                     return
                 positions = await self._services.store.append(
-                    self.stream_id, events, expected_version=self.version)
+                    self.stream_id, events, expected_version=self.version, guard=item.guard)
             except ConcurrencyError:
                 await self._catch_up()
                 continue

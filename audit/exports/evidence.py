@@ -6,6 +6,7 @@
     diffs/                        what changed from stage to stage, and who wrote it
     sessions/                     sessions held, attendance by organisation, minutes
     public-input/                 the input register with reasoned responses (Annex A style)
+    negotiation/                  comments and suggestions with their decisions and reasons
     data/                         the open data (CSV and JSON)
     audit/                        the audit bundle, every signed checkpoint, the public keys
     manifest.json                 SHA-256 of every file, the log position, the newest checkpoint
@@ -36,6 +37,7 @@ from ..keys import Keyring, Signer
 from .diffs import diff_views, render_markdown
 from .documents import write_plan
 from .labels import Labels
+from .negotiation import negotiation_tables
 from .opendata import OpenData, add_open_data, csv_text, open_data
 from .plan import PlanView, load_stage_views
 
@@ -109,6 +111,16 @@ def _register_html(view: PlanView, data: OpenData) -> str:
     )
 
 
+def _negotiation_summary(view: PlanView) -> str:
+    comments, suggestions = negotiation_tables(view)
+    threads = sum(1 for c in comments if not c["reply_id"])
+    by_status = {s: sum(1 for x in suggestions if x["status"] == s)
+                 for s in ("accepted", "rejected", "open")}
+    return (f"{threads} comment threads with {len(comments) - threads} replies; "
+            f"{len(suggestions)} suggestions: {by_status['accepted']} accepted, "
+            f"{by_status['rejected']} rejected, {by_status['open']} open")
+
+
 def _gaps(dates: list[date]) -> int:
     ordered = sorted(dates)
     return max(((b - a).days for a, b in itertools.pairwise(ordered)), default=0)
@@ -153,6 +165,11 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
         f"**4.1 Reasoned response to inputs** - `public-input/register.html` and `.csv`: "
         f"{len(inputs)} inputs, {answered} with a reasoned response, "
         f"{len(inputs) - answered} without.",
+        "",
+        "**Negotiation on the record** - `negotiation/comments.csv` (every comment and reply, "
+        "by whom, at which stage and session) and `negotiation/suggestions.csv` (every "
+        "suggested change, accepted or rejected, by whom and with the reason given): "
+        + _negotiation_summary(view) + ".",
         "",
         "**5.1 At least two meetings a year with civil society during implementation** - "
         + (f"{len(with_cso)} sessions with CSOs attending since the plan became final."
@@ -268,6 +285,9 @@ def _assemble(sources: _Sources, out: IO[bytes], progress: Progress | None) -> d
         pack.add("sessions/minutes.md", _sessions_markdown(data))
         pack.add("public-input/register.csv", csv_text(data.tables["inputs"]))
         pack.add("public-input/register.html", _register_html(current, data))
+        comments, suggestions = negotiation_tables(current)
+        pack.add("negotiation/comments.csv", csv_text(comments))
+        pack.add("negotiation/suggestions.csv", csv_text(suggestions))
         step()
         pack.add(f"audit/{bundle_name}", sources.bundle)
         pack.add("audit/checkpoints.txt", "\n".join(c.note() for c in sources.checkpoints))

@@ -279,7 +279,11 @@ class NegotiationService:
             return [NewEvent(CRDT_UPDATE, update, caller.actor, caller.context)]
 
         try:
-            positions = await self.writer.write(caller.document_id, edit)
+            positions = await self.writer.write(caller.document_id, edit, _guard(caller))
+        except GuardFailed as error:
+            raise Conflict("Tahap atau hak Anda baru saja berubah; muat ulang / the stage or "
+                           "your rights changed meanwhile; reload and try again",
+                           code="changed_meanwhile") from error
         except (ConcurrencyError, EventStoreError) as error:
             raise Unavailable(f"the document could not be written right now: {error}") from error
         return {"client_id": client_id, "clock": made.get("clock"),
@@ -299,16 +303,11 @@ class NegotiationService:
 
     async def _append(self, caller: Caller, kind: str, payload: dict[str, Any]) -> int:
         review = self._reviews.get(caller.document_id) or Review()
-        plan_stream = d.plan_stream(caller.commitment.plan_id)
-        guard = {plan_stream: caller.state.version_of(plan_stream)}
-        person = d.person_stream(caller.actor.person_id)
-        if caller.actor.person_id in caller.state.people:
-            guard[person] = caller.state.version_of(person)
         try:
             positions = await self.store.append(
                 d.review_stream(caller.document_id),
                 [NewEvent(kind, payload, caller.actor, caller.context)],
-                expected_version=review.version, guard=guard)
+                expected_version=review.version, guard=_guard(caller))
         except GuardFailed as error:
             raise Conflict("Tahap atau hak Anda baru saja berubah; muat ulang / the stage or "
                            "your rights changed meanwhile; reload and try again",
@@ -371,6 +370,17 @@ class NegotiationService:
 # -- anchors and the accepted text --------------------------------------------------------------
 
 
+def _guard(caller: Caller) -> dict[str, int]:
+    """What the caller's permission rests on: the plan's stream (a stage advance) and, for a
+    registered person, theirs (a deactivation), at the versions the decision saw."""
+    plan_stream = d.plan_stream(caller.commitment.plan_id)
+    guard = {plan_stream: caller.state.version_of(plan_stream)}
+    person = d.person_stream(caller.actor.person_id)
+    if caller.actor.person_id in caller.state.people:
+        guard[person] = caller.state.version_of(person)
+    return guard
+
+
 def _anchor(doc: Doc[Any], section: str, quote: str | None, anchor: dict[str, str] | None,
             *, allow_empty: bool) -> tuple[str | None, str | None, str]:
     """(start, end, quote): from the anchor when given (the quote is then the text between its
@@ -430,35 +440,41 @@ def _stale(doc: Doc[Any], suggestion: Suggestion) -> bool:
 
 def accept_update(doc: Doc[Any], suggestion: Suggestion, client_id: int) -> bytes:
     """The update replacing the suggestion's quote by its replacement, written with
-    ``client_id``; raises ``Stale`` when the anchored text is no longer the quote."""
+    ``client_id``; raises ``Stale`` when the anchored text is no longer the quote.
+
+    The field is the one whose text between the anchor's positions is the quote and whose
+    deleted characters are then the anchor's own (their ids, read from the update): one
+    scratch copy of the document in the usual case, however many fields it has."""
     stale = Stale("Teks yang disarankan untuk diubah sudah berubah; saran ini usang / the text "
                   "this suggestion changes has changed since; the suggestion is stale")
     if suggestion.start is None or suggestion.end is None:
         raise stale
     try:
         first, last, start, end = a.resolve(doc, suggestion.start, suggestion.end)
-        field = a.field_of(doc, suggestion.section, first, start)
+        if not suggestion.quote:  # a pure insertion: its field by the neighbour's id
+            found = a.field_of(doc, suggestion.section, first, start)
+            candidates = [found] if found is not None else []
+        else:
+            candidates = [f for f in a.fields(doc, suggestion.section) if f.node is not None
+                          and start < end <= a.utf16_length(f.text)
+                          and a.utf16_slice(f.text, start, end) == suggestion.quote]
     except (a.BadAnchor, a.UnknownSection):
         raise stale from None
-    if field is None or field.node is None:
-        raise stale
-    insertion = not suggestion.quote
-    if not insertion and (end <= start or a.utf16_slice(field.text, start, end)
-                          != suggestion.quote):
-        raise stale
-    copy = a.scratch(doc, client_id)
-    node = a.node_at(copy, field.path)
-    before = copy.get_state()
-    at, upto = a.utf8_offset(field.text, start), a.utf8_offset(field.text, end)
-    with copy.transaction():
-        if not insertion:
-            del node[at:upto]
-        if suggestion.replacement:
-            node.insert(at, suggestion.replacement)
-    update = copy.get_update(before)
-    if not insertion:
+    for field in candidates:
+        copy = a.scratch(doc, client_id)
+        node = a.node_at(copy, field.path)
+        before = copy.get_state()
+        at, upto = a.utf8_offset(field.text, start), a.utf8_offset(field.text, end)
+        with copy.transaction():
+            if suggestion.quote:
+                del node[at:upto]
+            if suggestion.replacement:
+                node.insert(at, suggestion.replacement)
+        update = copy.get_update(before)
+        if not suggestion.quote:
+            return update
         deleted = ycodec.outline(update).deletions
-        for item in (first.item, last.item):
-            if not any(s <= item[1] < s + n for s, n in deleted.get(item[0], [])):
-                raise stale  # a safety net: the ids of the quote's ends must be what went
-    return update
+        if all(any(s <= item[1] < s + n for s, n in deleted.get(item[0], []))
+               for item in (first.item, last.item)):
+            return update
+    raise stale

@@ -36,8 +36,11 @@ SUGGESTIONS = "suggestions"
 
 
 class DocumentWriter(Protocol):
-    async def write(self, document_id: str, edit: Edit) -> list[int]:
-        """Append what ``edit`` makes of the document's current state; the log positions."""
+    async def write(self, document_id: str, edit: Edit,
+                    guard: dict[str, int] | None = None) -> list[int]:
+        """Append what ``edit`` makes of the document's current state; the log positions.
+        ``guard``: streams that must still be at these versions (``EventStore.append``),
+        else ``GuardFailed`` and nothing is written."""
         ...
 
 
@@ -47,7 +50,8 @@ class LogWriter:
     def __init__(self, runtime: ProcessRuntime) -> None:
         self._runtime = runtime
 
-    async def write(self, document_id: str, edit: Edit) -> list[int]:
+    async def write(self, document_id: str, edit: Edit,
+                    guard: dict[str, int] | None = None) -> list[int]:
         store: EventStore = self._runtime.store
         stream = document_stream(document_id)
         for _ in range(WRITE_ATTEMPTS):
@@ -59,7 +63,8 @@ class LogWriter:
             if not events:
                 return []
             try:
-                return await store.append(stream, events, expected_version=version)
+                return await store.append(stream, events, expected_version=version,
+                                          guard=guard)
             except ConcurrencyError:
                 continue
         raise StoreUnavailable(f"{stream} kept changing while the server wrote to it")

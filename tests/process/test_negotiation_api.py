@@ -169,3 +169,65 @@ async def test_accept_applies_the_text_and_a_stale_one_is_refused(
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+async def test_history_contributions_and_evidence_include_the_negotiation(
+        tmp_path: Path, sqlite_url: str) -> None:
+    import asyncio
+    import csv
+    import io
+    import zipfile
+
+    async with served(tmp_path, sqlite_url) as (address, client, _app):
+        world = await World(client).build()
+        await reach(world, "draft2")
+        await write_problem(address, world)
+        base = f"/api/documents/{world.document_id}"
+        await world.call("POST", f"{base}/comments", "kldi_member", json={
+            "section": "problem", "quote": "tertutup", "body": "Mengapa tertutup?"}, expect=201)
+        suggestion = (await world.call("POST", f"{base}/suggestions", "kldi_member", json={
+            "section": "problem", "quote": "tertutup", "replacement": "terbuka"},
+            expect=201)).json()["id"]
+        await world.call("POST", f"{base}/suggestions/{suggestion}/decision", "cso_member",
+                         json={"decision": "reject", "reason": "Belum waktunya"}, expect=200)
+
+        history = (await world.call("GET", f"{base}/history?limit=500", "auditor",
+                                    expect=200)).json()["events"]
+        kinds = [e["kind"] for e in history]
+        assert kinds.index("comment.created") < kinds.index("suggestion.created") < \
+            kinds.index("suggestion.decided")
+        decided = next(e for e in history if e["kind"] == "suggestion.decided")
+        assert decided["actor"]["person_id"] == world.people["cso_member"]
+        assert decided["negotiation"]["reason"] == "Belum waktunya"
+        assert decided["summary"] == "suggestion rejected" and decided["stage"] == "draft2"
+        ministry_only = (await world.call(
+            "GET", f"{base}/history?person={world.people['kldi_member']}", "auditor",
+            expect=200)).json()["events"]
+        assert {e["kind"] for e in ministry_only} == {"comment.created", "suggestion.created"}
+
+        async def contributions() -> dict[str, dict[str, int]]:
+            rows = (await world.call("GET", f"/api/contributions?document={world.document_id}",
+                                     "auditor", expect=200)).json()["contributions"]
+            return {r["person_id"]: r for r in rows}
+
+        for _ in range(200):  # the projections follow the log in the background
+            found = await contributions()
+            if found.get(world.people["cso_member"], {}).get("decisions"):
+                break
+            await asyncio.sleep(0.05)
+        ministry = found[world.people["kldi_member"]]
+        assert (ministry["comments"], ministry["suggestions"], ministry["decisions"]) == (1, 1, 0)
+        assert found[world.people["cso_member"]]["decisions"] == 1
+
+        pack = await world.call("GET", f"/api/exports/{world.plan_id}/evidence.zip",
+                                "secretariat", expect=200)
+        archive = zipfile.ZipFile(io.BytesIO(pack.content))
+        rows = list(csv.DictReader(io.StringIO(
+            archive.read("negotiation/suggestions.csv").decode("utf-8-sig"))))
+        assert [(r["quote"], r["replacement"], r["status"], r["decision_reason"],
+                 r["by"], r["decided_by"]) for r in rows] == [
+            ("tertutup", "terbuka", "rejected", "Belum waktunya", "Person kldi_member",
+             "Person cso_member")]
+        comments = archive.read("negotiation/comments.csv").decode("utf-8-sig")
+        assert "Mengapa tertutup?" in comments
+        assert "1 comment threads" in archive.read("README.md").decode()
