@@ -167,6 +167,12 @@ async def test_a_ministry_suggests_in_draft_2_and_a_cso_accepts_one_and_rejects_
     await expect(run).to_have_attribute("data-org", MINISTRY[1])
     await expect(run).to_have_attribute("data-accepted-by", "cso")
     await expect(run.locator(".accepted-by")).to_contain_text(CSO[0])
+    # The CSO's latest event is the rejection: of the ministry's suggestion, with why.
+    await ani.locator("#filter-person").select_option("cso")
+    decided = ani.get_by_test_id("event-suggestion")
+    await expect(decided).to_contain_text(MINISTRY[0])
+    await expect(decided).to_contain_text(CSO[0])
+    await expect(decided).to_contain_text("per triwulan")
     await screenshot(ani, artifacts_dir, "negotiation-blame")
 
 

@@ -8,6 +8,8 @@ export interface Person {
   org_id?: string
   org_name?: string
   stakeholder?: string
+  /** On the author of words that came in by accepting their suggestion: who accepted it, when. */
+  accepted?: { suggestion_id: string; accepted_by: Person; accepted_at: string } | null
 }
 
 export interface HistoryEvent {
@@ -22,15 +24,14 @@ export interface HistoryEvent {
   deleted: number
   summary: string // English
   summary_id?: string // Bahasa Indonesia
-  /** Set on the event that applied (or rejected) a suggestion. */
-  suggestion?: { id: string; decision: 'accept' | 'reject'; reason: string; author: Person; decider: Person } | null
+  /** Events of the negotiation (comment.created, suggestion.decided, ...) listed beside edits. */
+  kind?: string
+  negotiation?: { suggestion_id?: string; decision?: 'accept' | 'reject'; reason?: string; suggester?: string; replacement?: string; quote?: string } | null
 }
 
 export interface Run {
   text: string
   author: Person | null
-  /** Text that came in by accepting the author's suggestion: who accepted it, and when. */
-  accepted?: { by: Person; at: string; suggestion_id: string } | null
 }
 
 export interface Attribution {
