@@ -123,7 +123,7 @@ export const dictionary = {
   // Comments and suggestions (negotiation) in the editor.
   'rev.whole': { id: 'Komitmen secara keseluruhan', en: 'The commitment as a whole' },
   'rev.wholeHeading': { id: 'Komentar atas seluruh komitmen', en: 'Comments on the whole commitment' },
-  'rev.notesOn': { id: 'Komentar dan usulan: {part}', en: 'Comments and suggestions: {part}' },
+  'rev.on': { id: 'pada {part}', en: 'on {part}' },
   'rev.addComment': { id: 'Tambah komentar', en: 'Add a comment' },
   'rev.onWhole': { id: 'Komentar atas seluruh komitmen.', en: 'A comment on the whole commitment.' },
   'rev.onPart': { id: 'Komentar atas {part}. Pilih teks dulu untuk mengomentari bagian tertentu.', en: 'A comment on {part}. Select text first to comment on a passage.' },

@@ -432,13 +432,11 @@ export function Notes({ column, label, milestones = 0 }: { column: string; label
   const section = choices.length > 0 ? target || choices[0][0] : column
   const headingId = `notes-${column === '*' ? 'whole' : column}`
   return (
-    <div class="notes" role="group" aria-labelledby={headingId} data-notes={column}>
-      <h3 id={headingId} class="visually-hidden">
-        {t('rev.notesOn', { part: label })}
-      </h3>
+    <div class="notes" data-notes={column}>
       {review.may.comment && !composing && (column !== 'milestones' || milestones > 0) && (
         <button type="button" class="secondary add-comment" data-action="add-comment" onClick={() => review.startComment(column)}>
           {t('rev.addComment')}
+          <span class="visually-hidden"> {t('rev.on', { part: label })}</span>
         </button>
       )}
       {composing && (
