@@ -198,3 +198,37 @@ async def test_a_comment_thread_on_a_selection_replied_to_resolved_and_its_text_
         await page.locator("[data-notes='problem'] .resolved-list > button").click()
         resolved = page.locator("[data-notes='problem'] [data-comment-id]")
         await expect(resolved).to_have_attribute("data-status", "resolved")
+
+
+async def test_all_of_a_persons_suggestions_accepted_at_once_and_a_comment_on_the_whole(
+    browser: Browser, server: Server
+) -> None:
+    plan = await seed_plan(server, "draft2")
+    ani = await open_editor(browser, plan, "cso")
+    await section(ani, "problem").click()
+    await ani.keyboard.type("Satu dua tiga.")
+    await expect(ani.locator("[data-status]")).to_have_attribute("data-status", "saved")
+    citra = await open_editor(browser, plan, "kldi")
+    await expect(section(citra, "problem")).to_have_attribute("data-mode", "suggest")
+    await select_text(citra, "problem", "Satu")
+    await citra.keyboard.type("Empat")
+    await expect(suggestion(citra, "Empat")).to_have_count(1)
+    await select_text(citra, "problem", "dua ")
+    await citra.keyboard.press("Delete")
+    await expect(citra.locator("[data-notes='problem'] [data-suggestion-id]")).to_have_count(2)
+
+    # The ministry, which may not write, comments on the commitment as a whole.
+    whole = citra.locator("[data-notes='*']")
+    await whole.locator("[data-action='add-comment']").click()
+    await whole.locator("textarea").fill("Mohon libatkan Kemensos sejak awal.")
+    await whole.locator("[data-action='send']").click()
+    comment = ani.locator("[data-notes='*'] [data-comment-id]")
+    await expect(comment).to_contain_text("Mohon libatkan Kemensos sejak awal.")
+    await expect(comment).to_contain_text(MINISTRY[0])
+
+    # The CSO accepts all of the ministry's suggestions at once.
+    await suggestion(ani, "Empat").locator("[data-action='accept-all']").click()
+    for page in (ani, citra):
+        cards = page.locator("[data-notes='problem'] [data-suggestion-id]")
+        await expect(cards.and_(page.locator("[data-status='accepted']"))).to_have_count(2)
+        await expect_plain_text(page, "problem", "Empat tiga.")
