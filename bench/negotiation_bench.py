@@ -10,7 +10,10 @@ keystroke updates (with typos typed and deleted), one suggestion per word, then
 check, the replacement computed in the document's room against its exact state, logged and
 applied, ``suggestion.decided`` logged, the ``review`` entry rewritten (logged, applied).
 Server time = that call, without HTTP. Prints p50/p99 per run and the medians of the runs
-(goal: p99 < 50 ms).
+(goal: p99 < 50 ms). The machine is shared, so each acceptance is paired with a baseline
+measured right before it: logging one keystroke (a one-character ``crdt.update`` appended to
+another document's stream, what every edit costs at least); the ratio of the two is what
+the load of the moment does not change.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pycrdt import Doc, XmlElement, XmlFragment, XmlText
+from pycrdt import Doc, Text, XmlElement, XmlFragment, XmlText
 
 from events.catalog import CRDT_UPDATE
 from events.record import Actor, Context, NewEvent, Stakeholder
@@ -70,7 +73,8 @@ def keystrokes(edits: int) -> tuple[list[bytes], list[str]]:
     return updates, [w for w in words if w in complete][:-1]
 
 
-async def one_run(edits: int, accepts: int, database_url: str | None) -> list[float]:
+async def one_run(edits: int, accepts: int,
+                  database_url: str | None) -> tuple[list[float], list[float]]:
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'events.sqlite3'}"
         app = create_app(Settings(data_dir=Path(folder), database_url=url, redis_url=None,
@@ -100,8 +104,21 @@ async def one_run(edits: int, accepts: int, database_url: str | None) -> list[fl
             for word in words[:accepts]:
                 ids.append(await negotiation.suggest(ADMIN, commitment.document_id, "problem",
                                                      word, word.upper(), "bench"))
-            timings = []
+            other = await process.create_commitment(ADMIN, plan.id, group.id, "Baseline")
+            keyboard: Doc[Any] = Doc(client_id=7_000_002)
+            typed = keyboard.get("title", type=Text)
+            baseline_stream = document_stream(other.document_id)
+            baseline_version = await app.state.store.stream_version(baseline_stream)
+            timings, baselines = [], []
             for suggestion_id in ids:
+                before = keyboard.get_state()
+                typed.insert(len(str(typed)), "k")
+                keystroke = NewEvent(CRDT_UPDATE, keyboard.get_update(before), CSO, context)
+                started = time.perf_counter()
+                await app.state.store.append(baseline_stream, [keystroke],
+                                             expected_version=baseline_version)
+                baselines.append(time.perf_counter() - started)
+                baseline_version += 1
                 started = time.perf_counter()
                 await negotiation.decide(ADMIN, commitment.document_id, suggestion_id,
                                          "accept")
@@ -109,7 +126,7 @@ async def one_run(edits: int, accepts: int, database_url: str | None) -> list[fl
             doc = await process.runtime.document(commitment.document_id)
             assert all(w.upper() in str(doc.get("problem", type=XmlFragment))
                        for w in words[:accepts])
-            return timings
+            return timings, baselines
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -124,16 +141,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", default=None)
     options = parser.parse_args()
-    p50s, p99s = [], []
+    p50s, p99s, ratios50, ratios99 = [], [], [], []
     for run in range(1, options.runs + 1):
-        timings = asyncio.run(one_run(options.edits, options.accepts, options.database_url))
+        timings, baselines = asyncio.run(
+            one_run(options.edits, options.accepts, options.database_url))
         p50, p99 = percentile(timings, 0.5) * 1000, percentile(timings, 0.99) * 1000
+        b50, b99 = percentile(baselines, 0.5) * 1000, percentile(baselines, 0.99) * 1000
         p50s.append(p50)
         p99s.append(p99)
+        ratios50.append(p50 / b50)
+        ratios99.append(p99 / b99)
         print(f"run {run}: {len(timings)} acceptances in a {options.edits}-edit document: "
-              f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+              f"p50 {p50:.1f} ms, p99 {p99:.1f} ms; one keystroke logged: p50 {b50:.1f} ms, "
+              f"p99 {b99:.1f} ms; ratio p50 {p50 / b50:.1f}x, p99 {p99 / b99:.1f}x",
+              flush=True)
     print(f"median of {options.runs} runs: p50 {statistics.median(p50s):.1f} ms, "
-          f"p99 {statistics.median(p99s):.1f} ms (goal p99 < 50 ms)")
+          f"p99 {statistics.median(p99s):.1f} ms (goal p99 < 50 ms); against one keystroke "
+          f"logged: p50 {statistics.median(ratios50):.1f}x, p99 "
+          f"{statistics.median(ratios99):.1f}x")
 
 
 if __name__ == "__main__":

@@ -152,6 +152,9 @@ COMPONENTS: dict[str, Schema] = {
     ),
     "Template": _object(
         roots={"type": "object", "additionalProperties": _STR},
+        server_roots={"type": "object", "additionalProperties": _STR, "description": (
+            "roots only the server writes (review: comments and suggestions)")},
+        review_client_id={**_INT, "description": "the Yjs client id of every review item"},
         sections={"type": "array", "items": _object(
             name=_STR, letter=_STR, heading_id=_STR, heading_en=_STR, question_id=_STR,
             question_en=_STR)},

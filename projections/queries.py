@@ -113,6 +113,8 @@ async def history(
     for event in page:
         actor, context = event.actor, event.context
         changes = details.get(event.position)
+        if actor.stakeholder is Stakeholder.SYSTEM and (changes is None or not changes.parts()):
+            continue  # the server mirroring the negotiation into ``review``: listed as such
         events.append({
             "position": event.position, "stream_version": event.stream_version,
             "actor": {"person_id": actor.person_id, "name": actor.name,
@@ -134,7 +136,7 @@ async def history(
     events.sort(key=lambda entry: int(str(entry["position"])))
     return {
         "document_id": document_id, "events": events,
-        "next_after": events[-1]["position"] if more else None,
+        "next_after": merged[-1].position if more else None,
     }
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Array, Doc, Map, StickyIndex, Text, XmlElement, XmlFragment, XmlText
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 import ycodec
 from commitment.template import CONTACT_KEYS, CONTACTS, MILESTONE_KEYS, MILESTONES, SECTIONS, TITLE
@@ -246,19 +246,9 @@ def to_base64(data: bytes) -> str:
 
 
 def exists(doc: Doc[Any], item: ItemId) -> bool:
-    """Whether the document has integrated ``item`` (pycrdt panics on an unknown one)."""
+    """Whether the document has integrated ``item`` (deleted or not)."""
     client, clock = item
     return clock < ycodec.decode_state_vector(doc.get_state()).get(client, 0)
-
-
-def index_of(doc: Doc[Any], data: bytes) -> int:
-    """Where a relative position (naming a known character) stands now, in UTF-16 units of its
-    text; a deleted character stands where it was."""
-    with doc.transaction() as transaction:
-        return int(StickyIndex.decode(data).get_index(transaction))
-
-
-# -- reading the ids of characters from a scratch copy ---------------------------------------
 
 
 def scratch(doc: Doc[Any], client_id: int | None = None) -> Doc[Any]:
@@ -299,8 +289,8 @@ def anchor_quote(doc: Doc[Any], section: str, quote: str) -> tuple[Placed | None
         if left is None or right is None:
             raise QuoteNotFound("the quote's characters have no ids")  # cannot happen: quote
         return placed, to_base64(encode_position(right, 0)), to_base64(encode_position(left, -1))
-    whole = "".join(f.text for f in found)
-    if (found and quote in whole) or any(quote in f.text.replace("\n", " ") for f in found):
+    texts = [f.text for f in found]
+    if any(quote in glue.join(texts) for glue in ("\n", " ", "")):
         raise QuoteNotFound(
             "Kutipan harus berada dalam satu paragraf atau satu isian / the quote must lie "
             "within one paragraph or one field; quote a shorter passage")
@@ -308,60 +298,173 @@ def anchor_quote(doc: Doc[Any], section: str, quote: str) -> tuple[Placed | None
                         f"section {section!r}")
 
 
-def resolve(doc: Doc[Any], start: str, end: str) -> tuple[Position, Position, int, int]:
-    """The two positions of an anchor and where they stand now (UTF-16 units of their text)."""
-    first, last = decode_position(from_base64(start)), decode_position(from_base64(end))
-    if not exists(doc, first.item) or not exists(doc, last.item):
-        raise BadAnchor("Jangkar menunjuk karakter yang tidak ada di dokumen / the anchor names "
-                        "characters the document does not have")
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Where a character stands now: its text's path, its UTF-8 offset there (pycrdt's edit
+    index), how many bytes it is, and that text as it stands."""
+
+    path: Path
+    byte: int
+    size: int
+    text: str
+
+    @property
+    def utf16(self) -> int:
+        return utf16_length(self.text.encode("utf-8")[:self.byte].decode("utf-8", "replace"))
+
+
+class Resolver:
+    """Where the characters relative positions name stand now.
+
+    pycrdt's ``StickyIndex.get_index`` mixes units on non-ASCII text (whole items before the
+    character in UTF-8 bytes, the offset inside its own item in UTF-16 units), and says
+    nothing of which text holds it. So a scratch copy deletes the character and reads the
+    change event, as blame does: the text (its path), the offset (UTF-8 bytes, as every
+    pycrdt event), or no event at all when the character is deleted already; then it types
+    the character back, so the copy serves the next question. One copy per resolver, made on
+    first use."""
+
+    def __init__(self, doc: Doc[Any], client_id: int | None = None) -> None:
+        self._doc = doc
+        self._client_id = client_id
+        self._vector = ycodec.decode_state_vector(doc.get_state())
+        self._copy: Doc[Any] | None = None
+        self._before = b""
+        self._subscriptions: list[Any] = []
+        self._seen: list[tuple[Path, list[dict[str, Any]]]] = []
+        self._found: dict[ItemId, Found | None] = {}
+
+    def _scratch(self) -> Doc[Any]:
+        if self._copy is None:
+            self._copy = scratch(self._doc, self._client_id)
+            self._before = self._copy.get_state()
+            # Kept: pycrdt ends a subscription whose object is collected.
+            self._subscriptions = [root.observe_deep(self._watcher(name))
+                                   for name, root in _roots(self._copy).items()]
+        return self._copy
+
+    def _watcher(self, root: str) -> Any:
+        def on_events(events: list[Any]) -> None:  # one parameter: pycrdt passes as declared
+            for event in events:
+                if isinstance(event.target, Text | XmlText):
+                    self._seen.append(((root, *event.path), list(event.delta)))
+        return on_events
+
+    def where(self, item: ItemId) -> Found | None:
+        """The character ``item`` names, None when it is deleted or unknown."""
+        return self._probe(item, restore=True)
+
+    def take(self, item: ItemId) -> Found | None:
+        """As ``where``, leaving the character deleted in the copy (to edit it further)."""
+        return self._probe(item, restore=False)
+
+    def copy_and_state(self) -> tuple[Doc[Any], bytes]:
+        """The scratch copy and its state vector when it was made."""
+        return self._scratch(), self._before
+
+    def _probe(self, item: ItemId, *, restore: bool) -> Found | None:
+        if item in self._found:
+            return self._found[item]
+        client, clock = item
+        found = None
+        if clock < self._vector.get(client, 0):
+            copy = self._scratch()
+            self._seen.clear()
+            copy.apply_update(ycodec.delete_only_update({client: [(clock, 1)]}))
+            seen, self._seen = self._seen[:1], []
+            for path, delta in seen:
+                byte, size = 0, 0
+                for op in delta:
+                    if "retain" in op:
+                        byte += int(op["retain"])
+                    elif "delete" in op:
+                        size = int(op["delete"])
+                        break
+                text = plain(node_at(self._doc, path))
+                back = text.encode("utf-8")[byte:byte + size].decode("utf-8", "replace")
+                found = Found(path, byte, size, text)
+                if any(ord(char) > 0xFFFF for char in back):
+                    # pycrdt deleted half of a surrogate pair and shows the whole character
+                    # gone, keeping half of it: start over with a copy that deletes both.
+                    self._copy, self._subscriptions = None, []
+                    if not restore:
+                        self._scratch().apply_update(
+                            ycodec.delete_only_update({client: [(clock, 2)]}))
+                elif restore:
+                    node_at(copy, path).insert(byte, back)
+            self._seen.clear()  # the character typed back
+        self._found[item] = found
+        return found
+
+
+def _roots(doc: Doc[Any]) -> dict[str, Any]:
+    present = set(doc.keys())
+    kinds: dict[str, type[Any]] = {TITLE: Text, MILESTONES: Array, CONTACTS: Map}
+    kinds.update({name: XmlFragment for name in SECTIONS})
+    return {name: doc.get(name, type=kind) for name, kind in kinds.items() if name in present}
+
+
+def positions(start: str, end: str) -> tuple[Position, Position]:
+    return decode_position(from_base64(start)), decode_position(from_base64(end))
+
+
+def locate_field(doc: Doc[Any], section: str, path: Path) -> Field | None:
+    """The shared text at ``path`` if it is one of ``section``'s fields."""
     try:
-        return first, last, index_of(doc, from_base64(start)), index_of(doc, from_base64(end))
-    except BaseException as error:  # pycrdt panics (PanicException) on what it cannot resolve
-        if isinstance(error, KeyboardInterrupt | SystemExit):
-            raise
-        raise BadAnchor("Jangkar tidak dapat diletakkan / the anchor cannot be resolved") from None
-
-
-def field_of(doc: Doc[Any], section: str, position: Position, index: int) -> Field | None:
-    """The field of ``section`` whose character ``position`` names, standing at ``index``:
-    the one where a mark inserted at ``index`` has that character as its neighbour."""
-    candidates = [f for f in fields(doc, section)
-                  if f.node is not None and index <= utf16_length(f.text)]
-    if not candidates:
+        return next((f for f in fields(doc, section) if f.path == path and f.node is not None),
+                    None)
+    except UnknownSection:
         return None
-    copy = scratch(doc)
-    for field in candidates:  # a mark in one field leaves the others as they are
-        left, right = neighbours(copy, field.path, index)
-        if (right if position.assoc >= 0 else left) == position.item:
-            return field
-    return None
 
 
-def locate(doc: Doc[Any], section: str, start: str, end: str, quote: str) -> Placed | None:
-    """The field where the text between the anchor's positions is still ``quote`` (None:
-    stale or deleted); cheap, for listings: by text, not by the characters' ids."""
+def place(doc: Doc[Any], section: str, start: str, end: str,
+          resolver: Resolver | None = None) -> Placed:
+    """The text a client's anchor spans now (``start`` == ``end``: an insertion point, before
+    the character for association 0, after it for -1). Raises ``BadAnchor``."""
+    first, last = positions(start, end)
+    resolver = resolver or Resolver(doc)
+    a, b = resolver.where(first.item), resolver.where(last.item)
+    if a is None or b is None or a.path != b.path:
+        raise BadAnchor("Jangkar menunjuk teks yang tidak ada (lagi) / the anchor names text "
+                        "the document does not have (any more)")
+    field = locate_field(doc, section, a.path)
+    if field is None:
+        raise BadAnchor(f"Jangkar tidak berada di bagian {section!r} / the anchor is not in "
+                        f"section {section!r}")
+    if start == end:
+        at = a.utf16 if first.assoc >= 0 else utf16_length(
+            a.text.encode()[:a.byte + a.size].decode("utf-8", "replace"))
+        return Placed(field, at, at)
+    upto = utf16_length(b.text.encode()[:b.byte + b.size].decode("utf-8", "replace"))
+    if upto <= a.utf16:
+        raise BadAnchor("the anchor's end comes before its start")
+    return Placed(field, a.utf16, upto)
+
+
+def locate(doc: Doc[Any], section: str, start: str, end: str, quote: str,
+           resolver: Resolver | None = None) -> Placed | None:
+    """Where the quote still stands at the anchor (its first character, then the quote's
+    text): None when stale (edited or deleted since)."""
     try:
-        _, _, a, b = resolve(doc, start, end)
+        first, _ = positions(start, end)
     except BadAnchor:
         return None
-    for field in fields(doc, section):
-        if field.node is not None and 0 <= a <= b <= utf16_length(field.text) and \
-                utf16_slice(field.text, a, b) == quote:
-            return Placed(field, a, b)
-    return None
+    found = (resolver or Resolver(doc)).where(first.item)
+    if found is None:
+        return None
+    field = locate_field(doc, section, found.path)
+    wanted = quote.encode("utf-8")
+    if field is None or found.text.encode("utf-8")[found.byte:found.byte + len(wanted)] \
+            != wanted:
+        return None
+    return Placed(field, found.utf16, found.utf16 + utf16_length(quote))
 
 
-def collapsed(doc: Doc[Any], start: str, end: str) -> bool:
-    """Whether the anchored text is gone: the two positions met (every character between them
-    was deleted), or one no longer resolves."""
+def collapsed(doc: Doc[Any], start: str, end: str, resolver: Resolver | None = None) -> bool:
+    """Whether the anchored text is gone: its first and last characters are both deleted."""
     try:
-        first, last = decode_position(from_base64(start)), decode_position(from_base64(end))
-        if not exists(doc, first.item) or not exists(doc, last.item):
-            return True
-        return index_of(doc, from_base64(end)) <= index_of(doc, from_base64(start))
+        first, last = positions(start, end)
     except BadAnchor:
         return True
-    except BaseException as error:
-        if isinstance(error, KeyboardInterrupt | SystemExit):
-            raise
-        return True
+    resolver = resolver or Resolver(doc)
+    return resolver.where(first.item) is None and resolver.where(last.item) is None

@@ -25,13 +25,6 @@ def touches_review(update: bytes) -> bool:
     Every item under ``review`` has that id, and an item nested in ``review`` names its parent
     or a neighbour there, so this catches every edit inside it."""
     try:
-        shape = ycodec.outline(update)
-        if REVIEW_CLIENT_ID in shape.writers or REVIEW_CLIENT_ID in shape.deletions:
-            return True
-        for item in ycodec.item_links(update):
-            for link in (item.origin, item.right_origin, item.parent):
-                if isinstance(link, tuple) and link[0] == REVIEW_CLIENT_ID:
-                    return True
+        return ycodec.names_client(update, REVIEW_CLIENT_ID)
     except ycodec.DecodeError:
         return True  # pycrdt read it and the walk did not: refuse rather than guess
-    return False

@@ -132,13 +132,15 @@ class NegotiationService:
         await self.caller(actor, document_id)
         review = await self.review(document_id)
         doc = await self.process.runtime.document(document_id)
-        return [c.as_json(_on_deleted_text(doc, c)) for c in review.comments.values()]
+        resolver = a.Resolver(doc)  # one scratch copy for every anchor listed
+        return [c.as_json(_on_deleted_text(doc, c, resolver)) for c in review.comments.values()]
 
     async def suggestions(self, actor: Actor | None, document_id: str) -> list[dict[str, Any]]:
         await self.caller(actor, document_id)
         review = await self.review(document_id)
         doc = await self.process.runtime.document(document_id)
-        return [s.as_json(_stale(doc, s)) for s in review.suggestions.values()]
+        resolver = a.Resolver(doc)
+        return [s.as_json(_stale(doc, s, resolver)) for s in review.suggestions.values()]
 
     # -- comments ----------------------------------------------------------------------------
 
@@ -391,15 +393,10 @@ def _anchor(doc: Doc[Any], section: str, quote: str | None, anchor: dict[str, st
             raise a.BadAnchor("anchor needs start and end, each a base64 relative position")
         if section == a.WHOLE:
             raise a.BadAnchor("a comment on the whole commitment has no anchor")
-        first, _, at, upto = a.resolve(doc, start, end)
-        field = a.field_of(doc, section, first, at)
-        if field is None or upto < at:
-            raise a.BadAnchor(f"Jangkar tidak berada di bagian {section!r} / the anchor is not "
-                              f"in section {section!r}")
-        text = a.utf16_slice(field.text, at, upto)
-        if not text and not (allow_empty and start == end):
-            raise a.BadAnchor("the anchor spans no text")
-        return start, end, text if start != end else ""
+        if start == end and not allow_empty:
+            raise a.BadAnchor("the anchor spans no text: give start and end of a passage")
+        placed = a.place(doc, section, start, end)
+        return start, end, placed.quote
     if not quote:
         if section != a.WHOLE:
             a.fields(doc, section)  # an unknown milestone is refused here
@@ -408,73 +405,70 @@ def _anchor(doc: Doc[Any], section: str, quote: str | None, anchor: dict[str, st
         return None, None, ""
     if section == a.WHOLE:
         raise a.QuoteNotFound("a comment on the whole commitment (*) quotes nothing")
-    placed, start_b64, end_b64 = a.anchor_quote(doc, section, quote)
-    assert placed is not None
+    _, start_b64, end_b64 = a.anchor_quote(doc, section, quote)
     return start_b64, end_b64, quote
 
 
-def _on_deleted_text(doc: Doc[Any], comment: Comment) -> bool:
+def _on_deleted_text(doc: Doc[Any], comment: Comment, resolver: a.Resolver | None = None
+                     ) -> bool:
     if comment.start is None or comment.end is None or not comment.quote:
         return False
-    try:
-        return a.collapsed(doc, comment.start, comment.end)
-    except a.UnknownSection:
-        return True
+    return a.collapsed(doc, comment.start, comment.end, resolver)
 
 
-def _stale(doc: Doc[Any], suggestion: Suggestion) -> bool:
+def _stale(doc: Doc[Any], suggestion: Suggestion, resolver: a.Resolver | None = None) -> bool:
     if suggestion.status != "open" or suggestion.start is None or suggestion.end is None:
         return False
-    if not suggestion.quote:
+    resolver = resolver or a.Resolver(doc)
+    if not suggestion.quote:  # an insertion: stale once the character it follows is gone
         try:
-            a.resolve(doc, suggestion.start, suggestion.end)
-            return False
+            first, _ = a.positions(suggestion.start, suggestion.end)
         except a.BadAnchor:
             return True
-    try:
-        return a.locate(doc, suggestion.section, suggestion.start, suggestion.end,
-                        suggestion.quote) is None
-    except a.UnknownSection:
-        return True
+        return resolver.where(first.item) is None
+    return a.locate(doc, suggestion.section, suggestion.start, suggestion.end,
+                    suggestion.quote, resolver) is None
 
 
 def accept_update(doc: Doc[Any], suggestion: Suggestion, client_id: int) -> bytes:
     """The update replacing the suggestion's quote by its replacement, written with
     ``client_id``; raises ``Stale`` when the anchored text is no longer the quote.
 
-    The field is the one whose text between the anchor's positions is the quote and whose
-    deleted characters are then the anchor's own (their ids, read from the update): one
-    scratch copy of the document in the usual case, however many fields it has."""
+    In one scratch copy (with ``client_id``): delete the anchor's first character (the event
+    says where it stood, in which text; no event: it is gone), check that the text from there
+    is still the quote, delete the rest of it and type the replacement there. The update then
+    deletes exactly the quote's characters and inserts the replacement after them."""
     stale = Stale("Teks yang disarankan untuk diubah sudah berubah; saran ini usang / the text "
                   "this suggestion changes has changed since; the suggestion is stale")
     if suggestion.start is None or suggestion.end is None:
         raise stale
     try:
-        first, last, start, end = a.resolve(doc, suggestion.start, suggestion.end)
-        if not suggestion.quote:  # a pure insertion: its field by the neighbour's id
-            found = a.field_of(doc, suggestion.section, first, start)
-            candidates = [found] if found is not None else []
-        else:
-            candidates = [f for f in a.fields(doc, suggestion.section) if f.node is not None
-                          and start < end <= a.utf16_length(f.text)
-                          and a.utf16_slice(f.text, start, end) == suggestion.quote]
-    except (a.BadAnchor, a.UnknownSection):
+        first, _ = a.positions(suggestion.start, suggestion.end)
+    except a.BadAnchor:
         raise stale from None
-    for field in candidates:
+    if not suggestion.quote:  # an insertion: where its character stands, then type
+        try:
+            point = a.place(doc, suggestion.section, suggestion.start, suggestion.end)
+        except (a.BadAnchor, a.UnknownSection):
+            raise stale from None
         copy = a.scratch(doc, client_id)
-        node = a.node_at(copy, field.path)
         before = copy.get_state()
-        at, upto = a.utf8_offset(field.text, start), a.utf8_offset(field.text, end)
-        with copy.transaction():
-            if suggestion.quote:
-                del node[at:upto]
-            if suggestion.replacement:
-                node.insert(at, suggestion.replacement)
-        update = copy.get_update(before)
-        if not suggestion.quote:
-            return update
-        deleted = ycodec.outline(update).deletions
-        if all(any(s <= item[1] < s + n for s, n in deleted.get(item[0], []))
-               for item in (first.item, last.item)):
-            return update
-    raise stale
+        a.node_at(copy, point.field.path).insert(a.utf8_offset(point.field.text, point.start),
+                                                 suggestion.replacement)
+        return copy.get_update(before)
+    resolver = a.Resolver(doc, client_id=client_id)
+    found = resolver.take(first.item)  # deleted in the copy, not typed back
+    wanted = suggestion.quote.encode("utf-8")
+    if found is None or a.locate_field(doc, suggestion.section, found.path) is None or \
+            found.text.encode("utf-8")[found.byte:found.byte + len(wanted)] != wanted or \
+            found.size > len(wanted):
+        raise stale
+    copy, before = resolver.copy_and_state()
+    node = a.node_at(copy, found.path)
+    with copy.transaction():
+        rest = len(wanted) - found.size
+        if rest > 0:
+            del node[found.byte:found.byte + rest]
+        if suggestion.replacement:
+            node.insert(found.byte, suggestion.replacement)
+    return copy.get_update(before)

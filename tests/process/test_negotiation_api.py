@@ -194,6 +194,8 @@ async def test_history_contributions_and_evidence_include_the_negotiation(
         history = (await world.call("GET", f"{base}/history?limit=500", "auditor",
                                     expect=200)).json()["events"]
         kinds = [e["kind"] for e in history]
+        # The server's mirror writes into ``review`` are not edits of the text: not listed.
+        assert all(e["actor"]["stakeholder"] != "system" for e in history)
         assert kinds.index("comment.created") < kinds.index("suggestion.created") < \
             kinds.index("suggestion.decided")
         decided = next(e for e in history if e["kind"] == "suggestion.decided")
@@ -231,3 +233,39 @@ async def test_history_contributions_and_evidence_include_the_negotiation(
         comments = archive.read("negotiation/comments.csv").decode("utf-8-sig")
         assert "Mengapa tertutup?" in comments
         assert "1 comment threads" in archive.read("README.md").decode()
+
+
+async def test_without_the_room_the_log_takes_the_write_and_rooms_catch_up(
+        tmp_path: Path, sqlite_url: str) -> None:
+    from negotiation_helpers import problem_text, ws_url
+    from process_helpers import DocClient
+
+    from process.negotiation.writer import LogWriter
+
+    async with served(tmp_path, sqlite_url) as (address, client, app):
+        world = await World(client).build()
+        await reach(world, "draft3")
+        await write_problem(address, world)
+        base = f"/api/documents/{world.document_id}"
+        # As on an instance with no live rooms: the process appends to the log itself.
+        app.state.negotiation.writer = LogWriter(app.state.process_runtime)
+        async with DocClient(ws_url(address, world.document_id,
+                                    world.tokens["kldi_member"])) as editor:
+            await editor.synced.wait()
+            suggestion = (await world.call("POST", f"{base}/suggestions", "kldi_member", json={
+                "section": "problem", "quote": "tertutup", "replacement": "terbuka"},
+                expect=201)).json()["id"]
+            await world.call("POST", f"{base}/suggestions/{suggestion}/decision", "cso_member",
+                             json={"decision": "accept"}, expect=200)
+            text = (await world.call("GET", f"/api/commitments/{world.commitment_id}/document")
+                    ).json()["sections"]["problem"]["text"]
+            assert text.startswith("Data kesejahteraan sosial terbuka dan")
+            # The open room finds the log ahead of it and catches up: the editor sees it.
+            await editor.until(lambda: problem_text(editor.doc)[:1] == [
+                "Data kesejahteraan sosial terbuka dan tidak mutakhir."], 20)
+            assert _review_entries(editor.doc)[suggestion]["status"] == "accepted"
+
+
+def _review_entries(doc: object) -> dict[str, dict[str, object]]:
+    review = doc.get(REVIEW, type=Map).to_py()  # type: ignore[attr-defined]
+    return dict(review["suggestions"])
