@@ -2,19 +2,17 @@
 // deletions struck through and proposed insertions drawn beside them (never part of the text),
 // and suggestion mode, where typing is captured as a proposal instead of changing the text.
 //
-// Anchors are Yjs relative positions (base64 of Y.encodeRelativePosition), resolved against the
-// section's Y.XmlFragment through the y-tiptap binding, so they follow the text as anyone edits.
+// Anchors (./anchors.ts) follow the text as anyone edits it.
 // Positions are recomputed after each change has reached Yjs (a turn later), and mapped through
 // ProseMirror's transaction mapping in between, so a highlight never lags a keystroke behind.
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey, TextSelection, type EditorState, type Transaction } from '@tiptap/pm/state'
 import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view'
-import { absolutePositionToRelativePosition, relativePositionToAbsolutePosition, ySyncPluginKey } from '@tiptap/y-tiptap'
-import { fromBase64, toBase64 } from 'lib0/buffer'
-import * as Y from 'yjs'
+import { ySyncPluginKey } from '@tiptap/y-tiptap'
 import { stakeholderColor } from '../collab/template'
 import { t } from '../i18n'
 import type { Anchor, Comment, ReviewApi, ReviewStore, Suggestion } from '../collab/review'
+import { anchorFor, bindingOf, resolveRange, type Binding } from './anchors'
 
 /** A proposal being typed (state "typing"), sent and awaiting the server ("sending"), or
  * accepted by the server and awaiting its entry in the `review` root ("sent"). */
@@ -36,39 +34,8 @@ export interface Live {
 
 export type Notice = { kind: 'error' | 'info'; key: string; detail?: string } | null
 
-type Mapping = Parameters<typeof relativePositionToAbsolutePosition>[3]
-
-interface Binding {
-  doc: Y.Doc
-  type: Y.XmlFragment
-  mapping: Mapping
-}
-
 const key = new PluginKey<DecorationSet>('review')
 const PAUSE_MS = 1200
-
-function bindingOf(state: EditorState): Binding | null {
-  const sync = ySyncPluginKey.getState(state) as { binding?: Binding } | undefined
-  return sync?.binding?.mapping ? sync.binding : null
-}
-
-function decode(b64: string): Y.RelativePosition | null {
-  try {
-    return Y.decodeRelativePosition(fromBase64(b64))
-  } catch {
-    return null
-  }
-}
-
-/** Whether the character a relative position sticks to has been deleted. */
-function anchorDeleted(doc: Y.Doc, rel: Y.RelativePosition): boolean {
-  if (!rel.item) return false
-  try {
-    return Y.getItem(doc.store, rel.item).deleted
-  } catch {
-    return true
-  }
-}
 
 function chars(text: string): string[] {
   return Array.from(text)
@@ -121,36 +88,8 @@ export class SectionReview {
     if (!view) return null
     const { from, to, empty } = view.state.selection
     if (empty) return null
-    const anchor = this.anchor(view.state, from, to)
+    const anchor = anchorFor(view.state, from, to)
     return anchor && { anchor, quote: view.state.doc.textBetween(from, to, '\n', ' ') }
-  }
-
-  /** Anchors naming characters (docs/contracts.md): the first character of the range (assoc
-   * 0) and its last (assoc -1); an empty range names the character it goes before, or after at
-   * the end of a text. Null when there is no character to name (an empty paragraph). */
-  private anchor(state: EditorState, from: number, to: number): Anchor | null {
-    const binding = bindingOf(state)
-    if (!binding) return null
-    const place = (pos: number): { text: Y.XmlText; index: number } | null => {
-      const rel = absolutePositionToRelativePosition(pos, binding.type, binding.mapping) as Y.RelativePosition
-      const abs = Y.createAbsolutePositionFromRelativePosition(rel, binding.doc)
-      return abs && abs.type instanceof Y.XmlText ? { text: abs.type, index: abs.index } : null
-    }
-    const encode = (text: Y.XmlText, index: number, assoc: number): string =>
-      toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, index, assoc)))
-    const a = place(from)
-    const b = from === to ? a : place(to)
-    if (!a || !b) return null
-    if (from < to) return { start: encode(a.text, a.index, 0), end: encode(b.text, b.index, -1) }
-    if (a.index < a.text.length) {
-      const at = encode(a.text, a.index, 0)
-      return { start: at, end: at }
-    }
-    if (a.index > 0) {
-      const at = encode(a.text, a.index, -1)
-      return { start: at, end: at }
-    }
-    return null
   }
 
   /** Recompute highlights a turn from now, once Yjs and ProseMirror agree again. */
@@ -165,17 +104,6 @@ export class SectionReview {
     const decorations = this.compute(view.state)
     view.dispatch(view.state.tr.setMeta(key, decorations).setMeta('addToHistory', false))
     for (const listener of this.listeners) listener()
-  }
-
-  private resolve(state: EditorState, binding: Binding, start: string | null, end: string | null) {
-    if (!start || !end) return null
-    const a = decode(start)
-    const b = decode(end)
-    if (!a || !b) return null
-    const from = relativePositionToAbsolutePosition(binding.doc, binding.type, a, binding.mapping)
-    const to = relativePositionToAbsolutePosition(binding.doc, binding.type, b, binding.mapping)
-    if (from == null || to == null || from > to || to > state.doc.content.size) return { from: 0, to: 0, ok: false, gone: anchorDeleted(binding.doc, a) }
-    return { from, to, ok: true, gone: from === to && anchorDeleted(binding.doc, a) }
   }
 
   private compute(state: EditorState): DecorationSet {
@@ -202,7 +130,7 @@ export class SectionReview {
   }
 
   private commentDecorations(state: EditorState, binding: Binding, comment: Comment, out: Decoration[], live: Map<string, Live>): void {
-    const range = this.resolve(state, binding, comment.start, comment.end)
+    const range = resolveRange(state, binding, comment.start, comment.end)
     const deleted = !range || !range.ok || range.from === range.to
     live.set(comment.id, { deleted, stale: false })
     if (deleted || comment.status !== 'open' || !range) return
@@ -210,7 +138,7 @@ export class SectionReview {
   }
 
   private suggestionDecorations(state: EditorState, binding: Binding, s: Suggestion, out: Decoration[], live: Map<string, Live>): void {
-    const range = this.resolve(state, binding, s.start, s.end)
+    const range = resolveRange(state, binding, s.start, s.end)
     const text = range && range.ok ? state.doc.textBetween(range.from, range.to, '\n', ' ') : null
     const stale = s.stale || text === null || text !== s.quote || (s.quote === '' && !!range?.gone)
     live.set(s.id, { deleted: !range || !range.ok, stale })
@@ -324,7 +252,7 @@ export class SectionReview {
     this.draft = null
     if (!draft || !view || view.isDestroyed || (draft.from === draft.to && !draft.text)) return
     const state = view.state
-    const anchor = this.anchor(state, draft.from, draft.to)
+    const anchor = anchorFor(state, draft.from, draft.to)
     if (!anchor) {
       this.notify({ kind: 'error', key: 'suggest.noAnchor' })
       this.schedule()
