@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pycrdt
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 import ycodec
@@ -251,6 +252,32 @@ def exists(doc: Doc[Any], item: ItemId) -> bool:
     return clock < ycodec.decode_state_vector(doc.get_state()).get(client, 0)
 
 
+class Edits:
+    """The update of the edits made in one transaction of a copy (only its own deletions:
+    ``get_update`` would carry the whole document's delete set)."""
+
+    def __init__(self, copy: Doc[Any]) -> None:
+        self._copy = copy
+        self._made: list[bytes] = []
+        self._transaction: Any = None
+        self._subscription: Any = None
+
+    def __enter__(self) -> Edits:
+        self._subscription = self._copy.observe(lambda event: self._made.append(event.update))
+        self._transaction = self._copy.transaction()
+        self._transaction.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._transaction.__exit__(*exc_info)
+        self._copy.unobserve(self._subscription)
+
+    def update(self) -> bytes:
+        if not self._made:
+            return b"\x00\x00"  # nothing changed: the empty update
+        return self._made[0] if len(self._made) == 1 else pycrdt.merge_updates(*self._made)
+
+
 def scratch(doc: Doc[Any], client_id: int | None = None) -> Doc[Any]:
     """A copy of ``doc`` to edit without touching it (``client_id``: whose edits they are)."""
     copy: Doc[Any] = Doc() if client_id is None else Doc(client_id=client_id)
@@ -329,7 +356,7 @@ class Resolver:
         self._client_id = client_id
         self._vector = ycodec.decode_state_vector(doc.get_state())
         self._copy: Doc[Any] | None = None
-        self._before = b""
+        self._taken = b"\x00\x00"  # an empty update
         self._subscriptions: list[Any] = []
         self._seen: list[tuple[Path, list[dict[str, Any]]]] = []
         self._found: dict[ItemId, Found | None] = {}
@@ -337,7 +364,6 @@ class Resolver:
     def _scratch(self) -> Doc[Any]:
         if self._copy is None:
             self._copy = scratch(self._doc, self._client_id)
-            self._before = self._copy.get_state()
             # Kept: pycrdt ends a subscription whose object is collected.
             self._subscriptions = [root.observe_deep(self._watcher(name))
                                    for name, root in _roots(self._copy).items()]
@@ -358,9 +384,9 @@ class Resolver:
         """As ``where``, leaving the character deleted in the copy (to edit it further)."""
         return self._probe(item, restore=False)
 
-    def copy_and_state(self) -> tuple[Doc[Any], bytes]:
-        """The scratch copy and its state vector when it was made."""
-        return self._scratch(), self._before
+    def copy_and_taken(self) -> tuple[Doc[Any], bytes]:
+        """The scratch copy and the update deleting what ``take`` took from it."""
+        return self._scratch(), self._taken
 
     def _probe(self, item: ItemId, *, restore: bool) -> Found | None:
         if item in self._found:
@@ -370,7 +396,8 @@ class Resolver:
         if clock < self._vector.get(client, 0):
             copy = self._scratch()
             self._seen.clear()
-            copy.apply_update(ycodec.delete_only_update({client: [(clock, 1)]}))
+            deletion = ycodec.delete_only_update({client: [(clock, 1)]})
+            copy.apply_update(deletion)
             seen, self._seen = self._seen[:1], []
             for path, delta in seen:
                 byte, size = 0, 0
@@ -387,11 +414,13 @@ class Resolver:
                     # pycrdt deleted half of a surrogate pair and shows the whole character
                     # gone, keeping half of it: start over with a copy that deletes both.
                     self._copy, self._subscriptions = None, []
+                    deletion = ycodec.delete_only_update({client: [(clock, 2)]})
                     if not restore:
-                        self._scratch().apply_update(
-                            ycodec.delete_only_update({client: [(clock, 2)]}))
+                        self._scratch().apply_update(deletion)
                 elif restore:
                     node_at(copy, path).insert(byte, back)
+                if not restore:
+                    self._taken = deletion
             self._seen.clear()  # the character typed back
         self._found[item] = found
         return found

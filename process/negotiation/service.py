@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pycrdt
 from pycrdt import Doc
 
 import ycodec
@@ -452,10 +453,10 @@ def accept_update(doc: Doc[Any], suggestion: Suggestion, client_id: int) -> byte
         except (a.BadAnchor, a.UnknownSection):
             raise stale from None
         copy = a.scratch(doc, client_id)
-        before = copy.get_state()
-        a.node_at(copy, point.field.path).insert(a.utf8_offset(point.field.text, point.start),
-                                                 suggestion.replacement)
-        return copy.get_update(before)
+        with a.Edits(copy) as edits:
+            a.node_at(copy, point.field.path).insert(
+                a.utf8_offset(point.field.text, point.start), suggestion.replacement)
+        return edits.update()
     resolver = a.Resolver(doc, client_id=client_id)
     found = resolver.take(first.item)  # deleted in the copy, not typed back
     wanted = suggestion.quote.encode("utf-8")
@@ -463,12 +464,13 @@ def accept_update(doc: Doc[Any], suggestion: Suggestion, client_id: int) -> byte
             found.text.encode("utf-8")[found.byte:found.byte + len(wanted)] != wanted or \
             found.size > len(wanted):
         raise stale
-    copy, before = resolver.copy_and_state()
+    copy, taken = resolver.copy_and_taken()
     node = a.node_at(copy, found.path)
-    with copy.transaction():
+    with a.Edits(copy) as edits:
         rest = len(wanted) - found.size
         if rest > 0:
             del node[found.byte:found.byte + rest]
         if suggestion.replacement:
             node.insert(found.byte, suggestion.replacement)
-    return copy.get_update(before)
+    # The first character's deletion went in apart (it told where the quote stands).
+    return pycrdt.merge_updates(taken, edits.update())

@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import pycrdt
 from pycrdt import Doc, Map
 
+import ycodec
 from commitment.template import REVIEW, REVIEW_CLIENT_ID
 from events.errors import ConcurrencyError, StoreUnavailable
 from events.store import EventStore
@@ -72,16 +74,24 @@ class LogWriter:
 
 def review_update(doc: Doc[Any], kind: str, entry_id: str, value: dict[str, Any]) -> bytes:
     """The Yjs update setting ``review[kind][entry_id] = value`` on ``doc``, written with
-    ``REVIEW_CLIENT_ID`` (the root and its two maps are created on first use)."""
+    ``REVIEW_CLIENT_ID`` (the root and its two maps are created on first use).
+
+    Every item under ``review`` has that client id and builds only on such items, so a copy
+    of them alone (the document's update for a peer that has every other client's items) is
+    enough to write on: its cost follows the review, not the document."""
+    vector = ycodec.decode_state_vector(doc.get_state())
+    others = {client: clock for client, clock in vector.items() if client != REVIEW_CLIENT_ID}
     copy: Doc[Any] = Doc(client_id=REVIEW_CLIENT_ID)
-    copy.apply_update(doc.get_update())
-    before = copy.get_state()
-    review = copy.get(REVIEW, type=Map)
-    if kind not in review:
-        review[kind] = Map()
-    entries = review[kind]
-    entries[entry_id] = value
-    return copy.get_update(before)
+    copy.apply_update(doc.get_update(ycodec.encode_state_vector(others)))
+    made: list[bytes] = []
+    subscription = copy.observe(lambda event: made.append(event.update))
+    with copy.transaction():
+        review = copy.get(REVIEW, type=Map)
+        if kind not in review:
+            review[kind] = Map()
+        review[kind][entry_id] = value
+    copy.unobserve(subscription)
+    return made[0] if len(made) == 1 else pycrdt.merge_updates(*made)
 
 
 def review_entries(doc: Doc[Any], kind: str) -> dict[str, Any]:

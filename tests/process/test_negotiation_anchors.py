@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
+import ycodec
 from commitment.template import read_commitment
 from events.record import Actor, Stakeholder
 from process.negotiation import anchors
@@ -99,3 +100,16 @@ def test_plain_values_and_bad_places_are_refused_clearly() -> None:
     for name in ("meta", "milestones.0", "milestones.1.colour", "contacts.x", "problem.1"):
         with pytest.raises(anchors.UnknownSection):
             anchors.check_section(name)
+
+
+def test_an_acceptance_carries_only_its_own_changes() -> None:
+    doc = _doc()
+    title = doc.get("title", type=Text)
+    title.insert(0, "Draf: ")
+    del title[0:6]  # a deletion elsewhere, which the acceptance must not repeat
+    update = accept_update(doc, _suggest(doc, "problem", "pertama", ""), 4242)
+    shape = ycodec.outline(update)
+    assert set(shape.writers) <= {4242}
+    assert sum(n for ranges in shape.deletions.values() for _, n in ranges) == len("pertama")
+    doc.apply_update(update)
+    assert read_commitment(doc).sections["problem"].text.split("\n")[0] == "Paragraf ."
