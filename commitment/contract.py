@@ -18,6 +18,9 @@ def contract_json() -> dict[str, Any]:
     return {
         "roots": {t.TITLE: "Y.Text", t.META: "Y.Map", t.MILESTONES: "Y.Array<Y.Map>",
                   t.CONTACTS: "Y.Map", **{name: "Y.XmlFragment" for name in t.SECTIONS}},
+        # Read, never written, by clients: comments and suggestions (docs/contracts.md).
+        "server_roots": {t.REVIEW: "Y.Map<Y.Map<any>>"},
+        "review_client_id": t.REVIEW_CLIENT_ID,
         "sections": [{"name": name, "letter": g.letter, "heading_id": g.heading_id,
                       "heading_en": g.heading_en, "question_id": g.question_id,
                       "question_en": g.question_en} for name, g in GUIDANCE.items()],

@@ -22,6 +22,17 @@ SECTIONS: tuple[str, ...] = (
     "lead_agency", "problem", "commitment", "solution", "ogp_values", "alignment", "additional",
 )
 ROOT_NAMES = frozenset({TITLE, META, MILESTONES, CONTACTS, *SECTIONS})
+"""The roots clients write."""
+REVIEW = "review"
+"""Comments and suggestions (docs/contracts.md, "Negotiation"): a Y.Map holding the Y.Maps
+``comments`` and ``suggestions``, written only by the server, from the log's domain events."""
+REVIEW_CLIENT_ID = 0x4B524556
+"""The one Yjs client id of every item under ``review``, in every document. Client ids are per
+document, and the server writes ``review`` only against the exact state it read (the stream's
+expected version), so one id never writes the same clock twice; an update naming an item of
+this id (writing with it, building on it, deleting it) is a client touching ``review``."""
+SERVER_ROOTS = frozenset({REVIEW})
+LAYOUT_ROOTS = ROOT_NAMES | SERVER_ROOTS
 MAX_MILESTONES = 5
 META_KEYS = ("number", "start_date", "end_date", "lead_agency", "policy_area", "ogp_values")
 MILESTONE_KEYS = ("activity", "deliverable", "start", "end", "output", "actors")
@@ -158,8 +169,16 @@ def _inline(node: XmlText) -> tuple[str, str]:
     return "".join(plain), "".join(markup)
 
 
+SERVER_ONLY = (
+    "Bagian \u201creview\u201d (komentar dan saran) hanya ditulis oleh server; gunakan API "
+    "komentar dan saran / the \u201creview\u201d part (comments and suggestions) is written by "
+    "the server only; use the comments and suggestions API"
+)
+
+
 def check_update_roots(doc_before: Doc[Any] | None, update: bytes) -> str | None:
-    """Refuse an update that would create a root outside the layout; None when acceptable.
+    """Refuse an update that would create a root outside the layout, or that touches the
+    server's ``review`` root; None when acceptable.
 
     Yjs names a root type in an update only for items attached directly to that root, and
     pycrdt registers those names even when the items themselves must wait for missing
@@ -173,8 +192,13 @@ def check_update_roots(doc_before: Doc[Any] | None, update: bytes) -> str | None
         probe.apply_update(update)
     except Exception:
         return "Pembaruan dokumen tidak dapat dibaca / the document update cannot be decoded"
+    named = set(probe.keys())
+    if named & SERVER_ROOTS:
+        # Edits nested inside ``review`` name no root: ``process.negotiation.guard`` walks
+        # the update's items for those (this package reads no Yjs bytes itself).
+        return SERVER_ONLY
     existing = set(doc_before.keys()) if doc_before is not None else set()
-    unknown = sorted(set(probe.keys()) - ROOT_NAMES - existing)
+    unknown = sorted(named - ROOT_NAMES - existing)
     if not unknown:
         return None
     names = ", ".join(repr(n) for n in unknown)
@@ -183,3 +207,4 @@ def check_update_roots(doc_before: Doc[Any] | None, update: bytes) -> str | None
         f"Bagian {names} tidak ada dalam templat komitmen / "
         f"{names} is not part of the commitment template (allowed roots: {allowed})"
     )
+

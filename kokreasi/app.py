@@ -4,7 +4,7 @@ This is the one place that knows every part. It opens the event store, builds th
 the broker, the process runtime and its policy, and hands each part the routes and hooks it
 needs; the parts never look each other up. Shared services live on ``app.state``:
 ``settings``, ``store``, ``rooms``, ``policy``, ``broker``, ``metrics``, ``limits``,
-``instance_id``, ``process_runtime``, ``process_service``, ``projections``, and
+``instance_id``, ``process_runtime``, ``process_service``, ``negotiation``, ``projections``, and
 ``session_check``, which identity asks at every authentication. The web bundle is
 mounted last, with ``index.html`` for unknown non-API paths so the single-page app's own
 routes work on reload.
@@ -36,6 +36,7 @@ from httpapi.problems import in_both_languages, problem, wants_problem
 from identity.access import AccessPolicy, DocumentAccess, Principal
 from identity.auth import ACTOR_RESOLVER, SESSION_CHECK
 from process.api import routes as process_routes
+from process.negotiation.service import NegotiationService
 from process.policy import RUNTIME_ATTRIBUTE, ProcessPolicy
 from process.proxies import TrustedProxies
 from process.registry import Registry
@@ -46,6 +47,7 @@ from projections.api import routes as projection_routes
 from projections.service import ProjectionService
 from server.appender import MAX_IN_FLIGHT
 from server.connection import Connection, endpoint
+from server.document_writer import RoomWriter
 from server.fanout import Broker, InProcessBroker, RedisBroker
 from server.fanout_seal import FanoutSeal
 from server.http import (
@@ -129,6 +131,9 @@ def create_app(
             idle_grace=idle_grace,
         )
         state.rooms.start()
+        # The negotiation writes the review root and accepted suggestions through the rooms,
+        # so connected editors see them at once.
+        state.negotiation.writer = RoomWriter(state.rooms)
         await chosen.start(state.rooms.on_broker_message, state.rooms.on_broker_reconnect)
 
         async def access_changed() -> None:
@@ -203,6 +208,7 @@ def create_app(
         previous_secret_keys=settings.previous_secret_keys,
         evidence_dir=settings.evidence_path,
     )
+    state.negotiation = NegotiationService(state.process_service)
     state.policy = policy if policy is not None else ProcessPolicy(runtime)
     state.metrics.gauge("kokreasi_connections", "open websocket connections",
                         lambda: float(len(state.connections)))

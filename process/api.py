@@ -413,3 +413,9 @@ OPERATIONS: tuple[Operation, ...] = (
                   "agree", "agree_with_reservations", "object"]}, text=string(5000)),
               201, "SignOff", (401, 403, 404, 409, 422)),
 )
+
+
+# The negotiation's routes are entries of this table too (they need ``Operation`` above).
+from .negotiation.routes import OPERATIONS as _NEGOTIATION  # noqa: E402
+
+OPERATIONS = OPERATIONS + _NEGOTIATION

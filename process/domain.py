@@ -21,6 +21,9 @@ stream              events
 ``forum:{plan id}`` forum.member_added, forum.member_removed, forum.gates_set,
                     commitment.leads_set, signoff.recorded (``process.forum`` says why these
                     are not on the plan's stream)
+``review:{doc id}`` comment.created, comment.replied, comment.edited, comment.resolved,
+                    comment.reopened, suggestion.created, suggestion.decided (negotiation on
+                    one commitment document: ``process.negotiation``)
 ==================  ==========================================================================
 
 Commitments are recorded on their plan's stream so that a commitment can never be created
@@ -144,6 +147,13 @@ FORUM_MEMBER_REMOVED = register("forum.member_removed")
 FORUM_GATES_SET = register("forum.gates_set")
 COMMITMENT_LEADS_SET = register("commitment.leads_set")
 SIGNOFF_RECORDED = register("signoff.recorded")
+COMMENT_CREATED = register("comment.created")
+COMMENT_REPLIED = register("comment.replied")
+COMMENT_EDITED = register("comment.edited")
+COMMENT_RESOLVED = register("comment.resolved")
+COMMENT_REOPENED = register("comment.reopened")
+SUGGESTION_CREATED = register("suggestion.created")
+SUGGESTION_DECIDED = register("suggestion.decided")
 
 
 def plan_stream(plan_id: str) -> str:
@@ -178,3 +188,5 @@ def progress_stream(commitment_id: str) -> str:
     return f"progress:{commitment_id}"
 def forum_stream(plan_id: str) -> str:
     return f"forum:{plan_id}"
+def review_stream(document_id: str) -> str:
+    return f"review:{document_id}"

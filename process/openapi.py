@@ -74,6 +74,44 @@ COMPONENTS: dict[str, Schema] = {
             "description": "when implementation was opened, once it is"},
     ),
     "PlanList": _list("plans", "Plan"),
+    "Author": _object(person_id=_STR, name=_STR, organisation=_STR, org_id=_STR,
+                      stakeholder=_STR),
+    "Created": _object(id=_STR),
+    "May": _object(comment=_BOOL, suggest=_BOOL, decide=_BOOL),
+    "Comment": _object(
+        id=_STR, section=_STR, quote=_STR, body=_STR,
+        status={"type": "string", "enum": ["open", "resolved"]},
+        on_deleted_text={**_BOOL, "description": "every character it quoted was deleted"},
+        author=_ref("Author"), created_at=_STR, edited_at=_STR_OR_NULL, stage=_STR_OR_NULL,
+        session_id=_STR_OR_NULL, position=_INT,
+        mentions={"type": "array", "items": _object(kind=_STR, id=_STR, name=_STR)},
+        replies={"type": "array", "items": _object(
+            id=_STR, author=_ref("Author"), body=_STR, created_at=_STR,
+            edited_at=_STR_OR_NULL)}),
+    "CommentList": _object(comments={"type": "array", "items": _ref("Comment")},
+                           may=_ref("May")),
+    "Suggestion": _object(
+        id=_STR, section=_STR, quote=_STR, replacement=_STR, reason=_STR,
+        status={"type": "string", "enum": ["open", "accepted", "rejected"]},
+        stale={**_BOOL, "description": "the text it changes is no longer its quote"},
+        author=_ref("Author"), created_at=_STR, stage=_STR_OR_NULL, session_id=_STR_OR_NULL,
+        position=_INT, decider={"oneOf": [_ref("Author"), {"type": "null"}]},
+        decision={"oneOf": [_object(decision=_STR, reason=_STR, at=_STR, position=_INT,
+                                    client_id={"type": ["integer", "null"]},
+                                    clock={"type": ["array", "null"]},
+                                    update_position={"type": ["integer", "null"]}),
+                            {"type": "null"}]}),
+    "SuggestionList": _object(suggestions={"type": "array", "items": _ref("Suggestion")},
+                              may=_ref("May")),
+    "Decision": _object(id=_STR, decision=_STR, reason=_STR,
+                        client_id={"type": ["integer", "null"], "description": (
+                            "the Yjs client id of the accepted text")},
+                        clock={"type": ["array", "null"], "description": "[first, after last]"},
+                        update_position={"type": ["integer", "null"]}),
+    "Decisions": _object(decided={"type": "array", "items": _STR},
+                         skipped={"type": "array", "items": _object(id=_STR, code=_STR,
+                                                                    reason=_STR)}),
+
     "Warning": _object(code=_STR, message_id=_STR, message_en=_STR, commitment_id=_STR,
                        where=_STR, blocking={**_BOOL, "description": (
                            "the template's rule (e.g. at most 5 milestones): the stage "
@@ -132,6 +170,9 @@ COMPONENTS: dict[str, Schema] = {
     ),
     "Template": _object(
         roots={"type": "object", "additionalProperties": _STR},
+        server_roots={"type": "object", "additionalProperties": _STR, "description": (
+            "roots only the server writes (review: comments and suggestions)")},
+        review_client_id={**_INT, "description": "the Yjs client id of every review item"},
         sections={"type": "array", "items": _object(
             name=_STR, letter=_STR, heading_id=_STR, heading_en=_STR, question_id=_STR,
             question_en=_STR)},

@@ -183,3 +183,64 @@ def can_advance(actor: Actor | None, plan: Plan) -> Decision:
     if plan.stage in ADOPTED:
         return Decision(False, FINAL_FROZEN, True)
     return ALLOW
+
+
+# -- negotiation: comments, suggestions and their decisions (issue #13) ----------------------
+
+VOICE_BY_STAGE: dict[Stage, frozenset[Stakeholder]] = {
+    Stage.DRAFT1: frozenset({Stakeholder.KLDI}),
+    Stage.DRAFT2: frozenset({Stakeholder.KLDI}),
+}
+"""Who reads a commitment without writing it at a stage, yet has a voice on it: a ministry of
+the commitment's working group in Draft 1-2 comments and suggests. (The public's voice, in
+Draft 4, is the consultation's input.)"""
+
+
+def can_comment(state: ProcessState, actor: Actor | None, commitment: Commitment) -> Decision:
+    """Those who may write the commitment now, the Secretariat, and readers with a voice;
+    auditors and the public never (a refusal is always 403: it is about who asks)."""
+    if actor is None or actor.stakeholder is Stakeholder.PUBLIC:
+        return _deny(
+            "Publik memberi masukan melalui konsultasi publik, bukan komentar",
+            "the public gives input through the public consultation, not comments",
+        )
+    if actor.stakeholder in (Stakeholder.AUDITOR, Stakeholder.SYSTEM):
+        return _deny("Auditor hanya membaca", "auditors read; they never write")
+    if actor.stakeholder is Stakeholder.SECRETARIAT:
+        return ALLOW
+    if can_write_text(state, actor, commitment).allowed:
+        return ALLOW
+    stage = state.plans[commitment.plan_id].stage
+    if actor.stakeholder in VOICE_BY_STAGE.get(stage, frozenset()) and state.is_member(
+            actor, commitment.working_group_id):
+        return ALLOW
+    return _deny(
+        "Anda tidak dapat mengomentari atau memberi saran pada komitmen ini pada tahap ini",
+        "you may not comment on or suggest changes to this commitment at this stage",
+    )
+
+
+def can_suggest(state: ProcessState, actor: Actor | None, commitment: Commitment) -> Decision:
+    """As comments: anyone who may write, and readers with a voice (a ministry in Draft 1-2)."""
+    return can_comment(state, actor, commitment)
+
+
+def can_decide(state: ProcessState, actor: Actor | None, commitment: Commitment) -> Decision:
+    """Accepting or rejecting a suggestion: those who may write the commitment's text now, and
+    the Secretariat. A frozen text (Final without a revision, Setup) takes no decision, since an
+    acceptance would change it."""
+    write = can_write_text(state, actor, commitment)
+    if write.allowed:
+        return ALLOW
+    if write.stage_conflict and actor is not None and actor.stakeholder in (
+            Stakeholder.CSO, Stakeholder.KLDI):
+        return _deny(
+            "Hanya yang boleh menyunting bagian ini sekarang, dan Sekretariat, yang memutuskan "
+            "saran", "only those who may write this section now, and the Secretariat, decide "
+            "on suggestions")
+    if write.stage_conflict:
+        return write
+    return _deny(
+        "Hanya yang boleh menyunting bagian ini sekarang, dan Sekretariat, yang memutuskan saran",
+        "only those who may write this section now, and the Secretariat, decide on suggestions",
+    )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from commitment.template import check_update_roots
 from events.errors import EventStoreError
 from events.record import Context
 from identity.access import AccessListener, DocumentAccess, Principal, SignInRefused
 
 from . import permissions
 from .domain import person_stream, plan_stream
+from .negotiation.guard import check_client_update
 from .runtime import ProcessRuntime, StateUnavailable
 from .state import ProcessState
 
@@ -51,7 +51,7 @@ class ProcessPolicy:
             return DocumentAccess(False, False, read.reason, context, actor=actor)
         write = permissions.can_write_text(state, actor, commitment)
         return DocumentAccess(True, write.allowed, write.reason, context,
-                              update_check=check_update_roots, actor=actor,
+                              update_check=check_client_update, actor=actor,
                               guard=_guard(state, plan.id, actor.person_id))
 
     def on_change(self, listener: AccessListener) -> None:

@@ -11,8 +11,8 @@ loading the document a few times, whatever the length of its history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pycrdt
@@ -37,11 +37,22 @@ class TextBlame:
     authors: list[str | None]
 
 
+ACCEPTED = "\x1f"
+"""Joins a person id and a suggestion id in the author key of words that person suggested and
+someone accepted (``accepted_key``): their runs stand apart, with who accepted them and when."""
+
+
+def accepted_key(person_id: str, suggestion_id: str) -> str:
+    return f"{person_id}{ACCEPTED}{suggestion_id}"
+
+
 @dataclass(slots=True)
 class Blame:
     texts: dict[tuple[str, Path], TextBlame]  # (root name, path to the text node)
-    fields: dict[str, str | None]  # "meta.number", "milestones.0.activity" -> person id
-    people: dict[str, Actor]
+    fields: dict[str, str | None]  # "meta.number", "milestones.0.activity" -> author key
+    people: dict[str, Actor]  # author key (a person id, or ``accepted_key``) -> the author
+    # ``accepted_key`` -> {"suggestion_id", "accepted_by", "accepted_at"}
+    accepted: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def section(self, name: str) -> list[tuple[str, str | None]]:
         """The section's text as (character, author) pairs, blocks separated by newlines."""
@@ -54,20 +65,23 @@ class Blame:
         return out
 
     def runs(self, name: str) -> list[dict[str, Any]]:
-        return runs_of(self.section(name), self.people)
+        return runs_of(self.section(name), self.people, self.accepted)
 
     def as_json(self) -> dict[str, Any]:
         totals: dict[str, int] = {}
         for blame in self.texts.values():
             for author in blame.authors:
                 if author is not None:
-                    totals[author] = totals.get(author, 0) + 1
+                    person = author.split(ACCEPTED)[0]
+                    totals[person] = totals.get(person, 0) + 1
         return {
-            "title": runs_of(self.section(TITLE), self.people),
+            "title": runs_of(self.section(TITLE), self.people, self.accepted),
             "sections": {name: self.runs(name) for name in SECTIONS},
             "fields": {
-                key: person_json(author, self.people) for key, author in sorted(self.fields.items())
+                key: person_json(author, self.people, self.accepted)
+                for key, author in sorted(self.fields.items())
             },
+            "accepted": list(self.accepted.values()),
             "authors": [
                 {**actor_to_json(self.people[p]), "chars": n}
                 for p, n in sorted(totals.items(), key=lambda kv: -kv[1]) if p in self.people
@@ -76,7 +90,8 @@ class Blame:
 
 
 def runs_of(
-    pairs: Iterable[tuple[str, str | None]], people: dict[str, Actor]
+    pairs: Iterable[tuple[str, str | None]], people: dict[str, Actor],
+    accepted: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     current: str | None = None
@@ -84,20 +99,28 @@ def runs_of(
     started = False
     for char, author in pairs:
         if started and author != current:
-            runs.append({"text": "".join(text), "author": person_json(current, people)})
+            runs.append({"text": "".join(text),
+                         "author": person_json(current, people, accepted)})
             text = []
         current, started = author, True
         text.append(char)
     if started:
-        runs.append({"text": "".join(text), "author": person_json(current, people)})
+        runs.append({"text": "".join(text), "author": person_json(current, people, accepted)})
     return runs
 
 
-def person_json(person_id: str | None, people: dict[str, Actor]) -> dict[str, str] | None:
+def person_json(person_id: str | None, people: dict[str, Actor],
+                accepted: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """An author (a person id or an ``accepted_key``) as JSON; words someone accepted carry
+    ``accepted`` (the suggestion, who accepted it and when)."""
     if person_id is None:
         return None
     actor = people.get(person_id)
-    return actor_to_json(actor) if actor is not None else {"person_id": person_id}
+    found: dict[str, Any] = (actor_to_json(actor) if actor is not None
+                             else {"person_id": person_id.split(ACCEPTED)[0]})
+    if accepted is not None and person_id in accepted:
+        found["accepted"] = accepted[person_id]
+    return found
 
 
 def layout_roots(doc: Doc[Any]) -> dict[str, Any]:
@@ -108,23 +131,34 @@ def layout_roots(doc: Doc[Any]) -> dict[str, Any]:
     return {name: doc.get(name, type=kind) for name, kind in kinds.items() if name in present}
 
 
-def attribute(state: bytes, bindings: dict[int, Actor]) -> Blame:
-    """Blame every character and field of the document ``state`` (a Yjs v1 update)."""
+def attribute(state: bytes, bindings: dict[int, Actor],
+              accepted: Mapping[int, dict[str, Any]] | None = None) -> Blame:
+    """Blame every character and field of the document ``state`` (a Yjs v1 update).
+    ``accepted``: Yjs client ids of accepted suggestions -> {"suggestion_id", "suggester" (an
+    Actor), "accepted_by", "accepted_at"}: their words are the suggester's, marked accepted."""
     base: Doc[Any] = Doc()
     base.apply_update(state)
     texts = _texts(layout_roots(base))
     fields: dict[str, str | None] = {}
     people = {actor.person_id: actor for actor in bindings.values()}
+    marked: dict[str, dict[str, Any]] = {}
     vector = ycodec.decode_state_vector(pycrdt.get_state(state))
     structural = ycodec.type_item_ids(state)
     by_person: dict[str, ycodec.Ranges] = {}
     for client, clock in vector.items():
         actor = bindings.get(client)
-        if actor is not None and clock > 0:
-            by_person.setdefault(actor.person_id, {})[client] = [(0, clock)]
+        key = actor.person_id if actor is not None else None
+        acceptance = (accepted or {}).get(client)
+        if acceptance is not None:
+            actor = acceptance["suggester"]
+            key = accepted_key(actor.person_id, acceptance["suggestion_id"])
+            people[key] = actor
+            marked[key] = {k: v for k, v in acceptance.items() if k != "suggester"}
+        if actor is not None and key is not None and clock > 0:
+            by_person.setdefault(key, {})[client] = [(0, clock)]
     for person_id, ranges in by_person.items():
         _mark(state, ycodec.subtract(ranges, structural), person_id, texts, fields)
-    return Blame(texts, fields, people)
+    return Blame(texts, fields, people, marked)
 
 
 def _texts(roots: dict[str, Any]) -> dict[tuple[str, Path], TextBlame]:

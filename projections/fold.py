@@ -20,6 +20,10 @@ from .documents import EMPTY_VECTOR, DocumentState, actor_to_json, document_id_o
 
 STAGE_ADVANCED = "plan.stage_advanced"
 COMMITMENT_CREATED = "commitment.created"
+REVIEW_PREFIX = "review:"
+# The negotiation's events (``process.negotiation``), counted per person like edits.
+NEGOTIATION_COUNTS = {"comment.created": "comments", "comment.replied": "comments",
+                      "suggestion.created": "suggestions", "suggestion.decided": "decisions"}
 
 ContributionKey = tuple[str, str, str, str, str]  # document, stage, session, person, org
 # person_id, person_name, org_id, org_name, stakeholder, plan_id, stage, session_id: a log
@@ -40,6 +44,9 @@ class Contribution:
     last_at: Any = ""
     first_position: int = 0
     last_position: int = 0
+    comments: int = 0  # comments and replies written (``review:{document_id}``)
+    suggestions: int = 0  # suggestions made
+    decisions: int = 0  # suggestions accepted or rejected
 
 
 @dataclass(slots=True)
@@ -60,7 +67,8 @@ def contribution_row(key: ContributionKey, c: Contribution) -> tuple[Any, ...]:
     return (
         document_id, c.plan_id, stage, session, person_id, c.person_name, org_id, c.org_name,
         c.stakeholder, c.inserted, c.deleted, c.edits, time_text(c.first_at),
-        time_text(c.last_at), c.first_position, c.last_position,
+        time_text(c.last_at), c.first_position, c.last_position, c.comments, c.suggestions,
+        c.decisions,
     )
 
 
@@ -174,6 +182,22 @@ class ProjectionFold:
                 self._dirty.add(state.document_id)
         elif kind == STAGE_ADVANCED:
             self._snapshot(row)
+        elif kind in NEGOTIATION_COUNTS and row[1].startswith(REVIEW_PREFIX):
+            self._count_negotiation(row, NEGOTIATION_COUNTS[kind])
+
+    def _count_negotiation(self, row: FoldRow, counter: str) -> None:
+        document_id = row[1][len(REVIEW_PREFIX):]
+        person_id, name, org_id, org_name, stakeholder, plan_id, stage, session_id = (
+            who_values(row[5]))
+        key = (document_id, stage or "", session_id or "", person_id, org_id)
+        contribution = self._changes.contributions.get(key)
+        if contribution is None:
+            contribution = self._changes.contributions[key] = Contribution(
+                plan_id or "", name, org_name, stakeholder, first_at=row[6],
+                first_position=row[0])
+        setattr(contribution, counter, getattr(contribution, counter) + 1)
+        contribution.last_at = row[6]
+        contribution.last_position = row[0]
 
     def _start_run(self, state: DocumentState, row: FoldRow) -> _Run:
         columns: WhoColumns = who_values(row[5])

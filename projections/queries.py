@@ -18,6 +18,7 @@ from httpapi.params import looks_whole, whole_number
 from .attribution import Blame, attribute
 from .diff import compare
 from .documents import DOC_PREFIX
+from .negotiation import accepted_clients, history_entry, review_stream
 from .replay import apply_log, document_at
 from .storage import Storage
 from .summary import ChangeRecorder, EventChanges
@@ -85,8 +86,14 @@ async def history(
     )
     if not page and after == 0 and not filters:
         await _require_document(storage, store, document_id)
-    more = len(page) > limit
-    page = page[:limit]
+    # Comments, suggestions and decisions on the document are part of its history too.
+    notes = await store.read_stream_matching(
+        review_stream(document_id), match, after_position=after, limit=limit + 1
+    )
+    merged = sorted([*page, *notes], key=lambda event: event.position)
+    more = len(merged) > limit
+    merged = merged[:limit]
+    page = [event for event in merged if event.stream_id.startswith(DOC_PREFIX)]
     details: dict[int, EventChanges] = {}
     if page:
         current = await document_at(storage, store, document_id, page[0].position - 1)
@@ -106,6 +113,8 @@ async def history(
     for event in page:
         actor, context = event.actor, event.context
         changes = details.get(event.position)
+        if actor.stakeholder is Stakeholder.SYSTEM and (changes is None or not changes.parts()):
+            continue  # the server mirroring the negotiation into ``review``: listed as such
         events.append({
             "position": event.position, "stream_version": event.stream_version,
             "actor": {"person_id": actor.person_id, "name": actor.name,
@@ -120,10 +129,14 @@ async def history(
             "summary_id": changes.summary_id() if changes is not None else "",
             "summary_parts": changes.parts() if changes is not None else [],
             "changes": changes.as_json() if changes is not None else {},
+            "kind": event.type,
         })
+    events += [history_entry(event) for event in merged
+               if not event.stream_id.startswith(DOC_PREFIX)]
+    events.sort(key=lambda entry: int(str(entry["position"])))
     return {
         "document_id": document_id, "events": events,
-        "next_after": events[-1]["position"] if more else None,
+        "next_after": merged[-1].position if more else None,
     }
 
 
@@ -153,7 +166,9 @@ async def blame_at(
 ) -> tuple[Blame, int]:
     current = await document_at(storage, store, document_id, version.position)
     state = version.state if version.state is not None else current.state()
-    blame = attribute(state, current.bindings)
+    # Words of accepted suggestions are the suggester's (marked with who accepted them).
+    accepted = await accepted_clients(store, document_id, current.position)
+    blame = attribute(state, current.bindings, accepted)
     return blame, current.position
 
 
@@ -259,15 +274,18 @@ async def contributions(
     listed = ", ".join(columns)
     rows = await storage.fetch(
         f"SELECT {listed}, SUM(inserted), SUM(deleted), SUM(edits), MIN(first_at), "
-        f"MAX(last_at) FROM contribution WHERE 1 = 1{where} GROUP BY {listed} "
+        f"MAX(last_at), SUM(comments), SUM(suggestions), SUM(decisions) FROM contribution "
+        f"WHERE 1 = 1{where} GROUP BY {listed} "
         f"ORDER BY {listed}", *params,
     )
     out = []
     for row in rows:
         item: dict[str, Any] = dict(zip(columns, row[: len(columns)], strict=True))
-        inserted, deleted, edits, first_at, last_at = row[len(columns):]
+        inserted, deleted, edits, first_at, last_at, comments, suggestions, decisions = (
+            row[len(columns):])
         item.update({"inserted": int(inserted), "deleted": int(deleted), "edits": int(edits),
-                     "first_at": first_at, "last_at": last_at})
+                     "first_at": first_at, "last_at": last_at, "comments": int(comments),
+                     "suggestions": int(suggestions), "decisions": int(decisions)})
         out.append(item)
     return out
 

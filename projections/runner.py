@@ -230,11 +230,15 @@ class ProjectionRunner:
         await tx.executemany(
             "INSERT INTO contribution (document_id, plan_id, stage, session_id, person_id, "
             "person_name, org_id, org_name, stakeholder, inserted, deleted, edits, first_at, "
-            "last_at, first_position, last_position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "last_at, first_position, last_position, comments, suggestions, decisions) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT (document_id, stage, session_id, person_id, org_id) DO UPDATE SET "
             "inserted = contribution.inserted + excluded.inserted, "
             "deleted = contribution.deleted + excluded.deleted, "
             "edits = contribution.edits + excluded.edits, last_at = excluded.last_at, "
+            "comments = contribution.comments + excluded.comments, "
+            "suggestions = contribution.suggestions + excluded.suggestions, "
+            "decisions = contribution.decisions + excluded.decisions, "
             "last_position = excluded.last_position, person_name = excluded.person_name, "
             "org_name = excluded.org_name",
             [contribution_row(k, c) for k, c in changes.contributions.items()],

@@ -22,7 +22,7 @@ import asyncpg
 
 Row = tuple[Any, ...]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when a table changes: opening an older layout drops the projection tables (never the
 log) and the runner rebuilds them from position 0."""
 
@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS contribution (
     inserted {int} NOT NULL, deleted {int} NOT NULL, edits {int} NOT NULL,
     first_at TEXT NOT NULL, last_at TEXT NOT NULL,
     first_position {int} NOT NULL, last_position {int} NOT NULL,
+    comments {int} NOT NULL DEFAULT 0, suggestions {int} NOT NULL DEFAULT 0,
+    decisions {int} NOT NULL DEFAULT 0,
     PRIMARY KEY (document_id, stage, session_id, person_id, org_id));
 """
 

@@ -50,6 +50,19 @@ class RoomManager:
             room.join(peer)
             return room
 
+    async def open(self, document_id: str) -> Room:
+        """The document's room, loaded (without anyone in it: it unloads when idle) if it was
+        not; for the server's own writes (``document_writer``)."""
+        async with self._lock(document_id):
+            room = self.rooms.get(document_id)
+            if room is None:
+                loaded = await load_document(
+                    self._services.store, document_id, self._services.checkpoints
+                )
+                room = Room(document_id, loaded, self._services)
+                self.rooms[document_id] = room
+            return room
+
     def on_broker_message(self, document_id: str, data: bytes) -> None:
         from .fanout import decode_message  # local: keeps the hot import list short
 

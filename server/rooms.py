@@ -47,6 +47,7 @@ from .loading import CheckpointStore, LoadedDocument, catch_up, stream_of
 from .metrics import Metrics
 from .presence import PresenceRelay
 from .refusals import edit_refused, write_withdrawn
+from .server_writes import ServerEdit, ServerWrite, write_for_server
 from .updates import ClientBindings, add_deletions, advance, doc_deletions
 
 log = logging.getLogger("kokreasi.rooms")
@@ -62,7 +63,7 @@ class _CatchUp:
     pass
 
 
-_Work = ClientUpdate | _Remote | _CatchUp
+_Work = ClientUpdate | _Remote | _CatchUp | ServerWrite
 
 
 @dataclass(slots=True)
@@ -110,6 +111,10 @@ class Room:
     @property
     def version(self) -> int:
         return self._loaded.version
+
+    @property
+    def store(self) -> EventStore:
+        return self._services.store
 
     @property
     def busy(self) -> bool:
@@ -200,6 +205,16 @@ class Room:
         self._work.append(_CatchUp())
         self._wakeup.set()
 
+    def write(self, edit: ServerEdit,
+              guard: dict[str, int] | None = None) -> asyncio.Future[list[int]]:
+        """Queue a server-made change, made in turn with the clients' edits; the future gets
+        its log positions (or the edit's or the log's exception: ``GuardFailed`` when a
+        stream of ``guard`` moved on, as for clients' edits)."""
+        done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._work.append(ServerWrite(edit, done, guard))
+        self._wakeup.set()
+        return done
+
     async def _run(self) -> None:
         while True:
             await self._wakeup.wait()
@@ -230,6 +245,8 @@ class Room:
             self._work.popleft()
             if isinstance(head, _Remote):
                 await self._apply_remote(head.message)
+            elif isinstance(head, ServerWrite):
+                await self._server_write(head)
             else:
                 await self.catch_up()
 
@@ -369,6 +386,21 @@ class Room:
             self.bindings.bind(clients, logged.person_id)
             self._loaded.version = logged.version
             self._broadcast(logged.update)
+
+    async def _server_write(self, item: ServerWrite) -> None:
+        await write_for_server(self, item)
+
+    def logged_by_server(self, logged: list[LoggedUpdate]) -> None:
+        """A server-made change is in the log: apply, broadcast and publish it."""
+        for entry in logged:
+            self.doc.apply_update(entry.update)
+            self.bindings.bind(outline(entry.update).writers, entry.person_id)
+        self._deletions = None
+        self._loaded.version = logged[-1].version
+        self._broadcast(logged[0].update if len(logged) == 1 else
+                        pycrdt.merge_updates(*(u.update for u in logged)))
+        self._services.publish(self.document_id, encode_message(
+            UpdatesMessage(self._services.instance_id, self.document_id, logged)))
 
     async def catch_up(self) -> None:
         before = self.doc.get_state()

@@ -18,12 +18,20 @@ from .deletes import (
     subtract,
 )
 from .lib0 import DecodeError, Reader, var_uint
-from .structs import Outline, TooManyStructs, outline, type_item_ids
+from .structs import (
+    ItemLinks,
+    Outline,
+    TooManyStructs,
+    item_links,
+    names_client,
+    outline,
+    type_item_ids,
+)
 from .vectors import decode_state_vector, encode_state_vector
 
 __all__ = [
-    "DecodeError", "Outline", "Ranges", "Reader", "TooManyStructs", "count",
+    "DecodeError", "ItemLinks", "Outline", "Ranges", "Reader", "TooManyStructs", "count",
     "decode_delete_set", "decode_state_vector", "delete_only_update", "deleted_per_client",
-    "encode_delete_set", "encode_state_vector", "outline", "ranges_between", "read_delete_set",
-    "subtract", "type_item_ids", "var_uint",
+    "encode_delete_set", "encode_state_vector", "item_links", "names_client", "outline",
+    "ranges_between", "read_delete_set", "subtract", "type_item_ids", "var_uint",
 ]

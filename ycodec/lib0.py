@@ -28,6 +28,15 @@ class Reader:
         self._pos = 0
 
     @property
+    def position(self) -> int:
+        return self._pos
+
+    @position.setter
+    def position(self, value: int) -> None:
+        # Going back to re-read a header: never past the data.
+        self._pos = min(max(0, value), len(self._data))
+
+    @property
     def at_end(self) -> bool:
         return self._pos >= len(self._data)
 

@@ -125,6 +125,82 @@ def skip_item(reader: Reader, info: int, kind: int) -> int:
     raise DecodeError(f"unknown Yjs content kind {kind}")
 
 
+@dataclass(frozen=True, slots=True)
+class ItemLinks:
+    """Where one item of an update attaches: the ids it names (None when absent)."""
+
+    client: int
+    clock: int
+    origin: tuple[int, int] | None
+    right_origin: tuple[int, int] | None
+    parent: tuple[int, int] | str | None  # an item id, a root's name, or None (from origins)
+
+
+def item_links(update: bytes) -> list[ItemLinks]:
+    """Every item of a Yjs v1 update with the ids it attaches to: which items an edit builds
+    on, so a rule can refuse edits inside a part of the document whose items it knows."""
+    reader = Reader(update)
+    found: list[ItemLinks] = []
+    groups = reader.var_uint()
+    _plausible(groups, update)
+    for _ in range(groups):
+        count = reader.var_uint()
+        _plausible(count, update)
+        client = reader.var_uint()
+        clock = reader.var_uint()
+        for _ in range(count):
+            info = reader.byte()
+            kind = info & 0x1F
+            if kind in (_GC, _SKIP):
+                clock += reader.var_uint()
+                continue
+            start = reader.position
+            origin = (reader.var_uint(), reader.var_uint()) if info & _ORIGIN else None
+            right = (reader.var_uint(), reader.var_uint()) if info & _RIGHT_ORIGIN else None
+            parent: tuple[int, int] | str | None = None
+            if info & (_ORIGIN | _RIGHT_ORIGIN) == 0:
+                parent = (reader.var_string() if reader.var_uint() == 1
+                          else (reader.var_uint(), reader.var_uint()))
+            reader.position = start
+            found.append(ItemLinks(client, clock, origin, right, parent))
+            clock += skip_item(reader, info, kind)
+    return found
+
+
+def names_client(update: bytes, client_id: int) -> bool:
+    """Whether an update writes with ``client_id``, attaches an item to one of its items
+    (origin, right origin, parent) or deletes one of them: one walk, stopping at the first."""
+    reader = Reader(update)
+    groups = reader.var_uint()
+    _plausible(groups, update)
+    for _ in range(groups):
+        count = reader.var_uint()
+        _plausible(count, update)
+        client = reader.var_uint()
+        reader.var_uint()  # clock
+        if client == client_id and count:
+            return True
+        for _ in range(count):
+            info = reader.byte()
+            kind = info & 0x1F
+            if kind in (_GC, _SKIP):
+                reader.var_uint()
+                continue
+            start = reader.position
+            if info & _ORIGIN and reader.var_uint() == client_id:
+                return True
+            if info & _ORIGIN:
+                reader.var_uint()
+            if info & _RIGHT_ORIGIN and reader.var_uint() == client_id:
+                return True
+            if info & (_ORIGIN | _RIGHT_ORIGIN) == 0 and reader.var_uint() != 1 and \
+                    reader.var_uint() == client_id:
+                return True
+            reader.position = start
+            skip_item(reader, info, kind)
+    return client_id in read_delete_set(reader)
+
+
 def type_item_ids(update: bytes) -> list[tuple[int, int]]:
     """The ids of every item holding a shared type (XML elements and texts, maps, arrays)
     in a Yjs v1 update, e.g. a whole document state."""

@@ -8,6 +8,7 @@
     forum/                        the multi-stakeholder forum, sign-offs and objections
     public-input/                 the input register with reasoned responses (Annex A style)
     implementation/               progress reports, monitoring notes, evidence files' SHA-256
+    negotiation/                  comments and suggestions with their decisions and reasons
     data/                         the open data (CSV and JSON)
     audit/                        the audit bundle, every signed checkpoint, the public keys
     manifest.json                 SHA-256 of every file, the log position, the newest checkpoint
@@ -38,6 +39,7 @@ from ..keys import Keyring, Signer
 from .diffs import diff_views, render_markdown
 from .documents import write_plan
 from .labels import Labels
+from .negotiation import negotiation_tables
 from .opendata import OpenData, add_open_data, csv_text, open_data
 from .plan import PlanView, load_stage_views
 from .signoffs import annex
@@ -118,6 +120,16 @@ def _signoffs_markdown(view: PlanView) -> str:
     return f"# {english['signoffs']}\n\n" + "".join(f"- {line}\n" for line in lines)
 
 
+def _negotiation_summary(view: PlanView) -> str:
+    comments, suggestions = negotiation_tables(view)
+    threads = sum(1 for c in comments if not c["reply_id"])
+    by_status = {s: sum(1 for x in suggestions if x["status"] == s)
+                 for s in ("accepted", "rejected", "open")}
+    return (f"{threads} comment threads with {len(comments) - threads} replies; "
+            f"{len(suggestions)} suggestions: {by_status['accepted']} accepted, "
+            f"{by_status['rejected']} rejected, {by_status['open']} open")
+
+
 def _gaps(dates: list[date]) -> int:
     ordered = sorted(dates)
     return max(((b - a).days for a, b in itertools.pairwise(ordered)), default=0)
@@ -173,6 +185,11 @@ def _readme(view: PlanView, data: OpenData, snapshots: list[PlanView], bundle_na
         f"**4.1 Reasoned response to inputs** - `public-input/register.html` and `.csv`: "
         f"{len(inputs)} inputs, {answered} with a reasoned response, "
         f"{len(inputs) - answered} without.",
+        "",
+        "**Negotiation on the record** - `negotiation/comments.csv` (every comment and reply, "
+        "by whom, at which stage and session) and `negotiation/suggestions.csv` (every "
+        "suggested change, accepted or rejected, by whom and with the reason given): "
+        + _negotiation_summary(view) + ".",
         "",
         "**5.1 At least two meetings a year with civil society during implementation** - "
         + (f"{len(with_cso)} sessions with CSOs attending since the plan became final."
@@ -300,6 +317,9 @@ def _assemble(sources: _Sources, out: IO[bytes], progress: Progress | None) -> d
         pack.add("forum/forum.csv", csv_text(data.tables["forum"]))
         pack.add("forum/signoffs.csv", csv_text(data.tables["signoffs"]))
         pack.add("forum/signoffs.md", _signoffs_markdown(current))
+        comments, suggestions = negotiation_tables(current)
+        pack.add("negotiation/comments.csv", csv_text(comments))
+        pack.add("negotiation/suggestions.csv", csv_text(suggestions))
         step()
         pack.add(f"audit/{bundle_name}", sources.bundle)
         pack.add("audit/checkpoints.txt", "\n".join(c.note() for c in sources.checkpoints))

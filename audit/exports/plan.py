@@ -17,7 +17,7 @@ from pycrdt import Doc
 from commitment.template import CommitmentContent, read_commitment
 from events.record import Actor, PayloadFormat, RecordedEvent
 from events.store import EventStore
-from process.domain import Stage
+from process.domain import SUGGESTION_CREATED, SUGGESTION_DECIDED, Stage
 from process.records import Commitment, Plan
 from process.state import ProcessState, fold
 from projections.attribution import Blame, attribute
@@ -31,6 +31,24 @@ DOC_PREFIX = "doc:"
 
 Visible = Callable[[ProcessState, Commitment], bool]
 Clients = dict[int, tuple[int, ...]]  # log position -> the Yjs clients its update starts
+
+
+REVIEW_PREFIX = "review:"
+
+
+def _credit_accepted(event: RecordedEvent, suggesters: dict[str, Actor],
+                     bindings: dict[str, dict[int, Actor]]) -> None:
+    """An accepted suggestion's words are its suggester's (``process.negotiation``): the Yjs
+    client the acceptance wrote with is bound to them, whoever accepted it."""
+    if event.type == SUGGESTION_CREATED:
+        suggesters[str(event.json_payload()["suggestion_id"])] = event.actor
+    elif event.type == SUGGESTION_DECIDED:
+        payload = event.json_payload()
+        suggester = suggesters.get(str(payload.get("suggestion_id")))
+        client = payload.get("client_id")
+        if payload.get("decision") == "accept" and suggester is not None and client is not None:
+            document_id = event.stream_id[len(REVIEW_PREFIX):]
+            bindings.setdefault(document_id, {})[int(client)] = suggester
 
 
 class ExportError(ValueError):
@@ -169,6 +187,7 @@ def _view(
     updates: dict[str, list[bytes]] = {}
     bindings: dict[str, dict[int, Actor]] = {}
     plan_events: list[RecordedEvent] = []
+    suggesters: dict[str, Actor] = {}
     checkpoint = None
     for event in log:
         state.apply(event)
@@ -184,6 +203,8 @@ def _view(
                 for client in _clients(event, clients):
                     bound.setdefault(client, event.actor)
                 in_plan = True
+        if event.stream_id.startswith(REVIEW_PREFIX) and in_plan:
+            _credit_accepted(event, suggesters, bindings)
         if in_plan:
             plan_events.append(event)
     plan = state.plans[plan_id]

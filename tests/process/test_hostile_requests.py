@@ -118,7 +118,16 @@ async def _world_with_everything(world: World) -> dict[str, list[str]]:
     session = await world.call("POST", "/api/sessions", json={
         "plan_id": world.plan_id, "method": "FD", "date": "2024-03-01",
         "title": "Diskusi terarah"}, expect=201)
+    negotiation = f"/api/documents/{world.document_id}"
+    comment = await world.call("POST", f"{negotiation}/comments", json={
+        "section": "*", "body": "Komentar"}, expect=201)
+    reply = await world.call("POST", f"{negotiation}/comments/{comment.json()['id']}/replies",
+                             json={"body": "Balasan"}, expect=201)
+    suggestion = await world.call("POST", f"{negotiation}/suggestions", json={
+        "section": "title", "quote": "sosial", "replacement": "publik"}, expect=201)
     return {
+        "comment_id": [comment.json()["id"]], "reply_id": [reply.json()["id"]],
+        "suggestion_id": [suggestion.json()["id"]],
         "plan_id": [world.plan_id], "plan": [world.plan_id],
         "commitment_id": [world.commitment_id], "document_id": [world.document_id],
         "group_id": [world.group_id], "person_id": [world.people["cso_member"]],

@@ -121,7 +121,8 @@ def _example(path: str, world: World) -> str:
     values = {"plan": world.plan_id, "plan_id": world.plan_id, "format": "json",
               "document_id": world.document_id, "at": "1", "commitment_id": world.commitment_id,
               "person_id": world.people["cso_member"], "group_id": world.group_id,
-              "version": "2", "input_id": "x", "session_id": "x", "sha256": "0" * 64}
+              "version": "2", "input_id": "x", "session_id": "x", "sha256": "0" * 64,
+              "comment_id": "x", "reply_id": "x", "suggestion_id": "x"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 
 

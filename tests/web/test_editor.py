@@ -11,7 +11,7 @@ from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from .conftest import screenshot
 from .plan import PEOPLE, Seeded
-from .session import open_editor, section
+from .session import expect_plain_text, open_editor, section
 
 pytestmark = pytest.mark.browser
 
@@ -92,12 +92,19 @@ async def test_a_ministry_reads_but_cannot_write_before_draft_3(
     citra = await open_editor(browser, plan, "kldi")
     await expect(section(citra, "problem")).to_have_text("Teks OMS.")
     await expect(citra.locator("[data-status]")).to_have_attribute("data-status", "readonly")
-    notice = citra.get_by_test_id("readonly")
-    await expect(notice).to_be_visible()
-    await expect(section(citra, "problem")).to_have_attribute("contenteditable", "false")
+    # Its voice before Draft 3 is suggestions (issue #13): what it types is a proposal, never
+    # the text, and its other fields stay read-only.
+    await expect(citra.get_by_test_id("suggest-only")).to_be_visible()
+    await expect(citra.get_by_test_id("readonly")).to_have_count(0)
+    await expect(section(citra, "problem")).to_have_attribute("data-mode", "suggest")
+    await expect(citra.locator("#field-title")).to_have_attribute("readonly", "")
     await section(citra, "problem").click()
-    await citra.keyboard.type("Teks kementerian.")
-    await expect(section(citra, "problem")).to_have_text("Teks OMS.")
+    await citra.keyboard.press("Control+End")
+    await citra.keyboard.type(" Teks kementerian.")
+    proposed = section(ani, "problem").locator(".suggest-ins ins")
+    await expect(proposed).to_have_text(" Teks kementerian.")
+    for page in (ani, citra):
+        await expect_plain_text(page, "problem", "Teks OMS.")
     await screenshot(citra, artifacts_dir, "editor-ministry-readonly")
 
     # The server refuses it too: an update sent over the ministry's own session is denied
@@ -125,7 +132,7 @@ async def test_a_ministry_reads_but_cannot_write_before_draft_3(
     )
     assert reason, "the server did not say the ministry may not write"
     await asyncio.sleep(0.5)
-    await expect(section(ani, "problem")).to_have_text("Teks OMS.")
+    await expect_plain_text(ani, "problem", "Teks OMS.")
 
 
 async def test_typing_offline_is_kept_and_delivered_on_reconnect(
@@ -171,9 +178,10 @@ async def test_offline_edits_survive_a_reload_while_offline(
 
 async def test_a_ministry_may_write_once_draft_3_opens(browser: Browser, plan: Seeded) -> None:
     citra = await open_editor(browser, plan, "kldi")
-    await expect(citra.get_by_test_id("readonly")).to_be_visible()
+    await expect(citra.get_by_test_id("suggest-only")).to_be_visible()
     await plan.advance_to("draft3")  # while her page is open
-    await expect(citra.get_by_test_id("readonly")).to_have_count(0)
+    await expect(citra.get_by_test_id("suggest-only")).to_have_count(0)
+    await expect(section(citra, "lead_agency")).to_have_attribute("data-mode", "edit")
     await section(citra, "lead_agency").click()
     await citra.keyboard.type("Kementerian Sosial")
     await expect(citra.locator("[data-status]")).to_have_attribute("data-status", "saved")

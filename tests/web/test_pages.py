@@ -95,7 +95,11 @@ async def test_keyboard_only_reaches_the_editor_and_types(browser: Browser, plan
     await page.keyboard.press("Control+b")
     await page.keyboard.type(" (Pusdatin)")
     await expect(section(page, "lead_agency").locator("strong")).to_have_text(" (Pusdatin)")
-    # The next toolbar is one tab stop; arrow keys move between its buttons.
+    # The section's comment column comes next, then the next toolbar: one tab stop, arrow keys
+    # move between its buttons.
+    await page.keyboard.press("Tab")
+    add_comment = page.locator("[data-notes='lead_agency'] [data-action='add-comment']")
+    await expect(add_comment).to_be_focused()
     await page.keyboard.press("Tab")
     toolbar = page.get_by_role("toolbar", name="Format B. Masalah publik")
     await expect(toolbar.get_by_role("button", name="Tebal")).to_be_focused()

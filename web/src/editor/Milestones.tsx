@@ -5,6 +5,7 @@ import { bindMapField, bindMapText } from '../collab/bindings'
 import type { DocumentConnection } from '../collab/connection'
 import { MAX_MILESTONES, MILESTONE_FIELDS, fieldLabel, groupLabel, type MilestoneField } from '../collab/template'
 import { t } from '../i18n'
+import { NoteCount } from './Notes'
 
 const rowIds = new WeakMap<Y.Map<unknown>, number>()
 let nextRowId = 1
@@ -72,7 +73,9 @@ export function Milestones({ conn, editable }: { conn: DocumentConnection; edita
   const full = rows.length >= MAX_MILESTONES
   return (
     <section class="field" aria-labelledby="milestones-heading">
-      <h2 id="milestones-heading">{groupLabel('milestones')}</h2>
+      <h2 id="milestones-heading">
+        {groupLabel('milestones')} <NoteCount column="milestones" />
+      </h2>
       <p class="help" id="milestones-help">
         {t('editor.milestonesHelp')}
       </p>

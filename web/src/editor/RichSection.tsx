@@ -5,11 +5,18 @@ import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { Placeholder } from '@tiptap/extensions'
 import StarterKit from '@tiptap/starter-kit'
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useContext, useEffect, useRef, useState } from 'preact/hooks'
 import { presenceLabel, type DocumentConnection, type PresenceUser } from '../collab/connection'
 import { sectionGuidance, sectionTitle, type Section } from '../collab/template'
-import { t } from '../i18n'
+import { serverText, t } from '../i18n'
+import type { Key } from '../messages'
+import { NoteCount } from './Notes'
+import { ReviewContext } from './review'
+import { SectionReview, reviewExtension, type Notice } from './reviewPlugin'
 import { Toolbar } from './Toolbar'
+
+/** How a person works in a section: writing, proposing changes, or reading. */
+export type Mode = 'edit' | 'suggest' | 'read'
 
 // The label is drawn by CSS from data-label, so it never becomes part of the text that is
 // selected, copied or read out; screen-reader users get the presence list instead.
@@ -28,14 +35,19 @@ export function RichSection(props: {
   conn: DocumentConnection
   section: Section
   user: PresenceUser
-  editable: boolean
+  mode: Mode
 }) {
-  const { conn, section, user, editable } = props
+  const { conn, section, user, mode } = props
+  const editable = mode !== 'read'
+  const review = useContext(ReviewContext)
   const host = useRef<HTMLDivElement>(null)
   const [editor, setEditor] = useState<Editor | null>(null)
+  const [notice, setNotice] = useState<Notice>(null)
+  const [controller, setController] = useState<SectionReview | null>(null)
   const labelId = `label-${section}`
   const helpId = `help-${section}`
   useEffect(() => {
+    const sectionReview = review && new SectionReview(section, review.store, review.api, setNotice, (id) => review.select(id))
     const instance = new Editor({
       element: host.current!,
       editable,
@@ -45,6 +57,7 @@ export function RichSection(props: {
         Collaboration.configure({ document: conn.doc, field: section }),
         CollaborationCaret.configure({ provider: conn.provider, user, render: renderCaret }),
         Placeholder.configure({ placeholder: () => t('editor.placeholder') }),
+        ...(sectionReview ? [reviewExtension(sectionReview)] : []),
       ],
       editorProps: {
         attributes: {
@@ -60,23 +73,47 @@ export function RichSection(props: {
     instance.on('focus', () => conn.setSection(section))
     instance.on('blur', () => conn.setSection(null))
     setEditor(instance)
+    setController(sectionReview)
+    const unregister = sectionReview && review?.register(section, sectionReview)
     return () => {
+      unregister?.()
+      sectionReview?.destroy()
       instance.destroy()
       setEditor(null)
+      setController(null)
     }
-  }, [conn, section])
+  }, [conn, section, review])
   useEffect(() => {
+    controller?.setSuggesting(mode === 'suggest')
     if (editor && editor.isEditable !== editable) editor.setEditable(editable)
-    host.current?.querySelector('.rich')?.setAttribute('aria-readonly', String(!editable))
-  }, [editor, editable])
+    const rich = host.current?.querySelector('.rich')
+    rich?.setAttribute('aria-readonly', String(!editable))
+    rich?.setAttribute('data-mode', mode)
+    if (mode === 'suggest') rich?.setAttribute('aria-roledescription', t('suggest.roleDescription'))
+    else rich?.removeAttribute('aria-roledescription')
+  }, [editor, controller, mode, editable])
+  const onKeyDown = (event: KeyboardEvent): void => {
+    // Ctrl+Alt+M, as in other editors: comment on the selected text.
+    if (review?.may.comment && event.ctrlKey && event.altKey && event.key.toLowerCase() === 'm') {
+      event.preventDefault()
+      review.startComment(section)
+    }
+  }
   return (
-    <section class="field rich-field" aria-labelledby={labelId} id={`section-${section}`}>
-      <h3 id={labelId}>{sectionTitle(section)}</h3>
+    <section class="field rich-field" aria-labelledby={labelId} id={`section-${section}`} onKeyDown={onKeyDown}>
+      <h3 id={labelId}>
+        {sectionTitle(section)} <NoteCount column={section} />
+      </h3>
       <p id={helpId} class="help">
         {sectionGuidance(section)}
       </p>
-      {editor && editable && <Toolbar editor={editor} label={t('editor.toolbar', { section: sectionTitle(section) })} />}
+      {editor && mode === 'edit' && <Toolbar editor={editor} label={t('editor.toolbar', { section: sectionTitle(section) })} />}
       <div ref={host} class="rich-host" />
+      {notice && (
+        <p class={notice.kind === 'error' ? 'error notice-line' : 'muted notice-line'} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="suggest-notice">
+          {t(notice.key as Key, { detail: notice.detail ? serverText(notice.detail) : '' })}
+        </p>
+      )}
     </section>
   )
 }

@@ -5,6 +5,7 @@ import { bindMapField, bindMapText, bindText, readString } from '../collab/bindi
 import type { DocumentConnection } from '../collab/connection'
 import { CONTACT_FIELDS, META_FIELDS, OGP_VALUES, fieldLabel, groupLabel } from '../collab/template'
 import { t } from '../i18n'
+import { NoteCount } from './Notes'
 
 type FieldElement = HTMLInputElement | HTMLTextAreaElement
 
@@ -20,7 +21,9 @@ export function TitleField({ conn, editable }: { conn: DocumentConnection; edita
   useEffect(() => bindText(ref.current!, conn.doc.getText('title'), conn), [conn])
   return (
     <div class="field">
-      <label for="field-title">{fieldLabel('title')}</label>
+      <label for="field-title">
+        {fieldLabel('title')} <NoteCount column="title" />
+      </label>
       <textarea
         id="field-title"
         ref={ref}
@@ -79,7 +82,9 @@ export function Contacts({ conn, editable }: { conn: DocumentConnection; editabl
   const map = conn.doc.getMap<unknown>('contacts')
   return (
     <section class="field" aria-labelledby="contacts-heading">
-      <h2 id="contacts-heading">{groupLabel('contacts')}</h2>
+      <h2 id="contacts-heading">
+        {groupLabel('contacts')} <NoteCount column="contacts" />
+      </h2>
       <div class="grid contacts">
         {CONTACT_FIELDS.map(([name, type]) => (
           <MapField key={name} conn={conn} map={map} name={name} label={fieldLabel(`contacts.${name}`)} type={type} editable={editable} section="contacts" idPrefix="contact" />

@@ -5,7 +5,7 @@ import { SECTIONS, fieldLabel, sectionTitle } from '../collab/template'
 import { formatDate, lang, t } from '../i18n'
 import { roleLabel } from '../ui/Header'
 import { stageName } from '../ui/stages'
-import { loadAttribution, orgColours, personLabel, type Attribution, type HistoryEvent, type Run } from './data'
+import { loadAttribution, orgColours, personLabel, type Attribution, type HistoryEvent, type Person, type Run } from './data'
 
 function Runs({ runs, colours, colour }: { runs: Run[]; colours: Map<string, [string, string]>; colour: boolean }) {
   if (runs.length === 0) return <p class="muted">–</p>
@@ -14,15 +14,26 @@ function Runs({ runs, colours, colour }: { runs: Run[]; colours: Map<string, [st
       {runs.map((run, index) => {
         const org = run.author?.org_id ?? ''
         const pair = colours.get(org)
+        const accepted = run.author?.accepted
         return (
           <span
             key={index}
-            class="run"
+            class={accepted ? 'run accepted' : 'run'}
             data-org={org}
-            title={personLabel(run.author, t('hist.unknown'))}
+            data-accepted-by={accepted?.accepted_by.person_id}
+            title={
+              accepted
+                ? t('hist.acceptedTitle', {
+                    author: personLabel(run.author, t('hist.unknown')),
+                    decider: personLabel(accepted.accepted_by, t('hist.unknown')),
+                    at: formatDate(accepted.accepted_at),
+                  })
+                : personLabel(run.author, t('hist.unknown'))
+            }
             style={colour && pair ? { background: pair[1], boxShadow: `inset 0 -2px 0 ${pair[0]}` } : undefined}
           >
             {run.text}
+            {accepted && <sup class="accepted-by">{t('hist.acceptedBy', { name: accepted.accepted_by.name ?? accepted.accepted_by.person_id })}</sup>}
           </span>
         )
       })}
@@ -30,7 +41,15 @@ function Runs({ runs, colours, colour }: { runs: Run[]; colours: Map<string, [st
   )
 }
 
-export function Replay({ documentId, events }: { documentId: string; events: HistoryEvent[] }) {
+/** A decision on a suggestion, with the suggester as the history knows them (their events). */
+function suggestionDecision(event: HistoryEvent, events: HistoryEvent[]): { decision: string; reason: string; suggester: Person } | null {
+  const n = event.negotiation
+  if (event.kind !== 'suggestion.decided' || !n || !n.suggester) return null
+  const known = events.find((e) => e.actor.person_id === n.suggester)?.actor
+  return { decision: n.decision ?? '', reason: n.reason ?? '', suggester: known ?? { person_id: n.suggester } }
+}
+
+export function Replay({ documentId, events, everyone = events }: { documentId: string; events: HistoryEvent[]; everyone?: HistoryEvent[] }) {
   const [index, setIndex] = useState(events.length - 1)
   const [followLatest, setFollowLatest] = useState(true)
   const [colour, setColour] = useState(true)
@@ -44,6 +63,7 @@ export function Replay({ documentId, events }: { documentId: string; events: His
     setFollowLatest(next === events.length - 1)
   }
   const event = events[index]
+  const decision = event && suggestionDecision(event, everyone)
   useEffect(() => {
     if (!event) return
     let live = true
@@ -100,6 +120,18 @@ export function Replay({ documentId, events }: { documentId: string; events: His
           <strong>{event.actor.name}</strong> ({event.actor.org_name}, {roleLabel(event.actor.stakeholder ?? '')}) · {formatDate(event.recorded_at)}{' '}
           {new Date(event.recorded_at).toLocaleTimeString()}
           {event.stage && <> · {stageName(event.stage)}</>} · {t('hist.counts', { inserted: event.inserted, deleted: event.deleted })}
+          {decision && (
+            <span data-testid="event-suggestion">
+              {' · '}
+              {decision.decision === 'accept'
+                ? t('hist.suggestionAccepted', { author: personLabel(decision.suggester, t('hist.unknown')), decider: personLabel(event.actor, t('hist.unknown')) })
+                : t('hist.suggestionRejected', {
+                    author: personLabel(decision.suggester, t('hist.unknown')),
+                    decider: personLabel(event.actor, t('hist.unknown')),
+                    reason: decision.reason,
+                  })}
+            </span>
+          )}
           {event.summary && (
             <span class="muted"> · {lang() === 'id' ? event.summary_id ?? event.summary : event.summary}</span>
           )}

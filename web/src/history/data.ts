@@ -8,6 +8,8 @@ export interface Person {
   org_id?: string
   org_name?: string
   stakeholder?: string
+  /** On the author of words that came in by accepting their suggestion: who accepted it, when. */
+  accepted?: { suggestion_id: string; accepted_by: Person; accepted_at: string } | null
 }
 
 export interface HistoryEvent {
@@ -22,6 +24,9 @@ export interface HistoryEvent {
   deleted: number
   summary: string // English
   summary_id?: string // Bahasa Indonesia
+  /** Events of the negotiation (comment.created, suggestion.decided, ...) listed beside edits. */
+  kind?: string
+  negotiation?: { suggestion_id?: string; decision?: 'accept' | 'reject'; reason?: string; suggester?: string; replacement?: string; quote?: string } | null
 }
 
 export interface Run {

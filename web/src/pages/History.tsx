@@ -104,7 +104,7 @@ function HistoryOf({ commitment }: { commitment: Commitment }) {
           </div>
         ))}
       </fieldset>
-      {events === null ? <p aria-busy="true">{t('app.loading')}</p> : <Replay key={JSON.stringify(filters)} documentId={documentId} events={events} />}
+      {events === null ? <p aria-busy="true">{t('app.loading')}</p> : <Replay key={JSON.stringify(filters)} documentId={documentId} events={events} everyone={all ?? events} />}
       <Compare documentId={documentId} />
       <Contributions documentId={documentId} />
     </div>
