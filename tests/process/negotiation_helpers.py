@@ -36,7 +36,7 @@ def settings_for(tmp_path: Path, database_url: str) -> Settings:
 async def served(tmp_path: Path, database_url: str) -> AsyncIterator[tuple[str, httpx.AsyncClient,
                                                                           Any]]:
     app = create_app(settings_for(tmp_path, database_url),
-                     limits=Limits(denied_notice_interval=0.0))
+                     limits=Limits())
     async with serving(app) as address, httpx.AsyncClient(
             base_url=f"http://{address}", timeout=30) as client:
         yield address, client, app
