@@ -9,6 +9,10 @@ and ``message``) with 401 (not signed in), 403 (not
 allowed), 404 (unknown id), 409 (wrong stage, concurrent change), 422 (wrong or missing
 field), 429 (too much public input) or 503 (log unavailable). A refused request appends
 nothing to the log.
+
+Why this is one long module: it is the one table of the process's routes, one entry per
+route with its schema and documentation; splitting it would scatter what must be read
+together (the whole API surface) without making any entry shorter.
 """
 
 from __future__ import annotations

@@ -13,6 +13,11 @@ updates from other instances and catch-ups from the log, so they never interleav
 update may enter is decided on bytes alone (``admission.admit``), presence is relayed apart
 (``presence.PresenceRelay``), and the rooms an instance holds are kept by
 ``room_manager.RoomManager``.
+
+Why this is one long module: the room's document, version, bindings, deletions and work queue
+change together, in its worker, and every kind of work (a client's batch, another instance's
+updates, a catch-up, a server-made change) reads and writes all of them; the parts that need
+none of that state are in their own modules (admission, appender, presence, server_writes).
 """
 
 from __future__ import annotations

@@ -81,7 +81,14 @@ const denied = []
 const provider = new WebsocketProvider(serverUrl, documentId, doc, {
   WebSocketPolyfill: WebSocket, params: { token }, disableBc: true
 })
+let refusedWith = null
 provider.on('connection-close', (event) => {
+  // A forged review entry is an edit the server refuses: told why, then closed with 4422 so
+  // the client loads the document afresh (which the forge mode does next).
+  if (mode === 'forge' && event && event.code === 4422) {
+    refusedWith = event.code
+    return
+  }
   if (event && event.code >= 4000) {
     console.log(JSON.stringify({ closed: event.code, reason: event.reason }))
     process.exit(3)
@@ -157,7 +164,7 @@ if (mode === 'watch') {
     if (Date.now() > deadline) { console.error('never synced again'); process.exit(2) }
     await sleep(10)
   }
-  console.log(JSON.stringify({ denied, review: fresh.getMap('review').toJSON() }))
+  console.log(JSON.stringify({ denied, closed: refusedWith, review: fresh.getMap('review').toJSON() }))
   again.destroy()
   provider.destroy()
   process.exit(0)

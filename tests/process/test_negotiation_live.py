@@ -139,6 +139,7 @@ async def test_review_root_is_live_for_yjs_and_only_the_server_writes_it(
         forged = await node("forge", ws, world.document_id,
                             str(world.tokens["cso_member"]))
         assert any("review" in reason for reason in forged["denied"]), forged
+        assert forged["closed"] == 4422, forged  # to load the document afresh
         assert forged["review"]["comments"][comment_id]["body"] == "Mengapa?"
         # ...and so is a pycrdt client naming the root itself.
         async with DocClient(ws_url(address, world.document_id,
