@@ -39,6 +39,7 @@ from ..records import Commitment
 from ..service import ProcessService, new_id
 from ..state import ProcessState
 from . import anchors as a
+from . import locating as loc
 from .review import Comment, Review, Suggestion, comment_entry, mentions, suggestion_entry
 from .writer import COMMENTS, SUGGESTIONS, DocumentWriter, LogWriter, review_update
 
@@ -134,14 +135,14 @@ class NegotiationService:
         await self.caller(actor, document_id)
         review = await self.review(document_id)
         doc = await self.process.runtime.document(document_id)
-        resolver = a.Resolver(doc)  # one scratch copy for every anchor listed
+        resolver = loc.Resolver(doc)  # one scratch copy for every anchor listed
         return [c.as_json(_on_deleted_text(doc, c, resolver)) for c in review.comments.values()]
 
     async def suggestions(self, actor: Actor | None, document_id: str) -> list[dict[str, Any]]:
         await self.caller(actor, document_id)
         review = await self.review(document_id)
         doc = await self.process.runtime.document(document_id)
-        resolver = a.Resolver(doc)
+        resolver = loc.Resolver(doc)
         return [s.as_json(_stale(doc, s, resolver)) for s in review.suggestions.values()]
 
     # -- comments ----------------------------------------------------------------------------
@@ -397,7 +398,7 @@ def _anchor(doc: Doc[Any], section: str, quote: str | None, anchor: dict[str, st
             raise a.BadAnchor("a comment on the whole commitment has no anchor")
         if start == end and not allow_empty:
             raise a.BadAnchor("the anchor spans no text: give start and end of a passage")
-        placed = a.place(doc, section, start, end)
+        placed = loc.place(doc, section, start, end)
         return start, end, placed.quote
     if not quote:
         if section != a.WHOLE:
@@ -411,24 +412,24 @@ def _anchor(doc: Doc[Any], section: str, quote: str | None, anchor: dict[str, st
     return start_b64, end_b64, quote
 
 
-def _on_deleted_text(doc: Doc[Any], comment: Comment, resolver: a.Resolver | None = None
+def _on_deleted_text(doc: Doc[Any], comment: Comment, resolver: loc.Resolver | None = None
                      ) -> bool:
     if comment.start is None or comment.end is None or not comment.quote:
         return False
-    return a.collapsed(doc, comment.start, comment.end, resolver)
+    return loc.collapsed(doc, comment.start, comment.end, resolver)
 
 
-def _stale(doc: Doc[Any], suggestion: Suggestion, resolver: a.Resolver | None = None) -> bool:
+def _stale(doc: Doc[Any], suggestion: Suggestion, resolver: loc.Resolver | None = None) -> bool:
     if suggestion.status != "open" or suggestion.start is None or suggestion.end is None:
         return False
-    resolver = resolver or a.Resolver(doc)
+    resolver = resolver or loc.Resolver(doc)
     if not suggestion.quote:  # an insertion: stale once the character it follows is gone
         try:
-            first, _ = a.positions(suggestion.start, suggestion.end)
+            first, _ = loc.positions(suggestion.start, suggestion.end)
         except a.BadAnchor:
             return True
         return resolver.where(first.item) is None
-    return a.locate(doc, suggestion.section, suggestion.start, suggestion.end,
+    return loc.locate(doc, suggestion.section, suggestion.start, suggestion.end,
                     suggestion.quote, resolver) is None
 
 
@@ -445,29 +446,29 @@ def accept_update(doc: Doc[Any], suggestion: Suggestion, client_id: int) -> byte
     if suggestion.start is None or suggestion.end is None:
         raise stale
     try:
-        first, _ = a.positions(suggestion.start, suggestion.end)
+        first, _ = loc.positions(suggestion.start, suggestion.end)
     except a.BadAnchor:
         raise stale from None
     if not suggestion.quote:  # an insertion: where its character stands, then type
         try:
-            point = a.place(doc, suggestion.section, suggestion.start, suggestion.end)
+            point = loc.place(doc, suggestion.section, suggestion.start, suggestion.end)
         except (a.BadAnchor, a.UnknownSection):
             raise stale from None
         copy = a.scratch(doc, client_id)
-        with a.Edits(copy) as edits:
+        with loc.Edits(copy) as edits:
             a.node_at(copy, point.field.path).insert(
                 a.utf8_offset(point.field.text, point.start), suggestion.replacement)
         return edits.update()
-    resolver = a.Resolver(doc, client_id=client_id)
+    resolver = loc.Resolver(doc, client_id=client_id)
     found = resolver.take(first.item)  # deleted in the copy, not typed back
     wanted = suggestion.quote.encode("utf-8")
-    if found is None or a.locate_field(doc, suggestion.section, found.path) is None or \
+    if found is None or loc.locate_field(doc, suggestion.section, found.path) is None or \
             found.text.encode("utf-8")[found.byte:found.byte + len(wanted)] != wanted or \
             found.size > len(wanted):
         raise stale
     copy, taken = resolver.copy_and_taken()
     node = a.node_at(copy, found.path)
-    with a.Edits(copy) as edits:
+    with loc.Edits(copy) as edits:
         rest = len(wanted) - found.size
         if rest > 0:
             del node[found.byte:found.byte + rest]

@@ -11,7 +11,7 @@ from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 import ycodec
 from commitment.template import read_commitment
 from events.record import Actor, Stakeholder
-from process.negotiation import anchors
+from process.negotiation import anchors, locating
 from process.negotiation.review import Suggestion
 from process.negotiation.service import Stale, accept_update
 
@@ -84,7 +84,7 @@ def test_a_quote_deleted_is_on_deleted_text_and_cannot_be_accepted() -> None:
     text = str(title)
     at = len(text[:text.index("sosial")].encode())
     del title[at:at + len(b"sosial ")]
-    assert anchors.collapsed(doc, suggestion.start or "", suggestion.end or "")
+    assert locating.collapsed(doc, suggestion.start or "", suggestion.end or "")
     with pytest.raises(Stale):
         accept_update(doc, suggestion, 99)
 

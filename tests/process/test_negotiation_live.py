@@ -17,7 +17,7 @@ from process_helpers import DocClient, World
 from pycrdt import Assoc, Doc, Map, StickyIndex, Text, XmlElement, XmlFragment, XmlText
 
 from commitment.template import read_commitment
-from process.negotiation import anchors
+from process.negotiation import anchors, locating
 from projections.queries import attribution
 from projections.replay import document_at
 from server import protocol
@@ -83,16 +83,16 @@ async def test_anchors_are_the_bytes_yjs_makes_and_resolves() -> None:
     # yjs resolves ours to the quote's text node and ends; pycrdt resolves yjs's alike.
     resolved = (await node("resolve", state, json.dumps([start, end])))["resolved"]
     assert resolved == [{"index": at, "path": [1, 0]}, {"index": upto, "path": [1, 0]}]
-    placed_now = anchors.place(doc, "problem", start, end)
+    placed_now = locating.place(doc, "problem", start, end)
     assert (placed_now.start, placed_now.end, placed_now.quote) == (at, upto, quote)
-    given = anchors.locate(doc, "problem", made["encoded"][0], made["encoded"][1], quote)
+    given = locating.locate(doc, "problem", made["encoded"][0], made["encoded"][1], quote)
     assert given is not None and given.quote == quote
     # The anchor follows the text: an edit before it (non-ASCII: pycrdt's own sticky index
     # would count it in bytes) moves both ends, as yjs sees it too.
     fragment = doc.get("problem", type=XmlFragment)
     fragment.children[1].children[0].insert(0, "Baru 😀: ")
     shift = anchors.utf16_length("Baru 😀: ")
-    moved = anchors.locate(doc, "problem", start, end, quote)
+    moved = locating.locate(doc, "problem", start, end, quote)
     assert moved is not None and (moved.start, moved.end) == (at + shift, upto + shift)
     state = base64.b64encode(doc.get_update()).decode()
     resolved = (await node("resolve", state, json.dumps([start, end])))["resolved"]
@@ -102,7 +102,7 @@ async def test_anchors_are_the_bytes_yjs_makes_and_resolves() -> None:
     node_ = fragment.children[1].children[0]
     offset = anchors.utf8_offset(anchors.plain(node_), at + shift)
     del node_[offset:offset + len(quote.encode())]
-    assert anchors.collapsed(doc, start, end)
+    assert locating.collapsed(doc, start, end)
 
 
 async def test_review_root_is_live_for_yjs_and_only_the_server_writes_it(
