@@ -18,9 +18,13 @@ from kokreasi import settings as settings_module
 from process.registry import UnknownPerson, registered_person
 from server.limits import Limits
 
-# Websocket keep-alive: a ping every 3 s, and a connection whose pong is 5 s late is closed.
-PING_INTERVAL_S = 3.0
-PING_TIMEOUT_S = 5.0
+# Websocket keep-alive: a ping every 5 s, and a connection whose pong is 15 s late is closed.
+# Not tighter: a busy server (or client) answers late, and a live editor closed for it must
+# resend all it holds unlogged in one sync message, which may then exceed the message limit.
+# People see a dropped co-author as away sooner anyway: the web app marks presence not
+# renewed for 10 s.
+PING_INTERVAL_S = 5.0
+PING_TIMEOUT_S = 15.0
 
 def register(subparsers: Any) -> None:
     serve = subparsers.add_parser("serve", help="run the live co-editing server")

@@ -91,13 +91,20 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
       review.store.destroy() // the connection itself belongs to useConnection
     }
   }, [conn, review])
-  // Who may comment, suggest and decide changes with the stage: asked again with each refresh.
+  // Who may comment, suggest and decide changes with the stage: asked again with each refresh,
+  // and at once when the live connection's word on writing changes (a stage advance), so the
+  // page never offers suggestions on the strength of an answer the stage has overtaken.
+  const [mayFor, setMayFor] = useState<string | null | undefined>(undefined)
   useEffect(() => {
+    const asked = status.deniedReason ?? null
     review.api.may().then(
-      (may) => review.setMay(may),
+      (may) => {
+        review.setMay(may)
+        setMayFor(asked)
+      },
       () => undefined, // an older server without comments: the editor works as before
     )
-  }, [review, commitment])
+  }, [review, commitment, status.deniedReason])
   const milestoneCount = useMilestoneCount(conn)
   // The server is the judge: the live connection's word wins (a refusal, or its sync step 1,
   // which it sends only to writers before the document), then the API's answer.
@@ -105,7 +112,8 @@ function CommitmentEditor({ commitment }: { commitment: Commitment }) {
   const deniedReason =
     status.deniedReason ?? (status.writeGranted ? null : status.synced ? (apiRefusal ?? t('editor.readOnly')) : apiRefusal)
   const canWrite = deniedReason === null
-  const mode: Mode = canWrite ? (suggesting && review.may.suggest ? 'suggest' : 'edit') : review.may.suggest ? 'suggest' : 'read'
+  const mayNow = mayFor === (status.deniedReason ?? null) ? review.may : { ...review.may, suggest: false }
+  const mode: Mode = canWrite ? (suggesting && mayNow.suggest ? 'suggest' : 'edit') : mayNow.suggest ? 'suggest' : 'read'
   const editable = mode === 'edit'
   return (
     <ReviewContext.Provider value={review}>
