@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from commitment.template import SECTIONS, TITLE, read_commitment
 from events.record import Actor, Stakeholder, format_timestamp
 from events.store import EventStore
 from httpapi.params import looks_whole, whole_number
 
-from .attribution import Blame, attribute
-from .diff import compare
+from . import heavy, workers
 from .documents import DOC_PREFIX
-from .replay import apply_log, document_at
+from .readcache import cache_of
+from .replay import apply_log, document_at, read_replay
 from .storage import Storage
 from .summary import ChangeRecorder, EventChanges
 
@@ -134,12 +133,19 @@ async def content_at(
     if moment is not None:
         position = await store.stream_position_at(DOC_PREFIX + document_id, moment)
     await _require_document(storage, store, document_id)
-    current = await document_at(storage, store, document_id, position)
-    return {
-        "document_id": document_id, "position": current.position,
-        "stream_version": current.version,
-        "content": read_commitment(current.doc).as_json(),
-    }
+    cache = cache_of(storage)
+    # A position already in the log is history: the document there never changes.
+    fixed = position is not None and position <= (await store.head()).position
+    key = ("content", document_id, position)
+    if fixed:
+        kept = cache.get(key)
+        if kept is not None:
+            return dict(kept)
+    replay = await read_replay(storage, store, document_id, position)
+    found: dict[str, Any] = await workers.run(heavy.content, replay)
+    if fixed:
+        cache.put(key, found)
+    return dict(found)
 
 
 async def _require_document(storage: Storage, store: EventStore, document_id: str) -> None:
@@ -148,23 +154,14 @@ async def _require_document(storage: Storage, store: EventStore, document_id: st
         raise NotFound(f"no document {document_id!r}")
 
 
-async def blame_at(
-    storage: Storage, store: EventStore, document_id: str, version: Version,
-) -> tuple[Blame, int]:
-    current = await document_at(storage, store, document_id, version.position)
-    state = version.state if version.state is not None else current.state()
-    blame = attribute(state, current.bindings)
-    return blame, current.position
-
-
 async def attribution(
     storage: Storage, store: EventStore, document_id: str, position: int | None = None,
 ) -> dict[str, Any]:
     await _require_document(storage, store, document_id)
-    blame, at = await blame_at(storage, store, document_id, Version(position, "now"))
-    deletions = await deleted_text(storage, document_id, 0, at)
-    return {"document_id": document_id, "position": at, **blame.as_json(),
-            "deletions": deletions}
+    replay = await read_replay(storage, store, document_id, position)
+    found: dict[str, Any] = await workers.run(heavy.attribution, replay)
+    deletions = await deleted_text(storage, document_id, 0, found["position"])
+    return {"document_id": document_id, **found, "deletions": deletions}
 
 
 async def deleted_text(
@@ -220,24 +217,42 @@ async def compare_versions(
     await _require_document(storage, store, document_id)
     older = await resolve_version(storage, document_id, from_ref)
     newer = await resolve_version(storage, document_id, to_ref)
-    before, before_at = await blame_at(storage, store, document_id, older)
-    after, after_at = await blame_at(storage, store, document_id, newer)
+    before = await read_replay(storage, store, document_id, older.position)
+    after = await read_replay(storage, store, document_id, newer.position)
+    before_at, after_at = before.at, after.at
     if before_at > after_at:
         raise QueryError(f"{from_ref!r} is later than {to_ref!r}; swap them")
-    deleters: dict[str, set[str]] = {}
-    for row in await deleted_text(storage, document_id, before_at, after_at):
-        person = row["deleted_by"]
-        deleters.setdefault(row["written_by"], set()).add(person["person_id"])
-        after.people.setdefault(person["person_id"], Actor(
-            person["person_id"], person["name"], person["org_id"], person["org_name"],
-            Stakeholder(person["stakeholder"]),
-        ))
-    return {
+    result = {
         "document_id": document_id,
         "from": {"ref": from_ref, "position": before_at},
         "to": {"ref": to_ref, "position": after_at},
-        "sections": compare(before, after, [TITLE, *SECTIONS], deleters),
     }
+    # Both versions are fixed by the positions they reflect ("now" too: an edit moves it);
+    # who deleted what comes from the projections, complete once they reach ``after_at``.
+    cache = cache_of(storage)
+    key = ("compare", document_id, from_ref, to_ref, before_at, after_at)
+    kept = cache.get(key)
+    if kept is not None:
+        return {**result, "sections": kept}
+    deleters: dict[str, set[str]] = {}
+    deleting: dict[str, Actor] = {}
+    for row in await deleted_text(storage, document_id, before_at, after_at):
+        person = row["deleted_by"]
+        deleters.setdefault(row["written_by"], set()).add(person["person_id"])
+        deleting.setdefault(person["person_id"], Actor(
+            person["person_id"], person["name"], person["org_id"], person["org_name"],
+            Stakeholder(person["stakeholder"]),
+        ))
+    sections = await workers.run(heavy.comparison, before, older.state, after, newer.state,
+                                 deleters, list(deleting.values()))
+    if await _projected_until(storage) >= after_at:
+        cache.put(key, sections)
+    return {**result, "sections": sections}
+
+
+async def _projected_until(storage: Storage) -> int:
+    row = await storage.fetchone("SELECT MAX(position) FROM projection_checkpoint")
+    return int(row[0]) if row is not None and row[0] is not None else 0
 
 
 async def contributions(
