@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,8 @@ def main() -> None:
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{(args.data_dir / 'events.sqlite3').resolve()}"
-    print(asyncio.run(seed(url, kilobytes=args.kilobytes, commitments=args.commitments)))
+    print(json.dumps(asyncio.run(seed(url, kilobytes=args.kilobytes,
+                                      commitments=args.commitments))))
 
 
 if __name__ == "__main__":

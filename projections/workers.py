@@ -79,6 +79,22 @@ async def run(function: Callable[..., T], *args: Any) -> T:
     raise AssertionError("unreachable")
 
 
+def call(function: Callable[[], T]) -> T:
+    """``function()`` in a worker process, waiting for it: for code already off the event loop
+    (a thread of the export cache) whose work should not take the GIL from the loop."""
+    if mode() != "process":
+        return function()
+    for attempt in (1, 2):
+        executor = _pool()
+        try:
+            return executor.submit(function).result()
+        except BrokenProcessPool:
+            _forget(executor)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def warm_up() -> None:
     """Start the workers now (a spawned worker imports the app: about a second), so the first
     heavy read does not wait for it."""
