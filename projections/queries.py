@@ -17,9 +17,9 @@ from httpapi.params import looks_whole, whole_number
 from . import heavy, workers
 from .documents import DOC_PREFIX
 from .readcache import cache_of
-from .replay import apply_log, document_at, read_replay
+from .replay import read_events, read_replay
 from .storage import Storage
-from .summary import ChangeRecorder, EventChanges
+from .summary import EventChanges
 
 HISTORY_FILTERS = {  # the log's own columns (``events.rows.MATCHABLE``)
     "person": "actor_person_id", "org": "actor_org_id", "stakeholder": "actor_stakeholder",
@@ -88,19 +88,10 @@ async def history(
     page = page[:limit]
     details: dict[int, EventChanges] = {}
     if page:
-        current = await document_at(storage, store, document_id, page[0].position - 1)
-        recorder = ChangeRecorder(current.doc)
-        wanted = {event.position for event in page}
-
-        def on_event(_doc: Any, event: Any) -> None:
-            changes = recorder.take()
-            if event.position in wanted:
-                details[event.position] = changes
-
-        try:
-            await apply_log(store, current, page[-1].position, on_event=on_event)
-        finally:
-            recorder.close()
+        replay = await read_replay(storage, store, document_id, page[0].position - 1)
+        logged = await read_events(store, document_id, replay.last_version, page[-1].position)
+        details = await workers.run(heavy.event_changes, replay, logged,
+                                    {event.position for event in page})
     events = []
     for event in page:
         actor, context = event.actor, event.context
@@ -287,10 +278,6 @@ async def contributions(
     return out
 
 
-SECTION_ROW = ("section", "person_id", "person_name", "org_id", "org_name", "stakeholder",
-               "stage", "session_id")
-
-
 async def section_contributions(
     storage: Storage, store: EventStore, filters: dict[str, str], group_by: list[str],
 ) -> list[dict[str, Any]]:
@@ -303,39 +290,7 @@ async def section_contributions(
         if group != "section" and group not in CONTRIBUTION_GROUPS:
             raise QueryError(f"cannot group by {group!r}")
     await _require_document(storage, store, document_id)
-    current = await document_at(storage, store, document_id, 0)
-    recorder = ChangeRecorder(current.doc)
-    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-    def on_event(_doc: Any, event: Any) -> None:
-        changes = recorder.take()
-        actor, context = event.actor, event.context
-        facts = {
-            "person_id": actor.person_id, "person_name": actor.name, "org_id": actor.org_id,
-            "org_name": actor.org_name, "stakeholder": str(actor.stakeholder),
-            "stage": context.stage or "", "session_id": context.session_id or "",
-            "plan_id": context.plan_id or "",
-        }
-        if any(facts.get(column) != value for column, value in wanted.items()):
-            return
-        at = format_timestamp(event.recorded_at)
-        for section, change in changes.sections.items():
-            inserted = sum(len(t) for t in change.inserted) + len(change.fields)
-            if not inserted and not change.deleted:
-                continue
-            key = (section, *(facts[c] for c in SECTION_ROW[1:]))
-            row = totals.get(key)
-            if row is None:
-                row = totals[key] = {**dict(zip(SECTION_ROW, key, strict=True)),
-                                     "inserted": 0, "deleted": 0, "edits": 0,
-                                     "first_at": at, "last_at": at}
-            row["inserted"] += inserted
-            row["deleted"] += change.deleted
-            row["edits"] += 1
-            row["last_at"] = at
-
-    try:
-        await apply_log(store, current, None, on_event=on_event)
-    finally:
-        recorder.close()
-    return [totals[key] for key in sorted(totals)]
+    replay = await read_replay(storage, store, document_id, 0)
+    logged = await read_events(store, document_id, replay.last_version, None)
+    totals: list[dict[str, Any]] = await workers.run(heavy.section_totals, replay, logged, wanted)
+    return totals

@@ -16,7 +16,7 @@ from typing import Any
 import pycrdt
 
 from events.catalog import CRDT_UPDATE
-from events.record import Actor, Stakeholder
+from events.record import Actor, RecordedEvent, Stakeholder
 from events.rows import FoldRow, fold_row, who_values
 from events.store import EventStore
 from ycodec import decode_state_vector
@@ -71,6 +71,11 @@ class Replay:
     def at(self) -> int:
         """The global position of the last event the built document holds."""
         return self.rows[-1][0] if self.rows else self.position
+
+    @property
+    def last_version(self) -> int:
+        """The stream version of that event."""
+        return self.rows[-1][1] if self.rows else self.version
 
     def build(self) -> DocumentAt:
         doc: pycrdt.Doc[Any] = pycrdt.Doc()
@@ -173,6 +178,24 @@ async def document_at(
     result = DocumentAt(document_id, doc, version, at, bindings, bound_until)
     await apply_log(store, result, position, on_event=on_event)
     return result
+
+
+async def read_events(
+    store: EventStore, document_id: str, after_version: int, position: int | None,
+) -> list[RecordedEvent]:
+    """The document's events after ``after_version`` up to global ``position`` (None: all),
+    for a worker that replays them one by one (``projections.heavy``)."""
+    out: list[RecordedEvent] = []
+    while True:
+        page = await store.read_stream(DOC_PREFIX + document_id, after_version=after_version,
+                                       limit=READ_PAGE)
+        if position is not None and page and page[-1].position > position:
+            out.extend(event for event in page if event.position <= position)
+            return out
+        out.extend(page)
+        if len(page) < READ_PAGE:
+            return out
+        after_version = page[-1].stream_version
 
 
 async def apply_log(
