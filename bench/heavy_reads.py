@@ -266,13 +266,14 @@ def run_case(variant: Variant, run: int, args: argparse.Namespace, out: Path,
                 reads.setdefault(name, []).extend(values)
             for name, n in reader.failed.items():
                 failed[name] = failed.get(name, 0) + n
+        # None: nothing was delivered before the load generator gave up waiting.
         idle_p99 = idle["latency_ms"]["p99"]
         heavy_p99 = heavy["latency_ms"]["p99"]
         return {
             "variant": variant.name, "run": run,
             "idle_fanout_p50": idle["latency_ms"]["p50"], "idle_fanout_p99": idle_p99,
             "heavy_fanout_p50": heavy["latency_ms"]["p50"], "heavy_fanout_p99": heavy_p99,
-            "fanout_p99_ratio": heavy_p99 / idle_p99 if idle_p99 else None,
+            "fanout_p99_ratio": heavy_p99 / idle_p99 if idle_p99 and heavy_p99 else None,
             "idle_delivered_pct": idle["delivered_pct"],
             "heavy_delivered_pct": heavy["delivered_pct"],
             "healthz_idle_p50": percentile(prober.samples.get("idle", []), 0.5),
@@ -290,8 +291,8 @@ def run_case(variant: Variant, run: int, args: argparse.Namespace, out: Path,
         shutil.rmtree(work, ignore_errors=True)
 
 
-COLUMNS = ("idle_fanout_p99", "heavy_fanout_p99", "fanout_p99_ratio", "healthz_idle_p50",
-           "healthz_heavy_p50", "healthz_heavy_p99", "healthz_heavy_max")
+COLUMNS = ("idle_fanout_p99", "heavy_fanout_p99", "fanout_p99_ratio", "heavy_delivered_pct",
+           "healthz_idle_p50", "healthz_heavy_p50", "healthz_heavy_p99", "healthz_heavy_max")
 
 
 def summarize(rows: list[dict[str, Any]]) -> str:

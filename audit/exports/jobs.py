@@ -66,13 +66,15 @@ class ExportJob:
     language: str
 
     def __call__(self) -> Built:
-        log = asyncio.run(self._read())
+        log = asyncio.run(read_log_at(self.database_url, self.head))
         view = plan_view(log, self.plan_id, stage=self.stage, visible=visible_to(self.actor))
         return render(view, self.file, self.language)
 
-    async def _read(self) -> list[RecordedEvent]:
-        store = await events.open_store(self.database_url, group_commit=False)
-        try:
-            return await read_log(store, self.head)
-        finally:
-            await store.close()
+
+async def read_log_at(database_url: str, head: int) -> list[RecordedEvent]:
+    """The log up to ``head``, through a connection of this (worker) process's own."""
+    store = await events.open_store(database_url, group_commit=False)
+    try:
+        return await read_log(store, head)
+    finally:
+        await store.close()

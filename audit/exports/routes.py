@@ -170,7 +170,8 @@ async def evidence(request: Request) -> Response:
     plan = request.path_params["plan"]
     out = io.BytesIO()
     try:
-        await write_evidence_pack(request.app.state.store, plan, out, signer=signer)
+        await write_evidence_pack(request.app.state.store, plan, out, signer=signer,
+                                  database_url=request.app.state.settings.database_url)
     except ExportError as error:
         return _error(404, str(error))
     return _download(out.getvalue(), "application/zip", f"{plan}-evidence.zip")

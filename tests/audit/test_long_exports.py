@@ -131,7 +131,8 @@ async def test_the_evidence_pack_holds_every_word_in_each_of_its_pdfs(
     assert "c07142" in archive.read(diff).decode()
 
 
-async def test_the_download_route_serves_the_long_plan(tmp_path: Path) -> None:
+async def test_the_download_routes_serve_the_long_plan_and_its_evidence(tmp_path: Path) -> None:
+    """Through the routes, whose builds run in worker processes reading the log themselves."""
     database_url = f"sqlite:///{tmp_path / 'events.sqlite3'}"
     app = Starlette(routes=routes())
     app.state.settings = Settings(data_dir=tmp_path / "data", database_url=database_url,
@@ -145,8 +146,14 @@ async def test_the_download_route_serves_the_long_plan(tmp_path: Path) -> None:
                                      base_url="http://k", timeout=300) as client:
             answer = await client.get(f"/api/exports/{PLAN}/plan.pdf?lang=id&stage=draft1",
                                       headers={"authorization": f"Bearer {token}"})
+            pack = await client.get(f"/api/exports/{PLAN}/evidence.zip",
+                                    headers={"authorization": f"Bearer {token}"})
         assert answer.status_code == 200, answer.text
         assert_every_long_text_in(answer.content, tmp_path / "downloaded.pdf")
+        assert pack.status_code == 200, pack.text
+        archive = zipfile.ZipFile(io.BytesIO(pack.content))
+        snapshot = next(n for n in archive.namelist() if n.endswith("draft1-en.pdf"))
+        assert_every_long_text_in(archive.read(snapshot), tmp_path / "pack-snapshot.pdf")
     finally:
         await store.close()
         await told.runtime.close()
