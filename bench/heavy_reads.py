@@ -250,8 +250,13 @@ def run_case(variant: Variant, run: int, args: argparse.Namespace, out: Path,
         for reader in readers:
             reader.start()
         time.sleep(1)
-        heavy = loadgen(server.base, tokens, args.duration, f"{slug}-heavy",
-                        out / f"{case}.loadgen.log")
+        try:
+            heavy = loadgen(server.base, tokens, args.duration, f"{slug}-heavy",
+                            out / f"{case}.loadgen.log")
+        except RuntimeError as error:  # e.g. the editors could not even connect and sync
+            last = (out / f"{case}.loadgen.log").read_text().strip().splitlines()[-1:]
+            heavy = {"latency_ms": {"p50": None, "p99": None}, "delivered_pct": 0.0,
+                     "error": f"{error}: {' '.join(last)}"}
         prober.phase = "after"
         for reader in readers:
             reader.stop.set()
@@ -284,6 +289,7 @@ def run_case(variant: Variant, run: int, args: argparse.Namespace, out: Path,
             "heavy_reads": {name: {"n": len(v), "median_ms": statistics.median(v)}
                             for name, v in sorted(reads.items())},
             "heavy_failed": failed,
+            "heavy_error": heavy.get("error"),
         }
     finally:
         if server is not None:

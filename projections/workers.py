@@ -5,7 +5,9 @@ the GIL: in a thread it still takes turns with the event loop that carries every
 keystrokes, every switch interval (5 ms), for as long as it runs. A worker process does not,
 and two of them use the second core. The event loop only reads the inputs (I/O) and sends them
 to a worker as plain data (states, rows, actors: all picklable); the worker sends back JSON-ready
-data. At most ``WORKERS`` run at once; the rest queue in the pool.
+data. At most ``WORKERS`` run at once; the rest queue in the pool. Workers run at a lower
+scheduling priority (``NICENESS``), so on a busy machine the server's own process, which
+relays keystrokes, gets the CPU first; and they leave when the server is gone.
 
 ``KOKREASI_BENCH_HEAVY_READS`` = ``process`` (default), ``thread`` (a bounded thread pool) or
 ``inline`` (on the event loop, as before) lets ``bench/heavy_reads.py`` compare the three.
@@ -17,6 +19,7 @@ import asyncio
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +28,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 WORKERS = 2
+NICENESS = 10  # worker processes' scheduling priority, below the server's (0)
+PARENT_CHECK_S = 1.0
 MODES = ("process", "thread", "inline")
 MODE_VARIABLE = "KOKREASI_BENCH_HEAVY_READS"
 
@@ -49,9 +54,25 @@ def _pool() -> Executor:
                 # spawn, not fork: forking a process with an event loop, database connections
                 # and threads copies their locks in whatever state they are.
                 _executor = ProcessPoolExecutor(
-                    WORKERS, mp_context=multiprocessing.get_context("spawn")
+                    WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_started, initargs=(os.getpid(),),
                 )
         return _executor
+
+
+def _worker_started(parent: int) -> None:
+    # The editors come first: on a busy machine the scheduler gives the server's event loop
+    # the CPU before a comparison or an export.
+    os.nice(NICENESS)
+    # A worker outlives a server killed hard (SIGKILL, OOM): it would wait on its queue for
+    # good. It leaves as soon as its parent is gone.
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _forget(broken: Executor) -> None:
@@ -64,19 +85,16 @@ def _forget(broken: Executor) -> None:
 
 async def run(function: Callable[..., T], *args: Any) -> T:
     """``function(*args)`` in a worker; ``function`` must be a module-level function and its
-    arguments and result picklable. A worker that died (out of memory, killed) is replaced:
-    the call is tried once more in a fresh pool."""
+    arguments and result picklable. A worker that died (out of memory, killed) breaks its
+    pool: the call fails and the next one starts a fresh pool."""
     if mode() == "inline":
         return function(*args)
-    for attempt in (1, 2):
-        executor = _pool()
-        try:
-            return await asyncio.wrap_future(executor.submit(function, *args))
-        except BrokenProcessPool:
-            _forget(executor)
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    executor = _pool()
+    try:
+        return await asyncio.wrap_future(executor.submit(function, *args))
+    except BrokenProcessPool:
+        _forget(executor)
+        raise
 
 
 def call(function: Callable[[], T]) -> T:
@@ -84,15 +102,12 @@ def call(function: Callable[[], T]) -> T:
     (a thread of the export cache) whose work should not take the GIL from the loop."""
     if mode() != "process":
         return function()
-    for attempt in (1, 2):
-        executor = _pool()
-        try:
-            return executor.submit(function).result()
-        except BrokenProcessPool:
-            _forget(executor)
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    executor = _pool()
+    try:
+        return executor.submit(function).result()
+    except BrokenProcessPool:
+        _forget(executor)
+        raise
 
 
 def warm_up() -> None:
