@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import random
 import secrets
@@ -250,6 +251,15 @@ def run_case(variant: Variant, run: int, args: argparse.Namespace, out: Path,
         for reader in readers:
             reader.start()
         time.sleep(1)
+        spy = None
+        if args.profile:
+            # What the server's own process does meanwhile (its event loop and threads; the
+            # worker processes are its children and are not sampled).
+            spy = subprocess.Popen(
+                [str(PYTHON.parent / "py-spy"), "record", "-p", str(server.process.pid),
+                 "-d", str(args.duration), "-r", "50", "-f", "raw", "-o",
+                 str(out / f"{slug}.pyspy.txt")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             heavy = loadgen(server.base, tokens, args.duration, f"{slug}-heavy",
                             out / f"{case}.loadgen.log")
@@ -258,6 +268,8 @@ def run_case(variant: Variant, run: int, args: argparse.Namespace, out: Path,
             heavy = {"latency_ms": {"p50": None, "p99": None}, "delivered_pct": 0.0,
                      "error": f"{error}: {' '.join(last)}"}
         prober.phase = "after"
+        if spy is not None:
+            spy.wait(timeout=args.duration + 60)
         for reader in readers:
             reader.stop.set()
         for reader in readers:
@@ -302,6 +314,7 @@ COLUMNS = ("idle_fanout_p99", "heavy_fanout_p99", "fanout_p99_ratio", "heavy_del
 
 
 def summarize(rows: list[dict[str, Any]]) -> str:
+    """Medians per variant; a phase in which nothing was delivered counts as infinitely slow."""
     variants = list(dict.fromkeys(r["variant"] for r in rows))
     lines = ["| variant | runs | " + " | ".join(COLUMNS) + " | heavy reads done |",
              "|---|---|" + "---|" * len(COLUMNS) + "---|"]
@@ -309,8 +322,9 @@ def summarize(rows: list[dict[str, Any]]) -> str:
         mine = [r for r in rows if r["variant"] == name]
         cells = []
         for column in COLUMNS:
-            values = [r[column] for r in mine if r[column] is not None]
-            cells.append(f"{statistics.median(values):.2f}" if values else "-")
+            values = [math.inf if r[column] is None else r[column] for r in mine]
+            middle = statistics.median(values)
+            cells.append("none delivered" if math.isinf(middle) else f"{middle:.2f}")
         done = statistics.median(sum(v["n"] for v in r["heavy_reads"].values()) for r in mine)
         lines.append(f"| {name} | {len(mine)} | " + " | ".join(cells) + f" | {done:.0f} |")
     return "\n".join(lines)
@@ -324,6 +338,8 @@ def main() -> None:
     parser.add_argument("--kilobytes", type=int, default=50, help="size of each section")
     parser.add_argument("--reads", default=",".join(READS),
                         help="which heavy reads, comma-separated: " + ", ".join(READS))
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the server during the heavy phase (pip install py-spy)")
     parser.add_argument("--before", default="main", help="git ref to compare with ('' none)")
     parser.add_argument("--modes", default="process", help="this tree's modes, comma-separated")
     args = parser.parse_args()
