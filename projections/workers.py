@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 WORKERS = max(1, min(2, (os.cpu_count() or 1) - 1))
 """Worker processes: one core is left to the server's own process (measured on 2 cores: with
-two workers busy building exports, editors' fan-out p99 rose 3.4 times; see bench/README.md)."""
+two workers busy building exports editors' fan-out p99 rose 3.4 times, with one 1.4 times;
+see bench/README.md)."""
 NICENESS = 10  # worker processes' scheduling priority, below the server's (0)
 PARENT_CHECK_S = 1.0
 MODES = ("process", "thread", "inline")
