@@ -10,18 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from commitment.template import SECTIONS, TITLE, read_commitment
 from events.record import Actor, Stakeholder, format_timestamp
 from events.store import EventStore
 from httpapi.params import looks_whole, whole_number
 
-from .attribution import Blame, attribute
-from .diff import compare
+from . import heavy, workers
 from .documents import DOC_PREFIX
 from .negotiation import accepted_clients, history_entry, review_stream
-from .replay import apply_log, document_at
+from .readcache import cache_of
+from .replay import read_events, read_replay
 from .storage import Storage
-from .summary import ChangeRecorder, EventChanges
+from .summary import EventChanges
 
 HISTORY_FILTERS = {  # the log's own columns (``events.rows.MATCHABLE``)
     "person": "actor_person_id", "org": "actor_org_id", "stakeholder": "actor_stakeholder",
@@ -96,19 +95,10 @@ async def history(
     page = [event for event in merged if event.stream_id.startswith(DOC_PREFIX)]
     details: dict[int, EventChanges] = {}
     if page:
-        current = await document_at(storage, store, document_id, page[0].position - 1)
-        recorder = ChangeRecorder(current.doc)
-        wanted = {event.position for event in page}
-
-        def on_event(_doc: Any, event: Any) -> None:
-            changes = recorder.take()
-            if event.position in wanted:
-                details[event.position] = changes
-
-        try:
-            await apply_log(store, current, page[-1].position, on_event=on_event)
-        finally:
-            recorder.close()
+        replay = await read_replay(storage, store, document_id, page[0].position - 1)
+        logged = await read_events(store, document_id, replay.last_version, page[-1].position)
+        details = await workers.run(heavy.event_changes, replay, logged,
+                                    {event.position for event in page})
     events = []
     for event in page:
         actor, context = event.actor, event.context
@@ -147,12 +137,19 @@ async def content_at(
     if moment is not None:
         position = await store.stream_position_at(DOC_PREFIX + document_id, moment)
     await _require_document(storage, store, document_id)
-    current = await document_at(storage, store, document_id, position)
-    return {
-        "document_id": document_id, "position": current.position,
-        "stream_version": current.version,
-        "content": read_commitment(current.doc).as_json(),
-    }
+    cache = cache_of(storage)
+    # A position already in the log is history: the document there never changes.
+    fixed = position is not None and position <= (await store.head()).position
+    key = ("content", document_id, position)
+    if fixed:
+        kept = cache.get(key)
+        if kept is not None:
+            return dict(kept)
+    replay = await read_replay(storage, store, document_id, position)
+    found: dict[str, Any] = await workers.run(heavy.content, replay)
+    if fixed:
+        cache.put(key, found)
+    return dict(found)
 
 
 async def _require_document(storage: Storage, store: EventStore, document_id: str) -> None:
@@ -161,25 +158,16 @@ async def _require_document(storage: Storage, store: EventStore, document_id: st
         raise NotFound(f"no document {document_id!r}")
 
 
-async def blame_at(
-    storage: Storage, store: EventStore, document_id: str, version: Version,
-) -> tuple[Blame, int]:
-    current = await document_at(storage, store, document_id, version.position)
-    state = version.state if version.state is not None else current.state()
-    # Words of accepted suggestions are the suggester's (marked with who accepted them).
-    accepted = await accepted_clients(store, document_id, current.position)
-    blame = attribute(state, current.bindings, accepted)
-    return blame, current.position
-
-
 async def attribution(
     storage: Storage, store: EventStore, document_id: str, position: int | None = None,
 ) -> dict[str, Any]:
     await _require_document(storage, store, document_id)
-    blame, at = await blame_at(storage, store, document_id, Version(position, "now"))
-    deletions = await deleted_text(storage, document_id, 0, at)
-    return {"document_id": document_id, "position": at, **blame.as_json(),
-            "deletions": deletions}
+    replay = await read_replay(storage, store, document_id, position)
+    # Words of accepted suggestions are the suggester's (marked with who accepted them).
+    accepted = await accepted_clients(store, document_id, position)
+    found: dict[str, Any] = await workers.run(heavy.attribution, replay, accepted)
+    deletions = await deleted_text(storage, document_id, 0, found["position"])
+    return {"document_id": document_id, **found, "deletions": deletions}
 
 
 async def deleted_text(
@@ -235,24 +223,45 @@ async def compare_versions(
     await _require_document(storage, store, document_id)
     older = await resolve_version(storage, document_id, from_ref)
     newer = await resolve_version(storage, document_id, to_ref)
-    before, before_at = await blame_at(storage, store, document_id, older)
-    after, after_at = await blame_at(storage, store, document_id, newer)
+    before = await read_replay(storage, store, document_id, older.position)
+    after = await read_replay(storage, store, document_id, newer.position)
+    before_at, after_at = before.at, after.at
     if before_at > after_at:
         raise QueryError(f"{from_ref!r} is later than {to_ref!r}; swap them")
-    deleters: dict[str, set[str]] = {}
-    for row in await deleted_text(storage, document_id, before_at, after_at):
-        person = row["deleted_by"]
-        deleters.setdefault(row["written_by"], set()).add(person["person_id"])
-        after.people.setdefault(person["person_id"], Actor(
-            person["person_id"], person["name"], person["org_id"], person["org_name"],
-            Stakeholder(person["stakeholder"]),
-        ))
-    return {
+    result = {
         "document_id": document_id,
         "from": {"ref": from_ref, "position": before_at},
         "to": {"ref": to_ref, "position": after_at},
-        "sections": compare(before, after, [TITLE, *SECTIONS], deleters),
     }
+    # Both versions are fixed by the positions they reflect ("now" too: an edit moves it);
+    # who deleted what comes from the projections, complete once they reach ``after_at``.
+    cache = cache_of(storage)
+    key = ("compare", document_id, from_ref, to_ref, before_at, after_at)
+    kept = cache.get(key)
+    if kept is not None:
+        return {**result, "sections": kept}
+    deleters: dict[str, set[str]] = {}
+    deleting: dict[str, Actor] = {}
+    for row in await deleted_text(storage, document_id, before_at, after_at):
+        person = row["deleted_by"]
+        deleters.setdefault(row["written_by"], set()).add(person["person_id"])
+        deleting.setdefault(person["person_id"], Actor(
+            person["person_id"], person["name"], person["org_id"], person["org_name"],
+            Stakeholder(person["stakeholder"]),
+        ))
+    sections = await workers.run(
+        heavy.comparison, before, older.state, after, newer.state, deleters,
+        list(deleting.values()),
+        await accepted_clients(store, document_id, older.position),
+        await accepted_clients(store, document_id, newer.position))
+    if await _projected_until(storage) >= after_at:
+        cache.put(key, sections)
+    return {**result, "sections": sections}
+
+
+async def _projected_until(storage: Storage) -> int:
+    row = await storage.fetchone("SELECT MAX(position) FROM projection_checkpoint")
+    return int(row[0]) if row is not None and row[0] is not None else 0
 
 
 async def contributions(
@@ -290,10 +299,6 @@ async def contributions(
     return out
 
 
-SECTION_ROW = ("section", "person_id", "person_name", "org_id", "org_name", "stakeholder",
-               "stage", "session_id")
-
-
 async def section_contributions(
     storage: Storage, store: EventStore, filters: dict[str, str], group_by: list[str],
 ) -> list[dict[str, Any]]:
@@ -306,39 +311,7 @@ async def section_contributions(
         if group != "section" and group not in CONTRIBUTION_GROUPS:
             raise QueryError(f"cannot group by {group!r}")
     await _require_document(storage, store, document_id)
-    current = await document_at(storage, store, document_id, 0)
-    recorder = ChangeRecorder(current.doc)
-    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-    def on_event(_doc: Any, event: Any) -> None:
-        changes = recorder.take()
-        actor, context = event.actor, event.context
-        facts = {
-            "person_id": actor.person_id, "person_name": actor.name, "org_id": actor.org_id,
-            "org_name": actor.org_name, "stakeholder": str(actor.stakeholder),
-            "stage": context.stage or "", "session_id": context.session_id or "",
-            "plan_id": context.plan_id or "",
-        }
-        if any(facts.get(column) != value for column, value in wanted.items()):
-            return
-        at = format_timestamp(event.recorded_at)
-        for section, change in changes.sections.items():
-            inserted = sum(len(t) for t in change.inserted) + len(change.fields)
-            if not inserted and not change.deleted:
-                continue
-            key = (section, *(facts[c] for c in SECTION_ROW[1:]))
-            row = totals.get(key)
-            if row is None:
-                row = totals[key] = {**dict(zip(SECTION_ROW, key, strict=True)),
-                                     "inserted": 0, "deleted": 0, "edits": 0,
-                                     "first_at": at, "last_at": at}
-            row["inserted"] += inserted
-            row["deleted"] += change.deleted
-            row["edits"] += 1
-            row["last_at"] = at
-
-    try:
-        await apply_log(store, current, None, on_event=on_event)
-    finally:
-        recorder.close()
-    return [totals[key] for key in sorted(totals)]
+    replay = await read_replay(storage, store, document_id, 0)
+    logged = await read_events(store, document_id, replay.last_version, None)
+    totals: list[dict[str, Any]] = await workers.run(heavy.section_totals, replay, logged, wanted)
+    return totals

@@ -16,6 +16,7 @@ import logging
 
 from events.store import EventStore
 
+from . import workers
 from .runner import ProjectionRunner
 from .storage import Storage, open_storage
 
@@ -36,6 +37,7 @@ class ProjectionService:
         self._task: asyncio.Task[None] | None = None
         if follow:
             self._task = asyncio.create_task(self._run(), name="projections runner")
+            workers.warm_up()  # a server: its first comparison should not wait for a spawn
 
     @classmethod
     async def start(

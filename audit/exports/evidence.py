@@ -32,16 +32,18 @@ from commitment.labels import LANGUAGES
 from events.record import Stakeholder, format_timestamp, utc_now
 from events.store import EventStore
 from process.domain import Stage
+from projections import workers
 
 from ..bundle import ensure_fresh_checkpoint, export_bundle
 from ..checkpoints import Checkpoint, list_checkpoints
 from ..keys import Keyring, Signer
 from .diffs import diff_views, render_markdown
 from .documents import write_plan
+from .jobs import read_log_at, shareable
 from .labels import Labels
 from .negotiation import negotiation_tables
 from .opendata import OpenData, add_open_data, csv_text, open_data
-from .plan import PlanView, load_stage_views
+from .plan import PlanView, load_stage_views, stage_views
 from .signoffs import annex
 
 Progress = Callable[[int, int], None]
@@ -239,22 +241,48 @@ async def write_evidence_pack(
     keyring: Keyring | None = None,
     record_checkpoint: bool = False,
     progress: Progress | None = None,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Write the pack of ``plan_id``; return its manifest.
 
     Its bundle is signed by ``signer`` (see ``audit.bundle.export_bundle``, also for
-    ``record_checkpoint``: a GET records nothing). Everything is read from the log first; the
-    documents are then laid out in a worker thread, since rendering a dozen PDFs would
-    otherwise hold up the server's event loop."""
+    ``record_checkpoint``: a GET records nothing). With ``database_url`` (the server), the
+    stage views are folded and the dozen PDFs laid out in a worker process that reads the log
+    itself (``projections.workers``): in a thread they would take the GIL from the event
+    loop for seconds. Without it (the command line), the log is read here and the documents
+    laid out in a worker thread, with ``progress``."""
     if record_checkpoint:
         await ensure_fresh_checkpoint(store, signer)
     keyring = Keyring([*(keyring or Keyring()).values(), *signer.keyring.values()])
+    if database_url is not None and shareable(database_url):
+        head = (await store.head()).position
+        bundle = io.StringIO()
+        await export_bundle(store, plan_id, bundle, signer=signer, keyring=keyring)
+        checkpoints = await list_checkpoints(store)
+        data, manifest = await workers.run(
+            _pack_in_worker, database_url, plan_id, head, bundle.getvalue(), checkpoints,
+            keyring,
+        )
+        out.write(data)
+        return manifest
     snapshots, current = await load_stage_views(store, plan_id)
     bundle = io.StringIO()
     await export_bundle(store, plan_id, bundle, signer=signer, keyring=keyring)
     checkpoints = await list_checkpoints(store)
     sources = _Sources(plan_id, snapshots, current, bundle.getvalue(), checkpoints, keyring)
     return await asyncio.to_thread(_assemble, sources, out, progress)
+
+
+def _pack_in_worker(
+    database_url: str, plan_id: str, head: int, bundle: str, checkpoints: list[Checkpoint],
+    keyring: Keyring,
+) -> tuple[bytes, dict[str, Any]]:
+    log = asyncio.run(read_log_at(database_url, head))
+    snapshots, current = stage_views(log, plan_id)
+    out = io.BytesIO()
+    manifest = _assemble(_Sources(plan_id, snapshots, current, bundle, checkpoints, keyring),
+                         out, None)
+    return out.getvalue(), manifest
 
 
 @dataclass(frozen=True, slots=True)

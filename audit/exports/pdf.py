@@ -149,8 +149,10 @@ def _label_table(rows: list[tuple[str, list[Block]]], styles: dict[str, Paragrap
                  empty: str) -> Table:
     data = [[Paragraph(escape(label), styles["label"]), _flowables(blocks, styles, empty)]
             for label, blocks in rows]
+    # splitInRow: a cell taller than a page (a long section, a pasted report) flows on to the
+    # next page; without it reportlab can only split between rows and fails with LayoutError.
     return Table(data, colWidths=[5.2 * cm, WIDTH - 5.2 * cm],
-                 style=_grid([("BACKGROUND", (0, 0), (0, -1), LABEL_FILL)]))
+                 style=_grid([("BACKGROUND", (0, 0), (0, -1), LABEL_FILL)]), splitInRow=1)
 
 
 def _commitment(page: CommitmentPage, styles: dict[str, ParagraphStyle], empty: str) -> list[Any]:
@@ -170,7 +172,7 @@ def _commitment(page: CommitmentPage, styles: dict[str, ParagraphStyle], empty: 
         rows.append([Paragraph(escape(empty), styles["empty"]), "", "", "", ""])
         extra.append(("SPAN", (0, 1), (-1, 1)))
     widths = [0.34, 0.14, 0.14, 0.2, 0.18]
-    milestones = Table(rows, colWidths=[w * WIDTH for w in widths], repeatRows=1,
+    milestones = Table(rows, colWidths=[w * WIDTH for w in widths], repeatRows=1, splitInRow=1,
                        style=_grid(extra))
     story.append(KeepTogether([Paragraph(escape(page.milestones_title), styles["h2"]),
                                milestones]))

@@ -150,7 +150,14 @@ async def load_stage_views(
     """Every frozen stage snapshot of the plan, oldest first, and its current state, from
     one read of the log."""
     head = (await store.head()).position
-    log = await read_log(store, head)
+    return stage_views(await read_log(store, head), plan_id, visible=visible)
+
+
+def stage_views(
+    log: list[RecordedEvent], plan_id: str, *, visible: Visible | None = None
+) -> tuple[list[PlanView], PlanView]:
+    """``load_stage_views`` of a log already read: pure CPU, for a worker."""
+    head = log[-1].position if log else 0
     now = fold(log)
     plan = now.plans.get(plan_id)
     if plan is None:

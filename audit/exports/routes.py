@@ -14,7 +14,8 @@ downloads costs the people editing nothing.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,19 +28,18 @@ from events.store import EventStore
 from httpapi.openapi import Documented
 from process.errors import RateLimited
 from process.http import client_address, configured_limiter, error_response
-from process.permissions import can_read, reads_unpublished
+from process.permissions import reads_unpublished
 from process.ratelimit import Limits, RateLimiter, Refusals
-from process.records import Commitment
-from process.state import ProcessState
+from projections import workers
 
 from .. import openapi
 from ..callers import caller, require
 from ..callers import error as _error
 from .cache import Built, ExportCache, ExportKey
-from .documents import MEDIA_TYPES, write_plan
+from .documents import MEDIA_TYPES
 from .evidence import write_evidence_pack
-from .opendata import open_data, write_csv_zip, write_json
-from .plan import ExportError, PlanView, Visible, plan_view, read_log
+from .jobs import ExportJob, render, shareable, visible_to
+from .plan import ExportError, PlanView, plan_view, read_log
 
 EVIDENCE_READERS = frozenset({Stakeholder.AUDITOR, Stakeholder.SECRETARIAT})
 # Anonymous downloads: a person fetches a few files; the cache makes repeats cheap, the limit
@@ -54,13 +54,6 @@ ANONYMOUS_REFUSALS = Refusals(
 )
 
 Render = Callable[[PlanView], Built]
-
-
-def _visible(actor: Actor | None) -> Visible:
-    def visible(state: ProcessState, commitment: Commitment) -> bool:
-        return can_read(state, actor, commitment).allowed
-
-    return visible
 
 
 def exports_of(app: Starlette) -> ExportCache:
@@ -97,21 +90,41 @@ async def _serve(
     stage = request.query_params.get("stage") or None
     head = (await store.head()).position
     key = ExportKey(plan_id, file, language, stage, head, reads_unpublished(actor))
-    visible = _visible(actor)
-
-    async def read() -> list[RecordedEvent]:
-        return await read_log(store, head)
-
-    def build(log: list[RecordedEvent]) -> Built:
-        return render(plan_view(log, plan_id, stage=stage, visible=visible))
-
+    database_url: str = request.app.state.settings.database_url
     try:
-        built = await exports_of(request.app).get(key, read, build)
+        if shareable(database_url):
+            job = ExportJob(database_url, plan_id, stage, head, actor, file, language)
+            built = await exports_of(request.app).get(key, _job(job), workers.call)
+        else:
+            built = await exports_of(request.app).get(
+                key, _log(store, head), _builder(plan_id, stage, actor, render))
     except ExportError as error:
         return _error(404 if "no plan" in str(error) else 400, str(error))
     if built.filename is None:
         return Response(built.data, media_type=built.media_type)
     return _download(built.data, built.media_type, built.filename)
+
+
+def _job(job: ExportJob) -> Callable[[], Awaitable[ExportJob]]:
+    async def read() -> ExportJob:
+        return job
+
+    return read
+
+
+def _log(store: EventStore, head: int) -> Callable[[], Awaitable[list[RecordedEvent]]]:
+    async def read() -> list[RecordedEvent]:
+        return await read_log(store, head)
+
+    return read
+
+
+def _builder(plan_id: str, stage: str | None, actor: Actor | None,
+             render: Render) -> Callable[[list[RecordedEvent]], Built]:
+    def build(log: list[RecordedEvent]) -> Built:
+        return render(plan_view(log, plan_id, stage=stage, visible=visible_to(actor)))
+
+    return build
 
 
 def _download(data: bytes, media_type: str, filename: str) -> Response:
@@ -130,14 +143,9 @@ async def plan_document(request: Request) -> Response:
     if language not in LANGUAGES:  # before the log is read for nothing
         return _error(400, f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
 
-    def render(view: PlanView) -> Built:
-        out = io.BytesIO()
-        write_plan(view, fmt, out, language=language)
-        stage = f"-{view.stage}" if view.snapshot else ""
-        return Built(out.getvalue(), MEDIA_TYPES[fmt],
-                     f"{view.plan.id}{stage}-{language}.{fmt}")
-
-    return await _serve(request, actor, f"plan.{fmt}", language, render)
+    file = f"plan.{fmt}"
+    return await _serve(request, actor, file, language, partial(render, file=file,
+                                                               language=language))
 
 
 async def opendata(request: Request) -> Response:
@@ -148,17 +156,8 @@ async def opendata(request: Request) -> Response:
     if fmt not in ("json", "zip"):
         return _error(404, "open data comes as opendata.json or opendata.zip (CSV)")
 
-    def render(view: PlanView) -> Built:
-        data = open_data(view)
-        if fmt == "json":
-            text = io.StringIO()
-            write_json(data, text)
-            return Built(text.getvalue().encode(), "application/json", None)
-        out = io.BytesIO()
-        write_csv_zip(data, out)
-        return Built(out.getvalue(), "application/zip", f"{view.plan.id}-opendata.zip")
-
-    return await _serve(request, actor, f"opendata.{fmt}", "", render)
+    file = f"opendata.{fmt}"
+    return await _serve(request, actor, file, "", partial(render, file=file, language=""))
 
 
 async def evidence(request: Request) -> Response:
@@ -171,7 +170,8 @@ async def evidence(request: Request) -> Response:
     plan = request.path_params["plan"]
     out = io.BytesIO()
     try:
-        await write_evidence_pack(request.app.state.store, plan, out, signer=signer)
+        await write_evidence_pack(request.app.state.store, plan, out, signer=signer,
+                                  database_url=request.app.state.settings.database_url)
     except ExportError as error:
         return _error(404, str(error))
     return _download(out.getvalue(), "application/zip", f"{plan}-evidence.zip")
