@@ -14,8 +14,9 @@ interface Person {
 
 // Every page renews its presence each PRESENCE_RENEW_MS: a state not renewed for this long
 // belongs to someone whose connection dropped (the server, pinging each socket, also removes
-// it within 8 s of the drop).
-const AWAY_AFTER_MS = 10_000
+// it, within 20 s of the drop).
+// Two missed renewals (every 4 s): away within 10 s of the last one heard, ticks included.
+const AWAY_AFTER_MS = 8_000
 const TICK_MS = 1000
 
 const sectionName = rootLabel
